@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdminCenterConfig(AppConfig):
+    name = "admin_center"
+    verbose_name = "Admin center"

@@ -1,0 +1,24 @@
+"""Test settings: what the suite needs on top of base (pytest-django imports this first)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-any-real-deployment")
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import STORAGES
+
+DEBUG = False
+# The test client's host, so portal links are on the same site as the pages under test.
+PARTNER_CENTER_URL = "http://testserver/partner-center/"
+ADMIN_CENTER_URL = "http://testserver/admin-center/"
+OFFICE_ADMIN_URL = "http://testserver/office-admin/"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Static files straight from the finders: no collectstatic before a test run.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tenancy import views
+from tenancy.portals import ADMIN_CENTER, OFFICE_ADMIN, PARTNER_CENTER
+
+admin.site.site_header = "Reseller relationships portal — operators"
+admin.site.site_title = "Operators"
+admin.site.index_title = "Tenants, relationships and requests"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("account/password/", views.password_change, name="password-change"),
+    path("healthz", views.healthz, name="healthz"),
+    path("operators/", admin.site.urls),
+    path(PARTNER_CENTER.mount, include("partner_center.urls")),
+    # One admin center app, served twice: the Microsoft 365 admin center for the public cloud
+    # (the app's default instance) and the Microsoft Office Admin portal for US Government.
+    path(ADMIN_CENTER.mount, include("admin_center.urls", namespace=ADMIN_CENTER.namespace)),
+    path(OFFICE_ADMIN.mount, include("admin_center.urls", namespace=OFFICE_ADMIN.namespace)),
+]

@@ -1,0 +1,2 @@
+// Small improvements on pages that work without JavaScript. No dependencies.
+"use strict";

@@ -1,0 +1,189 @@
+"""The business rules of the CSP reseller flow, as plain functions both portals call.
+
+Each rule answers with a Decision whose reason a person can read: the pages show it as it is.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+
+from tenancy.models import Cloud, Membership, Role, Tenant, TenantKind
+
+
+class Action(StrEnum):
+    VIEW_CUSTOMERS = "view customers"
+    REQUEST_RELATIONSHIP = "request relationship"
+    VIEW_REQUESTS = "view requests"
+    REVOKE_REQUEST = "revoke request"
+    ADD_CUSTOMER = "add customer"
+    PURCHASE = "purchase"
+    MANAGE_SUBSCRIPTION = "manage subscription"
+    REMOVE_RESELLER = "remove reseller"
+    VIEW_ACTIVITY = "view activity"
+    # A customer organisation's actions.
+    ACCEPT_RESELLER = "accept reseller"
+    ACCEPT_WITH_ADMIN = "accept with admin"
+    ACCEPT_AGREEMENT = "accept agreement"
+    VIEW_PARTNER_RELATIONSHIPS = "view partner relationships"
+    REMOVE_ADMIN_ROLES = "remove admin roles"
+    END_RESELLER = "end reseller"
+    EDIT_COMPANY_PROFILE = "edit company profile"
+    VIEW_ORGANIZATION_ACTIVITY = "view organization activity"
+
+
+R = Role
+# DESIGN.md §2: who may do what. The only place roles are checked against actions.
+PERMISSIONS: dict[Action, tuple[Role, ...]] = {
+    Action.VIEW_CUSTOMERS: (R.GLOBAL_ADMIN, R.ADMIN_AGENT, R.SALES_AGENT, R.HELPDESK_AGENT),
+    Action.REQUEST_RELATIONSHIP: (R.ADMIN_AGENT, R.SALES_AGENT),
+    Action.VIEW_REQUESTS: (R.GLOBAL_ADMIN, R.ADMIN_AGENT, R.SALES_AGENT),
+    Action.REVOKE_REQUEST: (R.ADMIN_AGENT, R.SALES_AGENT),
+    Action.ADD_CUSTOMER: (R.GLOBAL_ADMIN, R.ADMIN_AGENT, R.SALES_AGENT),
+    Action.PURCHASE: (R.ADMIN_AGENT, R.SALES_AGENT),
+    Action.MANAGE_SUBSCRIPTION: (R.ADMIN_AGENT, R.SALES_AGENT),
+    Action.REMOVE_RESELLER: (R.GLOBAL_ADMIN,),
+    Action.VIEW_ACTIVITY: (R.GLOBAL_ADMIN, R.ADMIN_AGENT),
+    Action.ACCEPT_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
+    Action.ACCEPT_WITH_ADMIN: (R.CUSTOMER_GLOBAL_ADMIN,),
+    Action.ACCEPT_AGREEMENT: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
+    Action.VIEW_PARTNER_RELATIONSHIPS: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
+    Action.REMOVE_ADMIN_ROLES: (R.CUSTOMER_GLOBAL_ADMIN,),
+    Action.END_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN,),
+    Action.EDIT_COMPANY_PROFILE: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
+    Action.VIEW_ORGANIZATION_ACTIVITY: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
+}
+
+# How each action reads in "Only ... can <phrase>."
+ACTION_PHRASES: dict[Action, str] = {
+    Action.VIEW_CUSTOMERS: "see the customers",
+    Action.REQUEST_RELATIONSHIP: "request a reseller relationship",
+    Action.VIEW_REQUESTS: "see relationship requests",
+    Action.REVOKE_REQUEST: "revoke a relationship request",
+    Action.ADD_CUSTOMER: "add a customer",
+    Action.PURCHASE: "purchase on behalf of a customer",
+    Action.MANAGE_SUBSCRIPTION: "change or suspend a subscription",
+    Action.REMOVE_RESELLER: "remove a reseller relationship",
+    Action.VIEW_ACTIVITY: "see the activity log",
+    Action.ACCEPT_RESELLER: "accept a reseller relationship",
+    Action.ACCEPT_WITH_ADMIN: "accept a request that includes admin permissions",
+    Action.ACCEPT_AGREEMENT: "accept the Microsoft Customer Agreement",
+    Action.VIEW_PARTNER_RELATIONSHIPS: "see partner relationships",
+    Action.REMOVE_ADMIN_ROLES: "remove a partner's admin roles",
+    Action.END_RESELLER: "end a reseller relationship",
+    Action.EDIT_COMPANY_PROFILE: "change the company profile",
+    Action.VIEW_ORGANIZATION_ACTIVITY: "see your organization's activity",
+}
+
+
+def may(roles: frozenset[Role] | set[Role], action: Action) -> bool:
+    return not roles.isdisjoint(PERMISSIONS[action])
+
+
+def who_may(action: Action) -> str:
+    """'Admin agents and Sales agents' — the roles that may, in the table's order."""
+    names = [f"{role.label}s" for role in PERMISSIONS[action]]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def denial_message(action: Action) -> str:
+    return f"Only {who_may(action)} can {ACTION_PHRASES[action]}."
+
+
+def require(membership: Membership | None, action: Action) -> None:
+    """Raise PermissionDenied, with a message that says who may, unless the member may."""
+    if membership is None or not may(membership.roles, action):
+        raise PermissionDenied(denial_message(action))
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    code: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Decision(True)
+
+
+def _market_phrase(country) -> str:
+    if country.market.name == country.name:
+        return f"{country.name}"
+    return f"{country.name}, in the {country.market.name} market"
+
+
+def may_resell(partner: Tenant, customer: Tenant) -> Decision:
+    """May `partner` be `customer`'s reseller? Same cloud, and the customer in its market."""
+    if partner.kind != TenantKind.PARTNER:
+        return Decision(False, f"{partner.name} is not a partner organization.", "not_partner")
+    if customer.kind != TenantKind.CUSTOMER:
+        return Decision(False, f"{customer.name} is not a customer organization.", "not_customer")
+    if partner.cloud != customer.cloud:
+        return Decision(
+            False,
+            f"{partner.name} works in {Cloud(partner.cloud).label} and {customer.name} is in "
+            f"{Cloud(customer.cloud).label}. A partner can only serve customers in its own cloud.",
+            "cloud",
+        )
+    if partner.country.market_id != customer.country.market_id:
+        return Decision(
+            False,
+            f"{partner.name} is a partner in {_market_phrase(partner.country)}, and "
+            f"{customer.name} is in {_market_phrase(customer.country)}. Resellers may only "
+            "serve customers in their own market.",
+            "market",
+        )
+    return ALLOWED
+
+
+def admin_permissions_required(partner: Tenant) -> bool:
+    """US Government partners cannot leave delegated admin permissions out of a request."""
+    return partner.cloud == Cloud.USGOV
+
+
+def accept_action(include_admin: bool) -> Action:
+    """A Billing administrator may accept a reseller-only request; admin roles need a Global one."""
+    return Action.ACCEPT_WITH_ADMIN if include_admin else Action.ACCEPT_RESELLER
+
+
+def may_purchase(*, has_reseller_relationship: bool, has_agreement: bool) -> Decision:
+    missing = []
+    if not has_reseller_relationship:
+        missing.append("an active reseller relationship with this customer")
+    if not has_agreement:
+        missing.append("the customer's acceptance of the Microsoft Customer Agreement")
+    if missing:
+        return Decision(False, f"Purchasing needs {' and '.join(missing)}.", "purchase")
+    return ALLOWED
+
+
+def may_manage_subscription(
+    *,
+    is_azure_plan: bool,
+    provisioned_by_partner: bool,
+    has_reseller_relationship: bool,
+    has_admin_relationship: bool,
+) -> Decision:
+    """Changing or suspending a subscription needs delegated admin permissions, except that a
+    partner may manage an Azure plan it provisioned itself with the reseller relationship alone."""
+    if not provisioned_by_partner:
+        return Decision(False, "Only the partner that sold a subscription can manage it.", "owner")
+    if has_admin_relationship:
+        return ALLOWED
+    if is_azure_plan and has_reseller_relationship:
+        return ALLOWED
+    if is_azure_plan:
+        return Decision(
+            False,
+            "Managing this Azure plan needs an active reseller relationship with the customer.",
+            "reseller",
+        )
+    return Decision(
+        False,
+        "Managing this subscription needs admin permissions in the customer's organization. "
+        "Ask the customer to accept a request that includes delegated administration.",
+        "admin",
+    )

@@ -1,0 +1,103 @@
+"""Sign-in, sign-out and the password change every portal shares, and the landing redirect."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from tenancy.portals import PARTNER_CENTER, admin_portal_for, portal_for_namespace
+
+
+def landing_url(request) -> str | None:
+    """Where a signed-in user belongs: Partner Center, or their cloud's admin portal."""
+    membership = request.membership
+    if membership is None:
+        return None
+    tenant = membership.tenant
+    if tenant.is_partner:
+        return PARTNER_CENTER.link(request, reverse("partner_center:home"))
+    portal = admin_portal_for(tenant.cloud)
+    return portal.link(request, reverse("admin_center:home", current_app=portal.namespace))
+
+
+@never_cache
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("sign-in")
+    url = landing_url(request)
+    if url:
+        return redirect(url)
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "registration/no_organization.html", status=403)
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.CharField(
+        label="Email or user name",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/sign_in.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        target = self.get_redirect_url()
+        portal, url_name = None, None
+        if target:
+            try:
+                match = resolve(target.split("?", 1)[0])
+            except Resolver404:
+                match = None
+            if match:
+                portal = portal_for_namespace(match.namespaces[0] if match.namespaces else None)
+                url_name = match.url_name
+        context["portal"] = portal
+        context["for_request"] = url_name == "partner-invitation"
+        return context
+
+    def get_redirect_url(self):
+        # Only a path of this site: never another host, never a scheme-relative URL.
+        target = super().get_redirect_url()
+        local = target.startswith("/") and not target.startswith("//")
+        if local and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+            return target
+        return ""
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        membership = self.request.membership
+        if membership is not None and membership.must_change_password:
+            membership.must_change_password = False
+            membership.save(update_fields=["must_change_password"])
+        messages.success(self.request, "Your password was changed.")
+        return response
+
+
+password_change = login_required(PasswordChangeView.as_view())
+
+
+@require_GET
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,116 @@
+"""The fixed cast of STYLE.md, built with the factories.
+
+Partner A is a US partner in the public cloud with an Admin agent, a Sales agent, a Helpdesk
+agent and a Global admin; partner B is another US partner with one agent. The customer is a US
+organization with a Global administrator, a Billing administrator and a plain user.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tenancy.models import Cloud, Role
+from tests.factories import PASSWORD, CustomerFactory, PartnerFactory, member
+
+# Browser tests drive a live server from pytest's event loop thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def partner_a(db):
+    return PartnerFactory(name="Contoso Partners", domain="contosopartners.onmicrosoft.com")
+
+
+@pytest.fixture
+def admin_agent(partner_a):
+    return member(
+        partner_a, Role.ADMIN_AGENT, username="adminagent@contosopartners.onmicrosoft.com"
+    )
+
+
+@pytest.fixture
+def sales_agent(partner_a):
+    return member(partner_a, Role.SALES_AGENT, username="sales@contosopartners.onmicrosoft.com")
+
+
+@pytest.fixture
+def helpdesk_agent(partner_a):
+    return member(
+        partner_a, Role.HELPDESK_AGENT, username="helpdesk@contosopartners.onmicrosoft.com"
+    )
+
+
+@pytest.fixture
+def partner_global_admin(partner_a):
+    return member(partner_a, Role.GLOBAL_ADMIN, username="admin@contosopartners.onmicrosoft.com")
+
+
+@pytest.fixture
+def partner_b(db):
+    return PartnerFactory(name="Litware Partners", domain="litwarepartners.onmicrosoft.com")
+
+
+@pytest.fixture
+def agent_b(partner_b):
+    return member(
+        partner_b,
+        Role.ADMIN_AGENT,
+        Role.SALES_AGENT,
+        Role.GLOBAL_ADMIN,
+        username="agent@litwarepartners.onmicrosoft.com",
+    )
+
+
+@pytest.fixture
+def gov_partner(db):
+    return PartnerFactory(
+        name="Tailspin Federal", domain="tailspinfederal.onmicrosoft.com", cloud=Cloud.USGOV
+    )
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(name="Northwind Traders", domain="northwindtraders.onmicrosoft.com")
+
+
+@pytest.fixture
+def customer_admin(customer):
+    return member(
+        customer, Role.CUSTOMER_GLOBAL_ADMIN, username="admin@northwindtraders.onmicrosoft.com"
+    )
+
+
+@pytest.fixture
+def customer_billing_admin(customer):
+    return member(
+        customer, Role.CUSTOMER_BILLING_ADMIN, username="billing@northwindtraders.onmicrosoft.com"
+    )
+
+
+@pytest.fixture
+def customer_user(customer):
+    return member(customer, Role.CUSTOMER_USER, username="user@northwindtraders.onmicrosoft.com")
+
+
+@pytest.fixture
+def client_for(db):
+    """`client_for(user)`: a test client signed in as `user` (a fresh client each call)."""
+
+    def sign_in(user):
+        signed_in = Client()
+        signed_in.force_login(user)
+        return signed_in
+
+    return sign_in
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

@@ -1,0 +1,160 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenancy.models import (
+    AuditEvent,
+    Country,
+    Market,
+    ResellerRelationship,
+    Tenant,
+    TenantKind,
+    validate_tenant_domain,
+)
+from tests.factories import (
+    AdminRelationshipFactory,
+    AuditEventFactory,
+    CustomerFactory,
+    PartnerFactory,
+    ResellerRelationshipFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class TestOneActiveResellerRelationship:
+    def test_a_second_active_relationship_for_the_pair_is_refused_by_the_database(self):
+        first = ResellerRelationshipFactory()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ResellerRelationship.objects.create(
+                partner=first.partner, customer=first.customer, formed_by="invitation"
+            )
+        assert ResellerRelationship.objects.active().count() == 1
+
+    def test_a_bulk_insert_cannot_sneak_one_in_either(self):
+        first = ResellerRelationshipFactory()
+        duplicate = ResellerRelationship(
+            partner=first.partner, customer=first.customer, formed_by="invitation"
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ResellerRelationship.objects.bulk_create([duplicate])
+
+    def test_the_pair_may_start_again_once_the_old_one_ended(self):
+        first = ResellerRelationshipFactory(ended_at=timezone.now())
+        again = ResellerRelationship.objects.create(
+            partner=first.partner, customer=first.customer, formed_by="invitation"
+        )
+        assert again.is_active
+        assert ResellerRelationship.objects.between(first.partner, first.customer).count() == 2
+
+    def test_a_customer_may_have_several_resellers(self):
+        customer = CustomerFactory()
+        ResellerRelationshipFactory(customer=customer)
+        ResellerRelationshipFactory(customer=customer)
+        assert ResellerRelationship.objects.active().filter(customer=customer).count() == 2
+
+    def test_a_tenant_cannot_resell_to_itself(self):
+        partner = PartnerFactory()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ResellerRelationship.objects.create(partner=partner, customer=partner, formed_by="x")
+
+
+def test_one_active_admin_relationship_per_pair():
+    first = AdminRelationshipFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AdminRelationshipFactory(partner=first.partner, customer=first.customer)
+
+
+class TestTenant:
+    def test_a_domain_is_unique(self):
+        CustomerFactory(domain="fabrikam.onmicrosoft.com")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CustomerFactory(domain="fabrikam.onmicrosoft.com")
+
+    @pytest.mark.parametrize(
+        "domain",
+        [
+            "fabrikam.com",
+            "-fabrikam.onmicrosoft.com",
+            "fabrikam-.onmicrosoft.com",
+            "Fabrikam.onmicrosoft.com",
+            "fab rikam.onmicrosoft.com",
+            "fabrikam.eu.onmicrosoft.com",
+            f"{'a' * 64}.onmicrosoft.com",
+            "fäbrikam.onmicrosoft.com",
+            ".onmicrosoft.com",
+        ],
+    )
+    def test_a_domain_prefix_must_be_one_dns_label(self, domain):
+        with pytest.raises(ValidationError):
+            validate_tenant_domain(domain)
+
+    @pytest.mark.parametrize("domain", ["a.onmicrosoft.com", "fabrikam-2.onmicrosoft.com"])
+    def test_good_domains_pass(self, domain):
+        validate_tenant_domain(domain)
+
+    def test_a_partner_needs_a_partner_id(self):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PartnerFactory(partner_id=None)
+
+    def test_a_customer_has_no_partner_id(self):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CustomerFactory(partner_id=1234567)
+
+    def test_the_microsoft_id_is_a_uuid(self):
+        tenant = CustomerFactory()
+        assert len(str(tenant.id)) == 36
+        assert tenant.kind == TenantKind.CUSTOMER
+
+    def test_customers_of_lists_each_customer_once_with_its_state(self):
+        partner = PartnerFactory()
+        ended_then_back = CustomerFactory()
+        ResellerRelationshipFactory(
+            partner=partner, customer=ended_then_back, ended_at=timezone.now()
+        )
+        ResellerRelationshipFactory(partner=partner, customer=ended_then_back)
+        AdminRelationshipFactory(partner=partner, customer=ended_then_back)
+        gone = CustomerFactory()
+        ResellerRelationshipFactory(partner=partner, customer=gone, ended_at=timezone.now())
+        ResellerRelationshipFactory(customer=CustomerFactory())  # another partner's
+        rows = {t.pk: t for t in Tenant.objects.customers_of(partner)}
+        assert set(rows) == {ended_then_back.pk, gone.pk}
+        assert rows[ended_then_back.pk].reseller_since is not None
+        assert rows[ended_then_back.pk].has_admin_relationship
+        assert rows[gone.pk].reseller_since is None
+        assert rows[gone.pk].reseller_ended_at is not None
+        assert not rows[gone.pk].has_admin_relationship
+
+
+class TestAuditEvents:
+    def test_they_cannot_be_changed(self):
+        event = AuditEventFactory()
+        event.details = {"changed": True}
+        with pytest.raises(TypeError):
+            event.save()
+
+    def test_they_cannot_be_deleted_one_by_one_or_in_bulk(self):
+        event = AuditEventFactory()
+        with pytest.raises(TypeError):
+            event.delete()
+        with pytest.raises(TypeError):
+            AuditEvent.objects.all().delete()
+        with pytest.raises(TypeError):
+            AuditEvent.objects.update(details={})
+        assert AuditEvent.objects.count() == 1
+
+
+def test_the_market_table_is_loaded_from_the_projects_csv():
+    import csv
+    from pathlib import Path
+
+    import tenancy
+
+    path = Path(tenancy.__file__).parent / "data" / "csp_markets.csv"
+    with path.open(newline="", encoding="utf-8") as rows:
+        expected = {row["country_code"]: row["market_code"] for row in csv.DictReader(rows)}
+    assert dict(Country.objects.values_list("code", "market_id")) == expected
+    assert Market.objects.get(code="LATAM").countries.filter(code="PR").exists()
+    for single in ["BR", "CN", "IN", "JP", "KR", "TW"]:
+        assert Country.objects.filter(market__code=single).count() == 1

@@ -1,0 +1,190 @@
+import pytest
+
+from tenancy.models import Cloud, Country, Role, Tenant, TenantKind
+from tenancy.rules import (
+    Action,
+    admin_permissions_required,
+    denial_message,
+    may,
+    may_manage_subscription,
+    may_purchase,
+    may_resell,
+)
+
+
+def tenant(kind: str, country: str, cloud: str = Cloud.PUBLIC, name: str = "") -> Tenant:
+    """An unsaved tenant: the rules read only kind, country (and its market) and cloud."""
+    return Tenant(
+        kind=kind,
+        name=name or f"{kind.title()} in {country}",
+        country=Country.objects.select_related("market").get(code=country),
+        cloud=cloud,
+    )
+
+
+@pytest.mark.django_db
+class TestMayResell:
+    @pytest.mark.parametrize(
+        ("partner_country", "customer_country"),
+        [("FR", "DE"), ("MX", "AR"), ("US", "US"), ("AU", "FJ"), ("NG", "KE"), ("SG", "VN")],
+    )
+    def test_it_allows_a_customer_in_the_partners_market(self, partner_country, customer_country):
+        decision = may_resell(
+            tenant(TenantKind.PARTNER, partner_country),
+            tenant(TenantKind.CUSTOMER, customer_country),
+        )
+        assert decision.allowed, decision.reason
+
+    @pytest.mark.parametrize(
+        ("partner_country", "customer_country", "partner_name", "customer_name"),
+        [
+            ("US", "CA", "United States", "Canada"),
+            ("BR", "AR", "Brazil", "Argentina"),
+            ("US", "PR", "United States", "Puerto Rico"),
+            ("DE", "TR", "Germany", "Türkiye"),
+            ("JP", "KR", "Japan", "Korea"),
+        ],
+    )
+    def test_it_refuses_another_market_naming_both_countries(
+        self, partner_country, customer_country, partner_name, customer_name
+    ):
+        decision = may_resell(
+            tenant(TenantKind.PARTNER, partner_country),
+            tenant(TenantKind.CUSTOMER, customer_country),
+        )
+        assert not decision.allowed
+        assert decision.code == "market"
+        assert partner_name in decision.reason
+        assert customer_name in decision.reason
+        assert "own market" in decision.reason
+
+    def test_it_names_the_multi_country_market(self):
+        decision = may_resell(tenant(TenantKind.PARTNER, "US"), tenant(TenantKind.CUSTOMER, "PR"))
+        assert "Latin America and Caribbean" in decision.reason
+
+    @pytest.mark.parametrize(
+        ("partner_cloud", "customer_cloud"),
+        [(Cloud.PUBLIC, Cloud.USGOV), (Cloud.USGOV, Cloud.PUBLIC)],
+    )
+    def test_it_refuses_across_clouds_naming_both(self, partner_cloud, customer_cloud):
+        decision = may_resell(
+            tenant(TenantKind.PARTNER, "US", partner_cloud),
+            tenant(TenantKind.CUSTOMER, "US", customer_cloud),
+        )
+        assert not decision.allowed
+        assert decision.code == "cloud"
+        assert "Microsoft Cloud for US Government" in decision.reason
+        assert "Microsoft commercial cloud" in decision.reason
+
+    def test_it_allows_within_us_government(self):
+        assert may_resell(
+            tenant(TenantKind.PARTNER, "US", Cloud.USGOV),
+            tenant(TenantKind.CUSTOMER, "US", Cloud.USGOV),
+        )
+
+    def test_it_refuses_a_partner_as_customer(self):
+        decision = may_resell(tenant(TenantKind.PARTNER, "US"), tenant(TenantKind.PARTNER, "US"))
+        assert not decision.allowed
+        assert decision.code == "not_customer"
+
+
+# DESIGN.md §2, written out again independently of tenancy.rules.PERMISSIONS.
+P_GA, P_AA, P_SA, P_HA, P_BA = (
+    Role.GLOBAL_ADMIN,
+    Role.ADMIN_AGENT,
+    Role.SALES_AGENT,
+    Role.HELPDESK_AGENT,
+    Role.BILLING_ADMIN,
+)
+C_GA, C_BA, C_U = Role.CUSTOMER_GLOBAL_ADMIN, Role.CUSTOMER_BILLING_ADMIN, Role.CUSTOMER_USER
+DESIGN_TABLE = {
+    Action.VIEW_CUSTOMERS: {P_AA, P_SA, P_HA, P_GA},
+    Action.REQUEST_RELATIONSHIP: {P_AA, P_SA},
+    Action.ADD_CUSTOMER: {P_GA, P_AA, P_SA},
+    Action.REVOKE_REQUEST: {P_AA, P_SA},
+    Action.PURCHASE: {P_AA, P_SA},
+    Action.REMOVE_RESELLER: {P_GA},
+    Action.VIEW_ACTIVITY: {P_GA, P_AA},
+    Action.ACCEPT_RESELLER: {C_GA, C_BA},
+    Action.ACCEPT_WITH_ADMIN: {C_GA},
+    Action.REMOVE_ADMIN_ROLES: {C_GA},
+    Action.END_RESELLER: {C_GA},
+    Action.EDIT_COMPANY_PROFILE: {C_GA, C_BA},
+}
+
+
+@pytest.mark.parametrize("action", list(DESIGN_TABLE))
+@pytest.mark.parametrize("role", list(Role))
+def test_every_row_of_the_role_table(action, role):
+    assert may({role}, action) is (role in DESIGN_TABLE[action])
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_no_customer_role_may_act_in_partner_center_and_the_reverse(action):
+    allowed = {role for role in Role if may({role}, action)}
+    kinds = {role.value.split(".")[0] for role in allowed}
+    assert len(kinds) == 1, f"{action} mixes partner and customer roles"
+
+
+def test_a_member_with_several_roles_may_what_any_of_them_may():
+    assert may({P_HA, P_SA}, Action.REQUEST_RELATIONSHIP)
+    assert not may({P_HA, P_BA}, Action.REQUEST_RELATIONSHIP)
+    assert not may(set(), Action.VIEW_CUSTOMERS)
+
+
+def test_the_denial_says_who_may():
+    assert denial_message(Action.REQUEST_RELATIONSHIP) == (
+        "Only Admin agents and Sales agents can request a reseller relationship."
+    )
+    assert denial_message(Action.ACCEPT_WITH_ADMIN) == (
+        "Only Global administrators can accept a request that includes admin permissions."
+    )
+    assert "Global admins, Admin agents and Sales agents" in denial_message(Action.ADD_CUSTOMER)
+
+
+@pytest.mark.django_db
+def test_us_government_partners_cannot_leave_admin_permissions_out():
+    assert admin_permissions_required(tenant(TenantKind.PARTNER, "US", Cloud.USGOV))
+    assert not admin_permissions_required(tenant(TenantKind.PARTNER, "US", Cloud.PUBLIC))
+
+
+class TestMayPurchase:
+    def test_it_needs_the_relationship_and_the_agreement(self):
+        assert may_purchase(has_reseller_relationship=True, has_agreement=True)
+
+    def test_it_names_what_is_missing(self):
+        no_agreement = may_purchase(has_reseller_relationship=True, has_agreement=False)
+        assert not no_agreement
+        assert "Customer Agreement" in no_agreement.reason
+        assert "reseller relationship" not in no_agreement.reason
+        no_relationship = may_purchase(has_reseller_relationship=False, has_agreement=True)
+        assert "reseller relationship" in no_relationship.reason
+        assert "Agreement" not in no_relationship.reason
+
+
+class TestMayManageSubscription:
+    def decide(self, **overrides):
+        facts = {
+            "is_azure_plan": False,
+            "provisioned_by_partner": True,
+            "has_reseller_relationship": True,
+            "has_admin_relationship": False,
+        }
+        return may_manage_subscription(**(facts | overrides))
+
+    def test_a_licence_subscription_needs_admin_permissions(self):
+        refused = self.decide()
+        assert not refused
+        assert "admin permissions" in refused.reason
+        assert self.decide(has_admin_relationship=True)
+
+    def test_the_partners_own_azure_plan_needs_the_reseller_relationship_alone(self):
+        assert self.decide(is_azure_plan=True)
+
+    def test_an_azure_plan_without_any_relationship_is_refused(self):
+        assert not self.decide(is_azure_plan=True, has_reseller_relationship=False)
+
+    def test_another_partners_subscription_is_refused_even_with_admin_rights(self):
+        assert not self.decide(
+            is_azure_plan=True, provisioned_by_partner=False, has_admin_relationship=True
+        )
