@@ -8,7 +8,7 @@ import secrets
 import string
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -94,8 +94,11 @@ def invitation_create(
 ) -> Invitation:
     if rules.admin_permissions_required(partner):
         include_admin = True
+    now = timezone.now()
     invitation = Invitation(
         id=uuid.uuid4(),
+        created_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         partner=partner,
         created_by=created_by,
         include_admin=include_admin,
