@@ -6,9 +6,40 @@ app_name = "admin_center"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The path and parameters of the real admin center's link, so a partner recognizes it.
     path("adminportal/home", views.invitation_open, name="invitation-open"),
-    path("billing/agreements/", views.home, name="agreements"),
-    path("settings/partner-relationships/", views.home, name="partner-relationships"),
-    path("settings/organization-profile/", views.home, name="company-profile"),
-    path("activity/", views.home, name="activity"),
+    path(
+        "partner-invitation/<uuid:invitation_id>/",
+        views.partner_invitation,
+        name="partner-invitation",
+    ),
+    path(
+        "partner-invitation/<uuid:invitation_id>/accept/",
+        views.invitation_accept,
+        name="invitation-accept",
+    ),
+    path(
+        "partner-invitation/<uuid:invitation_id>/decline/",
+        views.invitation_decline,
+        name="invitation-decline",
+    ),
+    path("customer-agreement/", views.agreement, name="agreement"),
+    path("billing/agreements/", views.agreements, name="agreements"),
+    path(
+        "settings/partner-relationships/",
+        views.partner_relationships,
+        name="partner-relationships",
+    ),
+    path(
+        "settings/partner-relationships/<uuid:partner_id>/remove-roles/",
+        views.remove_roles,
+        name="remove-roles",
+    ),
+    path(
+        "settings/partner-relationships/<uuid:partner_id>/end-reseller/",
+        views.end_reseller,
+        name="end-reseller",
+    ),
+    path("settings/organization-profile/", views.company_profile, name="company-profile"),
+    path("activity/", views.activity, name="activity"),
 ]

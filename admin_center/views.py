@@ -1,10 +1,482 @@
-from django.http import HttpResponse
-from django.shortcuts import render
+"""The customer's portal: the Microsoft 365 admin center, or for US Government tenants the
+Microsoft Office Admin portal (the same views under a second URL namespace)."""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from admin_center.forms import CompanyProfileForm, SignerForm
+from tenancy import rules, services
+from tenancy.models import (
+    ADMIN_ROLE_MEANINGS,
+    DELEGATED_ADMIN_ROLES,
+    AdminRelationship,
+    AgreementAcceptance,
+    AuditEvent,
+    Invitation,
+    ResellerRelationship,
+    Subscription,
+    Tenant,
+)
+from tenancy.portals import Portal, admin_portal_for, portal_for_namespace
+from tenancy.rules import Action
+
+# The requests this browser session opened by their link: the token is exchanged for this
+# session entry at once, so no later URL, Referer or log line carries it.
+OPENED_REQUESTS = "admin_center.opened_requests"
+MAX_OPENED_REQUESTS = 20
 
 
-def home(request):
-    return render(request, "admin_center/placeholder.html", {"title": "Home"})
+def current_portal(request) -> Portal:
+    return portal_for_namespace(request.resolver_match.namespace)
 
 
+def portal_url(request, name: str, *args) -> str:
+    return reverse(f"admin_center:{name}", args=args, current_app=request.resolver_match.namespace)
+
+
+def client_ip(request) -> str | None:
+    if settings.USE_X_FORWARDED_FOR and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
+        # The proxy in front of us appends the address it saw last.
+        return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def customer_view(action: Action | None = None):
+    """Signed in, a member of a customer organization of this portal's cloud, allowed `action`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            portal = current_portal(request)
+            membership = request.membership
+            if membership is None or not membership.tenant.is_customer:
+                raise PermissionDenied(
+                    f"The {portal.name} is for customer organizations. Sign in with an account "
+                    "of your organization."
+                )
+            tenant = membership.tenant
+            if tenant.cloud != portal.cloud:
+                # Each organization has one admin portal: send it there.
+                home = admin_portal_for(tenant.cloud)
+                return redirect(
+                    home.link(request, reverse("admin_center:home", current_app=home.namespace))
+                )
+            if action is not None:
+                rules.require(membership, action)
+            request.customer = tenant
+            request.portal = portal
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapper)
+
+    return decorator
+
+
+def request_page(view):
+    """Headers for every page of a relationship request: the token's neighbourhood."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapper
+
+
+# --- Opening a request ------------------------------------------------------------------
+
+
+@require_GET
+@request_page
+@sensitive_variables("token")
 def invitation_open(request):
-    return HttpResponse(status=404)
+    """The link in the partner's email. Trade its token for a session entry, then redirect to
+    a token-free page."""
+    token = request.GET.get("token", "")
+    invitation = services.invitation_find(token)
+    partner_param = request.GET.get("partnerId")
+    if invitation is None or (partner_param and partner_param != str(invitation.partner_id)):
+        return refusal_page(request, services.unknown_link_refusal())
+    opened = [i for i in request.session.get(OPENED_REQUESTS, []) if i != str(invitation.pk)]
+    request.session[OPENED_REQUESTS] = [*opened, str(invitation.pk)][-MAX_OPENED_REQUESTS:]
+    services.invitation_record_open(invitation=invitation, user=request.user)
+    return redirect(portal_url(request, "partner-invitation", invitation.pk))
+
+
+def refusal_page(request, refusal: services.Refusal, invitation: Invitation | None = None):
+    return render(
+        request,
+        "admin_center/refusal.html",
+        {"refusal": refusal, "invitation": invitation},
+        status=refusal.status,
+    )
+
+
+def _opened_invitation(request, invitation_id) -> Invitation | None:
+    """The request, if this session opened its link; None otherwise (a guessed id finds nothing)."""
+    if str(invitation_id) not in request.session.get(OPENED_REQUESTS, []):
+        return None
+    return (
+        Invitation.objects.select_related("partner__country__market", "created_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+
+
+def _not_opened_here() -> services.Refusal:
+    return services.Refusal(
+        "not_opened",
+        "Open the request from its link",
+        "This page shows a partner's request only in the browser that opened the request's "
+        "link, and the link hasn't been opened here (or you signed out since).",
+        "Open the link in the partner's email again.",
+        404,
+    )
+
+
+def _answerable(request, invitation_id):
+    """(invitation, refusal response or None, sign-in redirect or None) for the request pages."""
+    invitation = _opened_invitation(request, invitation_id)
+    if invitation is None:
+        return None, refusal_page(request, _not_opened_here())
+    portal = current_portal(request)
+    if invitation.partner.cloud != portal.cloud:
+        return invitation, refusal_page(request, services.wrong_portal_refusal(invitation))
+    if not request.user.is_authenticated:
+        return invitation, redirect_to_login(request.get_full_path())
+    membership = request.membership
+    refusal = services.invitation_refusal(
+        invitation=invitation, membership=membership, portal_cloud=portal.cloud
+    )
+    if refusal is not None:
+        services.invitation_record_refusal(
+            invitation=invitation, refusal=refusal, user=request.user, membership=membership
+        )
+        return invitation, refusal_page(request, refusal, invitation)
+    return invitation, None
+
+
+def _request_context(request, invitation: Invitation, form: SignerForm) -> dict:
+    customer = request.membership.tenant
+    return {
+        "invitation": invitation,
+        "partner": invitation.partner,
+        "customer": customer,
+        "form": form,
+        "agreement_version": settings.CUSTOMER_AGREEMENT_VERSION,
+        "admin_roles": [(role.label, ADMIN_ROLE_MEANINGS[role]) for role in DELEGATED_ADMIN_ROLES],
+        "needs_profile": not customer.has_billing_address,
+        "can_edit_profile": rules.may(request.membership.roles, Action.EDIT_COMPANY_PROFILE),
+        "profile_url": f"{portal_url(request, 'company-profile')}?next={request.path}",
+    }
+
+
+@never_cache
+@require_GET
+@request_page
+def partner_invitation(request, invitation_id):
+    invitation, stop = _answerable(request, invitation_id)
+    if stop is not None:
+        return stop
+    form = SignerForm(user=request.user)
+    return render(
+        request, "admin_center/invitation.html", _request_context(request, invitation, form)
+    )
+
+
+@require_POST
+@request_page
+def invitation_accept(request, invitation_id):
+    invitation, stop = _answerable(request, invitation_id)
+    if stop is not None:
+        return stop
+    form = SignerForm(request.POST, user=request.user)
+    context = _request_context(request, invitation, form)
+    if context["needs_profile"]:
+        messages.error(request, "Add your organization's billing address before accepting.")
+        return redirect(context["profile_url"])
+    if not form.is_valid():
+        return render(request, "admin_center/invitation.html", context, status=400)
+    try:
+        services.invitation_accept(
+            invitation_id=invitation.pk,
+            user=request.user,
+            signer=form.signer(),
+            client_ip=client_ip(request),
+            portal_cloud=current_portal(request).cloud,
+        )
+    except services.InvitationRefused as refused:
+        return refusal_page(request, refused.refusal, invitation)
+    _forget_opened(request, invitation)
+    messages.success(
+        request,
+        f"{invitation.partner.name} is now your organization's reseller"
+        f"{' and holds the admin roles you granted' if invitation.include_admin else ''}.",
+    )
+    return redirect(portal_url(request, "partner-relationships"))
+
+
+@require_http_methods(["GET", "POST"])
+@request_page
+def invitation_decline(request, invitation_id):
+    invitation, stop = _answerable(request, invitation_id)
+    if stop is not None:
+        return stop
+    if request.method == "GET":
+        return render(request, "admin_center/decline.html", {"invitation": invitation})
+    try:
+        services.invitation_decline(
+            invitation_id=invitation.pk,
+            user=request.user,
+            portal_cloud=current_portal(request).cloud,
+        )
+    except services.InvitationRefused as refused:
+        return refusal_page(request, refused.refusal, invitation)
+    _forget_opened(request, invitation)
+    messages.success(
+        request,
+        f"You declined the request from {invitation.partner.name}. We've let them know; nothing "
+        "changed for your organization.",
+    )
+    return redirect(portal_url(request, "partner-relationships"))
+
+
+def _forget_opened(request, invitation: Invitation) -> None:
+    opened = request.session.get(OPENED_REQUESTS, [])
+    request.session[OPENED_REQUESTS] = [i for i in opened if i != str(invitation.pk)]
+
+
+@require_GET
+def agreement(request):
+    """The Microsoft Customer Agreement in full (our plain-language stand-in)."""
+    return render(
+        request,
+        "admin_center/agreement.html",
+        {"agreement_version": settings.CUSTOMER_AGREEMENT_VERSION},
+    )
+
+
+# --- Signed-in pages --------------------------------------------------------------------
+
+
+@require_GET
+@customer_view()
+def home(request):
+    customer = request.customer
+    return render(
+        request,
+        "admin_center/home.html",
+        {
+            "reseller_count": ResellerRelationship.objects.active()
+            .filter(customer=customer)
+            .count(),
+            "agreement": AgreementAcceptance.objects.filter(customer=customer).first(),
+            "needs_profile": not customer.has_billing_address,
+        },
+    )
+
+
+@require_GET
+@customer_view(Action.VIEW_PARTNER_RELATIONSHIPS)
+def partner_relationships(request):
+    customer = request.customer
+    resellers = ResellerRelationship.objects.filter(customer=customer).select_related(
+        "partner__country"
+    )
+    admins = AdminRelationship.objects.filter(customer=customer).select_related("partner__country")
+    partners: dict = {}
+    for relationship in [*resellers, *admins]:
+        row = partners.setdefault(
+            relationship.partner_id,
+            {"partner": relationship.partner, "reseller": None, "admin": None, "ended": []},
+        )
+        kind = "reseller" if isinstance(relationship, ResellerRelationship) else "admin"
+        if relationship.is_active:
+            row[kind] = relationship
+        else:
+            row["ended"].append((kind, relationship))
+    active = [row for row in partners.values() if row["reseller"] or row["admin"]]
+    past = [row for row in partners.values() if not (row["reseller"] or row["admin"])]
+    return render(
+        request,
+        "admin_center/partner_relationships.html",
+        {
+            "active": sorted(active, key=lambda row: row["partner"].name.lower()),
+            "past": sorted(past, key=lambda row: row["partner"].name.lower()),
+        },
+    )
+
+
+def _related_partner(request, partner_id) -> Tenant:
+    """A partner with an active relationship of either kind with this customer, else 404."""
+    customer = request.customer
+    partner = (
+        Tenant.objects.partners()
+        .filter(pk=partner_id)
+        .filter(
+            pk__in=ResellerRelationship.objects.active()
+            .filter(customer=customer)
+            .values("partner")
+            .union(AdminRelationship.objects.active().filter(customer=customer).values("partner"))
+        )
+        .first()
+    )
+    if partner is None:
+        raise Http404("No such partner relationship.")
+    return partner
+
+
+@require_http_methods(["GET", "POST"])
+@customer_view(Action.REMOVE_ADMIN_ROLES)
+def remove_roles(request, partner_id):
+    partner = _related_partner(request, partner_id)
+    admin = AdminRelationship.objects.active().between(partner, request.customer).first()
+    if admin is None:
+        raise Http404("This partner holds no admin roles.")
+    if request.method == "POST":
+        services.admin_relationship_end(
+            partner=partner, customer=request.customer, ended_by=request.user
+        )
+        messages.success(
+            request, f"{partner.name} no longer holds admin roles in your organization."
+        )
+        return redirect(portal_url(request, "partner-relationships"))
+    return render(
+        request,
+        "admin_center/confirm.html",
+        {
+            "title": f"Remove {partner.name}'s admin roles?",
+            "body": [
+                f"{partner.name}'s agents will lose these roles in your organization: "
+                f"{', '.join(admin.role_labels)}.",
+                "The reseller relationship stays as it is. To give admin roles back, the partner "
+                "sends a new request.",
+            ],
+            "button": "Remove roles",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_view(Action.END_RESELLER)
+def end_reseller(request, partner_id):
+    partner = _related_partner(request, partner_id)
+    customer = request.customer
+    if not ResellerRelationship.objects.active().between(partner, customer).exists():
+        raise Http404("This partner is not your reseller.")
+    running = Subscription.objects.active().filter(partner=partner, customer=customer).count()
+    if request.method == "POST":
+        try:
+            services.reseller_relationship_end(
+                partner=partner, customer=customer, ended_by=request.user, by=customer
+            )
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+            return redirect(portal_url(request, "end-reseller", partner.pk))
+        messages.success(request, f"{partner.name} is no longer your organization's reseller.")
+        return redirect(portal_url(request, "partner-relationships"))
+    body = [
+        f"{partner.name} will no longer be able to buy subscriptions for your organization.",
+        "Admin roles, if the partner holds any, are not affected; remove them separately.",
+    ]
+    return render(
+        request,
+        "admin_center/confirm.html",
+        {
+            "title": f"End the reseller relationship with {partner.name}?",
+            "body": body,
+            "button": "End reseller relationship",
+            "blocked": (
+                f"{partner.name} still has {running} active subscription"
+                f"{'s' if running != 1 else ''} for your organization. Ask {partner.name} to "
+                "cancel them or move them to another partner first."
+            )
+            if running
+            else "",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_view(Action.EDIT_COMPANY_PROFILE)
+def company_profile(request):
+    customer = request.customer
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not (
+        next_url.startswith("/")
+        and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None)
+        and urlsplit(next_url).path.startswith(portal_url(request, "home"))
+    ):
+        next_url = ""
+    initial = {name: getattr(customer, name) for name in services.PROFILE_FIELDS}
+    form = CompanyProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.company_profile_update(
+            tenant=customer, updated_by=request.user, **form.cleaned_data
+        )
+        messages.success(request, "Your organization profile was saved.")
+        return redirect(next_url or portal_url(request, "company-profile"))
+    return render(
+        request,
+        "admin_center/company_profile.html",
+        {"form": form, "next": next_url},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_view(Action.ACCEPT_AGREEMENT)
+def agreements(request):
+    customer = request.customer
+    acceptances = AgreementAcceptance.objects.filter(customer=customer).select_related(
+        "attested_by_partner"
+    )
+    current = settings.CUSTOMER_AGREEMENT_VERSION
+    has_current = any(a.version == current for a in acceptances)
+    form = SignerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and not has_current and form.is_valid():
+        services.agreement_accept(
+            customer=customer, user=request.user, signer=form.signer(), client_ip=client_ip(request)
+        )
+        messages.success(
+            request, f"Your organization accepted the Microsoft Customer Agreement ({current})."
+        )
+        return redirect(portal_url(request, "agreements"))
+    return render(
+        request,
+        "admin_center/agreements.html",
+        {
+            "acceptances": acceptances,
+            "has_current": has_current,
+            "agreement_version": current,
+            "form": form,
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_GET
+@customer_view(Action.VIEW_ORGANIZATION_ACTIVITY)
+def activity(request):
+    events = AuditEvent.objects.filter(customer=request.customer).select_related(
+        "partner", "actor_tenant"
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "admin_center/activity.html", {"page": page})

@@ -114,3 +114,17 @@ def password():
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need real row locks: they are skipped on SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL row locks: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,125 @@
+"""Races, with real threads and real row locks (PostgreSQL only).
+
+Each test widens the race window: the rule check inside the accepting transaction sleeps, so
+without the locks both requests would pass it and create a second relationship.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tenancy import services
+from tenancy.models import (
+    AgreementAcceptance,
+    Invitation,
+    InvitationStatus,
+    ResellerRelationship,
+)
+from tests.admin_center.conftest import SIGNER, accept_url, link_path
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def slow_checks(monkeypatch):
+    real = services.invitation_refusal
+
+    def slow(**kwargs):
+        result = real(**kwargs)
+        time.sleep(0.3)
+        return result
+
+    monkeypatch.setattr(services, "invitation_refusal", slow)
+
+
+def signed_in_client(user, invitation) -> Client:
+    client = Client()
+    client.force_login(user)
+    assert client.get(link_path(invitation)).status_code == 302
+    return client
+
+
+def at_once(*calls):
+    """Run the calls in threads released together; return their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_the_same_link_accepted_twice_at_once(invitation, customer_admin, slow_checks):
+    first = signed_in_client(customer_admin, invitation)
+    second = signed_in_client(customer_admin, invitation)
+    responses = at_once(
+        lambda: first.post(accept_url(invitation), SIGNER),
+        lambda: second.post(accept_url(invitation), SIGNER),
+    )
+    assert sorted(r.status_code for r in responses) == [302, 409], responses
+    assert ResellerRelationship.objects.active().count() == 1
+    assert Invitation.objects.filter(status=InvitationStatus.ACCEPTED).count() == 1
+    assert AgreementAcceptance.objects.count() == 1
+
+
+def test_two_links_from_one_partner_accepted_at_once_by_one_customer(
+    partner_a, sales_agent, customer_admin, slow_checks
+):
+    links = [
+        services.invitation_create(partner=partner_a, created_by=sales_agent, include_admin=True)
+        for _ in range(2)
+    ]
+    clients = [signed_in_client(customer_admin, link) for link in links]
+    responses = at_once(
+        *[
+            (lambda client=client, link=link: client.post(accept_url(link), SIGNER))
+            for client, link in zip(clients, links, strict=True)
+        ]
+    )
+    assert sorted(r.status_code for r in responses) == [302, 409], responses
+    assert b"already your reseller" in next(r for r in responses if r.status_code == 409).content
+    assert ResellerRelationship.objects.active().count() == 1
+    assert Invitation.objects.filter(status=InvitationStatus.ACCEPTED).count() == 1
+    assert Invitation.objects.filter(status=InvitationStatus.PENDING).count() == 1
+
+
+def test_a_revocation_racing_an_acceptance_leaves_one_answer(
+    invitation, sales_agent, customer_admin, slow_checks
+):
+    client = signed_in_client(customer_admin, invitation)
+
+    def revoke():
+        try:
+            services.invitation_revoke(invitation=invitation, revoked_by=sales_agent)
+        except services.ServiceError as refused:
+            return refused.message
+        return "revoked"
+
+    outcome, revocation = at_once(lambda: client.post(accept_url(invitation), SIGNER), revoke)
+    invitation.refresh_from_db()
+    if invitation.status == InvitationStatus.ACCEPTED:
+        assert outcome.status_code == 302
+        assert revocation == "This request was already accepted."
+        assert ResellerRelationship.objects.active().count() == 1
+    else:
+        assert invitation.status == InvitationStatus.REVOKED
+        assert outcome.status_code == 410
+        assert not ResellerRelationship.objects.exists()
