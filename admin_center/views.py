@@ -33,6 +33,7 @@ from tenancy.models import (
 )
 from tenancy.portals import Portal, admin_portal_for, portal_for_namespace
 from tenancy.rules import Action
+from tenancy.text import possessive
 
 # The requests this browser session opened by their link: the token is exchanged for this
 # session entry at once, so no later URL, Referer or log line carries it.
@@ -362,9 +363,9 @@ def remove_roles(request, partner_id):
         request,
         "admin_center/confirm.html",
         {
-            "title": f"Remove {partner.name}'s admin roles?",
+            "title": f"Remove {possessive(partner.name)} admin roles?",
             "body": [
-                f"{partner.name}'s agents will lose these roles in your organization: "
+                f"{possessive(partner.name)} agents will lose these roles in your organization: "
                 f"{', '.join(admin.role_labels)}.",
                 "The reseller relationship stays as it is. To give admin roles back, the partner "
                 "sends a new request.",

@@ -46,6 +46,7 @@ from tenancy.models import (
 )
 from tenancy.notifications import EmailContent, render_email, send_email
 from tenancy.portals import admin_portal_for
+from tenancy.text import possessive
 
 User = get_user_model()
 
@@ -779,7 +780,7 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
         if running:
             noun = "subscription is" if running == 1 else "subscriptions are"
             raise ServiceError(
-                f"{running} of {partner.name}'s {noun} still active for {customer.name}. "
+                f"{running} of {possessive(partner.name)} {noun} still active for {customer.name}. "
                 "They must be suspended or moved to another partner before the reseller "
                 "relationship can end.",
                 code="active_subscriptions",
