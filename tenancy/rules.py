@@ -9,6 +9,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 
 from tenancy.models import Cloud, Membership, Role, Tenant, TenantKind
+from tenancy.text import in_country
 
 
 class Action(StrEnum):
@@ -111,8 +112,8 @@ ALLOWED = Decision(True)
 
 def _market_phrase(country) -> str:
     if country.market.name == country.name:
-        return f"{country.name}"
-    return f"{country.name}, in the {country.market.name} market"
+        return in_country(country.name)
+    return f"{in_country(country.name)}, in the {country.market.name} market"
 
 
 def may_resell(partner: Tenant, customer: Tenant) -> Decision:

@@ -182,3 +182,46 @@ class TestDecline:
         client.get(link_path(invitation))
         assert client.post(decline_url(invitation)).status_code == 403
         nothing_changed(invitation)
+
+
+class TestFormPostsFromNoReferrerPages:
+    """Request pages send no Referer, so browsers post their forms with `Origin: null`."""
+
+    def post_as_browser(self, invitation, user, **headers):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        client.get(link_path(invitation))
+        client.get(request_url(invitation))
+        token = client.cookies["csrftoken"].value
+        return client.post(
+            accept_url(invitation), SIGNER | {"csrfmiddlewaretoken": token}, **headers
+        )
+
+    def test_a_same_origin_post_with_a_null_origin_is_accepted(self, invitation, customer_admin):
+        response = self.post_as_browser(
+            invitation, customer_admin, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin"
+        )
+        assert response.status_code == 302
+        assert ResellerRelationship.objects.active().count() == 1
+
+    @pytest.mark.parametrize("site", ["cross-site", "same-site", None])
+    def test_a_null_origin_the_browser_does_not_vouch_for_is_refused(
+        self, invitation, customer_admin, site
+    ):
+        headers = {"HTTP_ORIGIN": "null"} | ({"HTTP_SEC_FETCH_SITE": site} if site else {})
+        response = self.post_as_browser(invitation, customer_admin, **headers)
+        assert response.status_code == 403
+        nothing_changed(invitation)
+
+    def test_the_csrf_token_is_still_required(self, invitation, customer_admin):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(customer_admin)
+        client.get(link_path(invitation))
+        response = client.post(
+            accept_url(invitation),
+            SIGNER,
+            HTTP_ORIGIN="null",
+            HTTP_SEC_FETCH_SITE="same-origin",
+        )
+        assert response.status_code == 403
+        nothing_changed(invitation)
