@@ -214,7 +214,14 @@ def invitation_find(token: object) -> Invitation | None:
 
 
 def invitation_record_open(*, invitation: Invitation, user=None) -> None:
-    """Record the first opening of the link (the partner then sees "opened")."""
+    """Record the first opening of the link (the partner then sees "opened").
+
+    The partner's own people checking the link do not count as the customer opening it.
+    """
+    if user is not None and user.is_authenticated:
+        membership = Membership.objects.filter(user=user).only("tenant_id").first()
+        if membership is not None and membership.tenant_id == invitation.partner_id:
+            return
     now = timezone.now()
     with transaction.atomic():
         first = Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(

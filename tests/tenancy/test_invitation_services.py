@@ -194,6 +194,11 @@ class TestFind:
         assert invitation.display_status() == InvitationStatus.OPENED
         assert AuditEvent.objects.filter(action=AuditAction.INVITATION_OPENED).count() == 1
 
+    def test_the_partners_own_agent_opening_the_link_is_not_the_customer_opening_it(self):
+        invitation = InvitationFactory()
+        services.invitation_record_open(invitation=invitation, user=invitation.created_by)
+        assert Invitation.objects.get(pk=invitation.pk).opened_at is None
+
 
 class TestAccept:
     def test_it_records_agreement_relationships_answer_and_audit(
