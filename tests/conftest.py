@@ -116,9 +116,23 @@ def on_postgres():
     return connection.vendor == "postgresql"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need real row locks: they are skipped on SQLite."""
+    """Transactional tests (browser walks, races) last; `postgres` ones skipped on SQLite.
+
+    A transactional test empties the database when it ends, so it must run after the tests that
+    rely on the rows the data migrations put there. pytest-django orders them so, but pytest's
+    own grouping of parametrized fixtures (the browser) can undo it; this runs after both.
+    """
     from django.conf import settings
+
+    def transactional(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("transaction")) or "live_server" in getattr(
+            item, "fixturenames", ()
+        )
+
+    items.sort(key=transactional)
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return

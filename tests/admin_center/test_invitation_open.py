@@ -99,16 +99,16 @@ def test_a_guessed_request_page_shows_nothing(client_for, invitation, customer_a
     assert invitation.partner.name.encode() not in response.content
 
 
-@pytest.mark.parametrize("page", ["open", "request", "refusal"])
+@pytest.mark.parametrize("which", ["open", "request", "refusal"])
 def test_request_pages_send_no_referrer_cannot_be_framed_and_load_nothing_from_elsewhere(
-    client_for, invitation, customer_admin, page
+    client_for, invitation, customer_admin, which
 ):
     client = client_for(customer_admin)
     response = client.get(link_path(invitation))
-    if page == "request":
+    if which == "request":
         response = client.get(request_url(invitation))
         assert response.status_code == 200
-    elif page == "refusal":
+    elif which == "refusal":
         response = client.get(reverse("admin_center:invitation-open") + "?token=nope")
         assert response.status_code == 404
     assert response["Referrer-Policy"] == "no-referrer"

@@ -11,6 +11,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tenancy.management.commands.seed_demo import DEMO_PASSWORD
+from tenancy.models import Country, Market, Offer
+from tenancy.reference_data import load_markets, load_offers
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
@@ -50,7 +52,14 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def site(live_server, settings):
-    """The live server, with the three portals' base URLs pointing at it."""
+    """The live server, with the three portals' base URLs pointing at it.
+
+    A browser test's database is emptied after it, reference data included (and Playwright's
+    greenlet keeps Django's serialized copy out of reach), so the markets and offers are loaded
+    again here.
+    """
+    load_markets(Market, Country)
+    load_offers(Offer)
     settings.PARTNER_CENTER_URL = f"{live_server.url}/partner-center/"
     settings.ADMIN_CENTER_URL = f"{live_server.url}/admin-center/"
     settings.OFFICE_ADMIN_URL = f"{live_server.url}/office-admin/"

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tenancy import services
 from tenancy.models import ResellerRelationship, Tenant
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

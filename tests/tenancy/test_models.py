@@ -147,12 +147,10 @@ class TestAuditEvents:
 
 def test_the_market_table_is_loaded_from_the_projects_csv():
     import csv
-    from pathlib import Path
 
-    import tenancy
+    from tenancy.reference_data import MARKETS_CSV
 
-    path = Path(tenancy.__file__).parent / "data" / "csp_markets.csv"
-    with path.open(newline="", encoding="utf-8") as rows:
+    with MARKETS_CSV.open(newline="", encoding="utf-8") as rows:
         expected = {row["country_code"]: row["market_code"] for row in csv.DictReader(rows)}
     assert dict(Country.objects.values_list("code", "market_id")) == expected
     assert Market.objects.get(code="LATAM").countries.filter(code="PR").exists()
