@@ -461,17 +461,11 @@ def invitation_accept(
         invitation, customer = _lock_for_answer(invitation_id, user, portal_cloud)
         partner = invitation.partner
         now = timezone.now()
-        agreement = AgreementAcceptance.objects.create(
-            customer=customer,
-            version=settings.CUSTOMER_AGREEMENT_VERSION,
-            method=AcceptanceMethod.CUSTOMER,
-            signer_first_name=signer.first_name,
-            signer_last_name=signer.last_name,
-            signer_email=signer.email,
-            signer_phone=signer.phone,
-            accepted_on=timezone.localdate(now),
-            recorded_at=now,
+        agreement = _record_agreement(
+            customer,
+            signer,
             recorded_by=user,
+            recorded_at=now,
             client_ip=client_ip,
             invitation=invitation,
         )
@@ -672,7 +666,14 @@ def customer_add(
                 details={"formed_by": FormedBy.NEW_CUSTOMER},
             )
             if attestation:
-                _record_attestation(partner, added_by, customer, attestation)
+                _record_agreement(
+                    customer,
+                    attestation.signer,
+                    recorded_by=added_by,
+                    recorded_at=timezone.now(),
+                    accepted_on=attestation.accepted_on,
+                    attested_by_partner=partner,
+                )
                 audit(
                     action=AuditAction.AGREEMENT_ATTESTED,
                     **common,
@@ -688,18 +689,27 @@ def customer_add(
     return CustomerAdded(customer, user, password, relationship)
 
 
-def _record_attestation(partner, added_by, customer, attestation: Attestation) -> None:
-    AgreementAcceptance.objects.create(
+def _record_agreement(
+    customer: Tenant, signer: Signer, *, recorded_by, recorded_at, **how
+) -> AgreementAcceptance:
+    """The current Customer Agreement, accepted for `customer` by `signer`.
+
+    `how` is either the customer's own acceptance (`client_ip`, `invitation`; accepted today) or
+    a partner's attestation (`attested_by_partner`, `accepted_on` the day the signer accepted).
+    """
+    attested = "attested_by_partner" in how
+    return AgreementAcceptance.objects.create(
         customer=customer,
         version=settings.CUSTOMER_AGREEMENT_VERSION,
-        method=AcceptanceMethod.PARTNER_ATTESTATION,
-        signer_first_name=attestation.signer.first_name,
-        signer_last_name=attestation.signer.last_name,
-        signer_email=attestation.signer.email,
-        signer_phone=attestation.signer.phone,
-        accepted_on=attestation.accepted_on,
-        recorded_by=added_by,
-        attested_by_partner=partner,
+        method=AcceptanceMethod.PARTNER_ATTESTATION if attested else AcceptanceMethod.CUSTOMER,
+        signer_first_name=signer.first_name,
+        signer_last_name=signer.last_name,
+        signer_email=signer.email,
+        signer_phone=signer.phone,
+        accepted_on=how.pop("accepted_on", None) or timezone.localdate(recorded_at),
+        recorded_at=recorded_at,
+        recorded_by=recorded_by,
+        **how,
     )
 
 
@@ -708,19 +718,8 @@ def agreement_accept(
 ) -> AgreementAcceptance:
     """A customer accepts the Microsoft Customer Agreement in the admin center, with no request."""
     with transaction.atomic():
-        now = timezone.now()
-        acceptance = AgreementAcceptance.objects.create(
-            customer=customer,
-            version=settings.CUSTOMER_AGREEMENT_VERSION,
-            method=AcceptanceMethod.CUSTOMER,
-            signer_first_name=signer.first_name,
-            signer_last_name=signer.last_name,
-            signer_email=signer.email,
-            signer_phone=signer.phone,
-            accepted_on=timezone.localdate(now),
-            recorded_at=now,
-            recorded_by=user,
-            client_ip=client_ip,
+        acceptance = _record_agreement(
+            customer, signer, recorded_by=user, recorded_at=timezone.now(), client_ip=client_ip
         )
         audit(
             action=AuditAction.AGREEMENT_ACCEPTED,
