@@ -1,16 +1,7 @@
-import re
-
 from django import forms
-from django.core.exceptions import ValidationError
 
 from tenancy.services import Signer
-
-_PHONE = re.compile(r"\A\+?[0-9 ().-]{4,40}\Z")
-
-
-def validate_phone(value: str) -> None:
-    if not _PHONE.match(value):
-        raise ValidationError("Use digits, spaces and + ( ) . - only, for example +1 425 555 0100.")
+from tenancy.validators import validate_phone, validate_single_line
 
 
 class SignerForm(forms.Form):
@@ -65,9 +56,8 @@ class CompanyProfileForm(forms.Form):
         label="Contact phone", max_length=40, required=False, validators=[validate_phone]
     )
 
-    def clean(self):
-        data = super().clean()
-        for name, value in list(data.items()):
-            if isinstance(value, str) and any(ord(c) < 32 for c in value):
-                self.add_error(name, "Remove the control characters.")
-        return data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and not isinstance(field, forms.EmailField):
+                field.validators.append(validate_single_line)

@@ -1,11 +1,47 @@
+"""Partner Center: the Customers workspace, relationship requests, Add customer, the customer page,
+and the activity log. Views parse input, call a rule or a service in `tenancy`, and render."""
+
+import csv
+from datetime import datetime, time, timedelta
 from functools import wraps
+from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F, Q
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tenancy import rules
+from partner_center.forms import (
+    ActivityFilterForm,
+    AddCustomerForm,
+    CustomerSearchForm,
+    NewRelationshipForm,
+    PurchaseForm,
+    RequestFilterForm,
+    SubscriptionChangeForm,
+)
+from tenancy import rules, services
+from tenancy.models import (
+    AdminRelationship,
+    AgreementAcceptance,
+    AuditEvent,
+    Invitation,
+    InvitationStatus,
+    ResellerRelationship,
+    Subscription,
+    Tenant,
+    domain_prefix_validator,
+)
 from tenancy.rules import Action
+
+PAGE_SIZE = 25
+ADDED_CUSTOMER = "partner_center.added_customer"
 
 
 def partner_view(action: Action):
@@ -29,26 +65,509 @@ def partner_view(action: Action):
     return decorator
 
 
+def _get_customer(request, customer_id) -> Tenant:
+    """A customer this partner has or had a reseller relationship with; anyone else's is a 404."""
+    customer = (
+        Tenant.objects.customers_of(request.partner)
+        .select_related("country")
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+def _get_invitation(request, invitation_id) -> Invitation:
+    return get_object_or_404(
+        Invitation.objects.select_related(
+            "partner__country", "created_by", "answered_by", "answered_tenant", "revoked_by"
+        ),
+        pk=invitation_id,
+        partner=request.partner,
+    )
+
+
+def _csv_cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    """Stream rows as CSV: the rows are read one chunk at a time, never all held in memory."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow(header)  # the BOM lets spreadsheets read UTF-8
+        for row in rows:
+            yield writer.writerow([_csv_cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @login_required
 def home(request):
     return redirect("partner_center:customer-list")
 
 
+# --- Customer list ----------------------------------------------------------------------
+
+
+def _customer_rows(request) -> tuple:
+    form = CustomerSearchForm(request.GET or None)
+    customers = Tenant.objects.customers_of(request.partner).select_related("country")
+    if form.is_valid():
+        data = form.cleaned_data
+        if q := data["q"].strip():
+            as_id = form.search_uuid()
+            customers = customers.filter(
+                Q(pk=as_id) if as_id else Q(name__icontains=q) | Q(domain__icontains=q)
+            )
+        relationship = data["relationship"]
+        if relationship == "reseller":
+            customers = customers.filter(reseller_since__isnull=False, has_admin_relationship=False)
+        elif relationship == "admin":
+            customers = customers.filter(reseller_since__isnull=False, has_admin_relationship=True)
+        elif relationship == "ended":
+            customers = customers.filter(reseller_since__isnull=True)
+        sort = data["sort"] or "name"
+    else:
+        sort = "name"
+    order = {
+        "name": [F("name").asc(), "pk"],
+        "-name": [F("name").desc(), "pk"],
+        "since": [F("reseller_since").asc(nulls_last=True), "name"],
+        "-since": [F("reseller_since").desc(nulls_last=True), "name"],
+    }[sort]
+    return form, customers.order_by(*order)
+
+
+@require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_list(request):
-    return render(request, "partner_center/placeholder.html", {"title": "Customers"})
+    form, customers = _customer_rows(request)
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partner_center/customer_list.html",
+        {"form": form, "page": page, "searching": bool(request.GET.get("q"))},
+    )
 
 
+@require_GET
+@partner_view(Action.VIEW_CUSTOMERS)
+def customer_export(request):
+    _, customers = _customer_rows(request)
+    rows = (
+        (
+            c.name,
+            c.domain,
+            c.id,
+            c.country.name,
+            _relationship_label(c),
+            c.reseller_since.date() if c.reseller_since else "",
+            c.reseller_ended_at.date() if not c.reseller_since and c.reseller_ended_at else "",
+        )
+        for c in customers.iterator(chunk_size=2000)
+    )
+    return _csv_response(
+        f"customers-{timezone.localdate():%Y-%m-%d}.csv",
+        [
+            "Company name",
+            "Primary domain",
+            "Microsoft ID",
+            "Country",
+            "Relationship",
+            "Since",
+            "Ended",
+        ],
+        rows,
+    )
+
+
+def _relationship_label(customer) -> str:
+    if customer.reseller_since is None:
+        return "Ended"
+    return "Reseller with admin roles" if customer.has_admin_relationship else "Reseller"
+
+
+# --- Relationship requests --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.REQUEST_RELATIONSHIP)
+def new_relationship(request):
+    partner = request.partner
+    form = NewRelationshipForm(request.POST or None, partner=partner)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        invitation = services.invitation_create(
+            partner=partner,
+            created_by=request.user,
+            include_admin=data["include_admin"],
+            label=data["label"],
+            recipient_email=data["recipient_email"],
+        )
+        messages.success(request, "The request is ready. Share the email or the link below.")
+        return redirect("partner_center:request-detail", invitation.pk)
+    return render(
+        request,
+        "partner_center/new_relationship.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+_STATUS_FILTERS = {
+    InvitationStatus.PENDING: lambda now: Q(
+        status=InvitationStatus.PENDING, expires_at__gt=now, opened_at__isnull=True
+    ),
+    InvitationStatus.OPENED: lambda now: Q(
+        status=InvitationStatus.PENDING, expires_at__gt=now, opened_at__isnull=False
+    ),
+    InvitationStatus.EXPIRED: lambda now: Q(status=InvitationStatus.PENDING, expires_at__lte=now),
+}
+
+
+@require_GET
 @partner_view(Action.VIEW_REQUESTS)
 def request_list(request):
-    return render(request, "partner_center/placeholder.html", {"title": "Relationship requests"})
+    form = RequestFilterForm(request.GET or None)
+    invitations = Invitation.objects.filter(partner=request.partner).select_related(
+        "created_by", "answered_by", "answered_tenant"
+    )
+    if form.is_valid() and (status := form.cleaned_data["status"]):
+        condition = _STATUS_FILTERS.get(status)
+        now = timezone.now()
+        invitations = invitations.filter(condition(now) if condition else Q(status=status))
+    page = Paginator(invitations.order_by("-created_at", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    rows = [(invitation, invitation.display_status(now)) for invitation in page.object_list]
+    return render(
+        request, "partner_center/request_list.html", {"form": form, "page": page, "rows": rows}
+    )
 
 
+@never_cache
+@require_GET
+@partner_view(Action.VIEW_REQUESTS)
+def request_detail(request, invitation_id):
+    """The request panel: the email and the link while the request can be answered."""
+    invitation = _get_invitation(request, invitation_id)
+    context = {"invitation": invitation, "status": invitation.display_status()}
+    if invitation.is_open:
+        email = services.invitation_email(invitation)
+        mailto = "mailto:{}?subject={}&body={}".format(
+            quote(invitation.recipient_email, safe="@"),
+            quote(email.subject, safe=""),
+            quote(email.text, safe=""),
+        )
+        context |= {
+            "email": email,
+            "link": services.invitation_link(invitation),
+            "mailto": mailto,
+        }
+    return render(request, "partner_center/request_detail.html", context)
+
+
+@require_POST
+@partner_view(Action.REQUEST_RELATIONSHIP)
+def request_send(request, invitation_id):
+    invitation = _get_invitation(request, invitation_id)
+    if not invitation.recipient_email:
+        messages.error(request, "This request has no recipient email. Copy it or open it in email.")
+    else:
+        try:
+            services.invitation_send(
+                invitation=invitation, sent_by=request.user, to=invitation.recipient_email
+            )
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Sent to {invitation.recipient_email}.")
+    return redirect("partner_center:request-detail", invitation.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.REVOKE_REQUEST)
+def request_revoke(request, invitation_id):
+    invitation = _get_invitation(request, invitation_id)
+    if request.method == "POST":
+        try:
+            services.invitation_revoke(invitation=invitation, revoked_by=request.user)
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "The request was revoked. Its link no longer works.")
+        return redirect("partner_center:request-list")
+    return render(
+        request,
+        "partner_center/request_revoke.html",
+        {"invitation": invitation, "status": invitation.display_status()},
+    )
+
+
+# --- Add customer -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
 @partner_view(Action.ADD_CUSTOMER)
 def add_customer(request):
-    return render(request, "partner_center/placeholder.html", {"title": "Add customer"})
+    partner = request.partner
+    form = AddCustomerForm(request.POST or None, partner=partner)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.customer_add(
+                partner=partner,
+                added_by=request.user,
+                details=form.details(),
+                attestation=form.attestation(),
+            )
+        except services.ServiceError as error:
+            field = {"domain_taken": "domain_prefix", "market": "country", "cloud": "country"}
+            form.add_error(field.get(error.code), error.message)
+        except ValidationError as error:
+            form.add_error("domain_prefix", error)
+        else:
+            # Shown once, on the next page, then gone from the session.
+            request.session[ADDED_CUSTOMER] = {
+                "customer": str(added.customer.pk),
+                "username": added.admin_user.username,
+                "password": added.temporary_password,
+            }
+            return redirect("partner_center:add-customer-done")
+    return render(
+        request,
+        "partner_center/add_customer.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
+@never_cache
+@require_GET
+@partner_view(Action.ADD_CUSTOMER)
+def add_customer_done(request):
+    added = request.session.pop(ADDED_CUSTOMER, None)
+    customer = _get_customer(request, added["customer"]) if added else None
+    return render(
+        request, "partner_center/add_customer_done.html", {"added": added, "customer": customer}
+    )
+
+
+@require_GET
+@partner_view(Action.ADD_CUSTOMER)
+def domain_check(request):
+    """The live hint under the domain prefix: is `<prefix>.onmicrosoft.com` valid and free?"""
+    prefix = request.GET.get("prefix", "").strip().lower()[:100]
+    try:
+        domain_prefix_validator(prefix)
+    except ValidationError as error:
+        return JsonResponse({"valid": False, "available": False, "message": error.messages[0]})
+    domain = services.domain_for(prefix)
+    available = services.domain_prefix_available(prefix)
+    message = f"{domain} is available." if available else f"{domain} is already taken."
+    return JsonResponse(
+        {"valid": True, "available": available, "domain": domain, "message": message}
+    )
+
+
+# --- The customer page ------------------------------------------------------------------
+
+
+def _customer_context(request, customer, purchase_form=None) -> dict:
+    partner = request.partner
+    reseller = (
+        ResellerRelationship.objects.between(partner, customer).order_by("-created_at").first()
+    )
+    admin = AdminRelationship.objects.active().between(partner, customer).first()
+    agreement = AgreementAcceptance.objects.filter(customer=customer).first()
+    has_reseller = bool(reseller and reseller.is_active)
+    subscriptions = Subscription.objects.filter(partner=partner, customer=customer).select_related(
+        "offer"
+    )
+    rows = [
+        (
+            subscription,
+            rules.may_manage_subscription(
+                is_azure_plan=subscription.offer.is_azure,
+                provisioned_by_partner=True,
+                has_reseller_relationship=has_reseller,
+                has_admin_relationship=admin is not None,
+            ),
+        )
+        for subscription in subscriptions
+    ]
+    return {
+        "customer": customer,
+        "reseller": reseller,
+        "admin": admin,
+        "agreement": agreement,
+        "subscriptions": rows,
+        "purchase": rules.may_purchase(
+            has_reseller_relationship=has_reseller, has_agreement=agreement is not None
+        ),
+        "purchase_form": purchase_form or PurchaseForm(),
+    }
+
+
+@require_GET
+@partner_view(Action.VIEW_CUSTOMERS)
+def customer_detail(request, customer_id):
+    customer = _get_customer(request, customer_id)
+    return render(
+        request, "partner_center/customer_detail.html", _customer_context(request, customer)
+    )
+
+
+@require_POST
+@partner_view(Action.PURCHASE)
+def purchase(request, customer_id):
+    customer = _get_customer(request, customer_id)
+    form = PurchaseForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "partner_center/customer_detail.html",
+            _customer_context(request, customer, purchase_form=form),
+            status=400,
+        )
+    try:
+        subscription = services.subscription_purchase(
+            partner=request.partner,
+            customer=customer,
+            offer=form.cleaned_data["offer"],
+            quantity=form.cleaned_data["quantity"],
+            purchased_by=request.user,
+        )
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Purchased {subscription.offer.name} ({subscription.quantity}) for {customer.name}.",
+        )
+    return redirect("partner_center:customer-detail", customer.pk)
+
+
+@require_POST
+@partner_view(Action.MANAGE_SUBSCRIPTION)
+def subscription_update(request, customer_id, subscription_id):
+    customer = _get_customer(request, customer_id)
+    subscription = get_object_or_404(
+        Subscription.objects.select_related("offer"),
+        pk=subscription_id,
+        partner=request.partner,
+        customer=customer,
+    )
+    form = SubscriptionChangeForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(message for errors in form.errors.values() for message in errors)
+        messages.error(request, f"Nothing changed: {problems}")
+        return redirect("partner_center:customer-detail", customer.pk)
+    try:
+        services.subscription_update(
+            subscription=subscription,
+            partner=request.partner,
+            changed_by=request.user,
+            **form.update(),
+        )
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{subscription.offer.name} was updated.")
+    return redirect("partner_center:customer-detail", customer.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.REMOVE_RESELLER)
+def remove_reseller(request, customer_id):
+    customer = _get_customer(request, customer_id)
+    if customer.reseller_since is None:
+        messages.error(request, f"{customer.name} has no active reseller relationship with you.")
+        return redirect("partner_center:customer-detail", customer.pk)
+    if request.method == "POST":
+        try:
+            services.reseller_relationship_end(
+                partner=request.partner,
+                customer=customer,
+                ended_by=request.user,
+                by=request.partner,
+            )
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("partner_center:remove-reseller", customer.pk)
+        messages.success(request, f"The reseller relationship with {customer.name} has ended.")
+        return redirect("partner_center:customer-detail", customer.pk)
+    running = Subscription.objects.active().filter(partner=request.partner, customer=customer)
+    return render(
+        request,
+        "partner_center/remove_reseller.html",
+        {"customer": customer, "running": running.count()},
+    )
+
+
+# --- Activity log -----------------------------------------------------------------------
+
+
+def _activity(request):
+    form = ActivityFilterForm(request.GET or None)
+    start, end = form.date_range()
+    tz = timezone.get_current_timezone()
+    # A range on the timestamp itself, so the (partner, at) index serves it.
+    events = (
+        AuditEvent.objects.filter(
+            partner=request.partner,
+            at__gte=datetime.combine(start, time.min, tz),
+            at__lt=datetime.combine(end + timedelta(days=1), time.min, tz),
+        )
+        .select_related("customer")
+        .order_by("-at", "-id")
+    )
+    return form, start, end, events
+
+
+@require_GET
 @partner_view(Action.VIEW_ACTIVITY)
 def activity_log(request):
-    return render(request, "partner_center/placeholder.html", {"title": "Activity log"})
+    form, start, end, events = _activity(request)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partner_center/activity_log.html",
+        {"form": form, "page": page, "start": start, "end": end},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_GET
+@partner_view(Action.VIEW_ACTIVITY)
+def activity_export(request):
+    form, start, end, events = _activity(request)
+    if form.is_bound and not form.is_valid():
+        return activity_log(request)
+    rows = (
+        (
+            timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+            event.customer.name if event.customer else "",
+            event.customer.domain if event.customer else "",
+            event.get_action_display(),
+            event.actor_label,
+        )
+        for event in events.iterator(chunk_size=2000)
+    )
+    return _csv_response(
+        f"activity-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv",
+        ["Date (UTC)", "Customer", "Customer domain", "Action", "User"],
+        rows,
+    )

@@ -1,0 +1,297 @@
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tenancy import rules, services
+from tenancy.models import (
+    InvitationStatus,
+    Offer,
+    SubscriptionStatus,
+    Tenant,
+    domain_prefix_validator,
+)
+from tenancy.validators import validate_phone, validate_single_line
+
+
+class NewRelationshipForm(forms.Form):
+    include_admin = forms.BooleanField(
+        label="Include delegated administration permissions",
+        required=False,
+        initial=True,
+        help_text=(
+            "The customer's administrator then grants your Admin agents and Helpdesk agents "
+            "admin roles in their organization when they accept."
+        ),
+    )
+    label = forms.CharField(
+        label="For whom is this request?",
+        max_length=200,
+        required=False,
+        validators=[validate_single_line],
+        help_text="A name or email to find the request again in the list. The customer sees it.",
+    )
+    recipient_email = forms.EmailField(
+        label="Recipient email",
+        max_length=254,
+        required=False,
+        help_text="To send the request from Partner Center. You can also copy it or open it "
+        "in your own email.",
+    )
+
+    def __init__(self, *args, partner: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.admin_required = rules.admin_permissions_required(partner)
+        if self.admin_required:
+            # A disabled field ignores what is posted: a forged POST still asks for admin roles.
+            field = self.fields["include_admin"]
+            field.disabled = True
+            field.help_text = (
+                "Partners in Microsoft Cloud for US Government always include delegated "
+                "administration permissions in a reseller relationship request."
+            )
+
+
+class RequestFilterForm(forms.Form):
+    STATUS_CHOICES = [("", "All statuses")] + [(s.value, s.label) for s in InvitationStatus]
+
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+
+
+class CustomerSearchForm(forms.Form):
+    RELATIONSHIP_CHOICES = [
+        ("", "All relationships"),
+        ("reseller", "Reseller"),
+        ("admin", "Reseller with admin roles"),
+        ("ended", "Ended"),
+    ]
+    SORT_CHOICES = [
+        ("name", "Company name, A to Z"),
+        ("-name", "Company name, Z to A"),
+        ("-since", "Newest first"),
+        ("since", "Oldest first"),
+    ]
+
+    q = forms.CharField(
+        label="Search",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Company name, domain or Microsoft ID"}
+        ),
+    )
+    relationship = forms.ChoiceField(
+        label="Relationship", choices=RELATIONSHIP_CHOICES, required=False
+    )
+    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+
+    def search_uuid(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data.get("q", "").strip())
+        except ValueError:
+            return None
+
+
+AGREEMENT_ATTESTED = "attested"
+AGREEMENT_LATER = "later"
+
+
+class AddCustomerForm(forms.Form):
+    name = forms.CharField(label="Company name", max_length=200, validators=[validate_single_line])
+    domain_prefix = forms.CharField(
+        label="Domain prefix",
+        max_length=63,
+        help_text="Lower-case letters, digits and hyphens. It can't be changed later.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    country = forms.ModelChoiceField(
+        label="Country or region",
+        queryset=None,
+        empty_label="Select a country",
+        error_messages={
+            "invalid_choice": "Choose a country in your market: you can only add customers there."
+        },
+    )
+    address_line1 = forms.CharField(
+        label="Address line 1", max_length=200, validators=[validate_single_line]
+    )
+    address_line2 = forms.CharField(
+        label="Address line 2", max_length=200, required=False, validators=[validate_single_line]
+    )
+    city = forms.CharField(label="City", max_length=100, validators=[validate_single_line])
+    region = forms.CharField(
+        label="State or province", max_length=100, required=False, validators=[validate_single_line]
+    )
+    postal_code = forms.CharField(
+        label="Postal code", max_length=20, required=False, validators=[validate_single_line]
+    )
+    contact_first_name = forms.CharField(
+        label="First name", max_length=100, validators=[validate_single_line]
+    )
+    contact_last_name = forms.CharField(
+        label="Last name", max_length=100, validators=[validate_single_line]
+    )
+    contact_email = forms.EmailField(label="Email", max_length=254)
+    contact_phone = forms.CharField(
+        label="Phone number", max_length=40, required=False, validators=[validate_phone]
+    )
+    agreement = forms.ChoiceField(
+        label="Microsoft Customer Agreement",
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                AGREEMENT_ATTESTED,
+                "The customer has accepted the Microsoft Customer Agreement",
+            ),
+            (AGREEMENT_LATER, "The customer will accept it later in the admin center"),
+        ],
+        initial=AGREEMENT_LATER,
+    )
+    signer_first_name = forms.CharField(label="Signer's first name", max_length=100, required=False)
+    signer_last_name = forms.CharField(label="Signer's last name", max_length=100, required=False)
+    signer_email = forms.EmailField(label="Signer's email", max_length=254, required=False)
+    signer_phone = forms.CharField(
+        label="Signer's phone number", max_length=40, required=False, validators=[validate_phone]
+    )
+    accepted_on = forms.DateField(
+        label="Date of acceptance",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day the signer accepted the agreement; not in the future.",
+    )
+
+    SIGNER_FIELDS = ("signer_first_name", "signer_last_name", "signer_email", "accepted_on")
+
+    def __init__(self, *args, partner: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner = partner
+        self.fields["country"].queryset = partner.country.market.countries.order_by("name")
+        if self.fields["country"].queryset.count() == 1:
+            self.fields["country"].initial = partner.country
+
+    def clean_domain_prefix(self) -> str:
+        prefix = self.cleaned_data["domain_prefix"].strip().lower()
+        domain_prefix_validator(prefix)
+        if not services.domain_prefix_available(prefix):
+            raise ValidationError(
+                f"{services.domain_for(prefix)} is already taken. Choose another prefix."
+            )
+        return prefix
+
+    def clean_accepted_on(self):
+        accepted_on = self.cleaned_data["accepted_on"]
+        if accepted_on and accepted_on > timezone.localdate():
+            raise ValidationError("The date of acceptance can't be in the future.")
+        if accepted_on and accepted_on < timezone.localdate() - timedelta(days=3650):
+            raise ValidationError("Enter the date the customer accepted, within the last 10 years.")
+        return accepted_on
+
+    def clean(self):
+        data = super().clean()
+        if data.get("agreement") == AGREEMENT_ATTESTED:
+            for name in self.SIGNER_FIELDS:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "Needed when you attest the customer's acceptance.")
+        return data
+
+    def details(self) -> services.CustomerDetails:
+        data = self.cleaned_data
+        return services.CustomerDetails(
+            name=data["name"],
+            domain_prefix=data["domain_prefix"],
+            country=data["country"],
+            address_line1=data["address_line1"],
+            address_line2=data["address_line2"],
+            city=data["city"],
+            region=data["region"],
+            postal_code=data["postal_code"],
+            contact_first_name=data["contact_first_name"],
+            contact_last_name=data["contact_last_name"],
+            contact_email=data["contact_email"],
+            contact_phone=data["contact_phone"],
+        )
+
+    def attestation(self) -> services.Attestation | None:
+        data = self.cleaned_data
+        if data["agreement"] != AGREEMENT_ATTESTED:
+            return None
+        return services.Attestation(
+            signer=services.Signer(
+                first_name=data["signer_first_name"],
+                last_name=data["signer_last_name"],
+                email=data["signer_email"],
+                phone=data["signer_phone"],
+            ),
+            accepted_on=data["accepted_on"],
+        )
+
+
+class PurchaseForm(forms.Form):
+    offer = forms.ModelChoiceField(
+        label="Offer",
+        queryset=Offer.objects.order_by("name"),
+        empty_label="Select an offer",
+        error_messages={"invalid_choice": "Choose an offer from the catalog."},
+    )
+    quantity = forms.IntegerField(
+        label="Quantity", min_value=1, max_value=services.MAX_QUANTITY, initial=1
+    )
+
+
+class SubscriptionChangeForm(forms.Form):
+    CHANGE_QUANTITY = "quantity"
+    SUSPEND = "suspend"
+    REACTIVATE = "reactivate"
+
+    change = forms.ChoiceField(
+        choices=[
+            (CHANGE_QUANTITY, "Change quantity"),
+            (SUSPEND, "Suspend"),
+            (REACTIVATE, "Reactivate"),
+        ]
+    )
+    quantity = forms.IntegerField(
+        label="Quantity", min_value=1, max_value=services.MAX_QUANTITY, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("change") == self.CHANGE_QUANTITY and data.get("quantity") is None:
+            self.add_error("quantity", "Enter the new quantity.")
+        return data
+
+    def update(self) -> dict:
+        data = self.cleaned_data
+        if data["change"] == self.CHANGE_QUANTITY:
+            return {"quantity": data["quantity"]}
+        if data["change"] == self.SUSPEND:
+            return {"status": SubscriptionStatus.SUSPENDED}
+        return {"status": SubscriptionStatus.ACTIVE}
+
+
+class ActivityFilterForm(forms.Form):
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    DEFAULT_DAYS = 30
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end date must be on or after the start date.")
+        return data
+
+    def date_range(self):
+        """(first day, last day), the last 30 days when not given."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
+        return start, end
