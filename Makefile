@@ -43,6 +43,15 @@ lint: install
 pytest: install
 	$(BIN)/pytest
 
+## make bench: the Customer list and its export at 100,000 customers, timed (SQLite by default;
+## DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make bench for PostgreSQL)
+bench: install
+	$(BIN)/python -m bench.customer_list
+
+## make screenshots: drive the pages in Chromium and write docs/screenshots/*.png
+screenshots: install
+	$(BIN)/pytest tests/e2e/screenshots.py -q
+
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

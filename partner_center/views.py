@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -69,7 +69,7 @@ def _get_customer(request, customer_id) -> Tenant:
     """A customer this partner has or had a reseller relationship with; anyone else's is a 404."""
     customer = (
         Tenant.objects.customers_of(request.partner)
-        .select_related("country")
+        .select_related("country__market")
         .filter(pk=customer_id)
         .first()
     )
@@ -122,39 +122,43 @@ def home(request):
 
 
 def _customer_rows(request) -> tuple:
+    """The Customer list as the request asks: each row is a customer's latest relationship."""
     form = CustomerSearchForm(request.GET or None)
-    customers = Tenant.objects.customers_of(request.partner).select_related("country")
+    rows = ResellerRelationship.objects.customer_list(request.partner).select_related(
+        "customer__country"
+    )
+    sort = "name"
     if form.is_valid():
         data = form.cleaned_data
         if q := data["q"].strip():
             as_id = form.search_uuid()
-            customers = customers.filter(
-                Q(pk=as_id) if as_id else Q(name__icontains=q) | Q(domain__icontains=q)
+            rows = rows.filter(
+                Q(customer_id=as_id)
+                if as_id
+                else Q(customer__name__icontains=q) | Q(customer__domain__icontains=q)
             )
         relationship = data["relationship"]
         if relationship == "reseller":
-            customers = customers.filter(reseller_since__isnull=False, has_admin_relationship=False)
+            rows = rows.filter(ended_at__isnull=True, has_admin_relationship=False)
         elif relationship == "admin":
-            customers = customers.filter(reseller_since__isnull=False, has_admin_relationship=True)
+            rows = rows.filter(ended_at__isnull=True, has_admin_relationship=True)
         elif relationship == "ended":
-            customers = customers.filter(reseller_since__isnull=True)
-        sort = data["sort"] or "name"
-    else:
-        sort = "name"
+            rows = rows.filter(ended_at__isnull=False)
+        sort = data["sort"] or sort
     order = {
-        "name": [F("name").asc(), "pk"],
-        "-name": [F("name").desc(), "pk"],
-        "since": [F("reseller_since").asc(nulls_last=True), "name"],
-        "-since": [F("reseller_since").desc(nulls_last=True), "name"],
+        "name": ["customer__name", "customer_id"],
+        "-name": ["-customer__name", "customer_id"],
+        "since": ["created_at", "pk"],
+        "-since": ["-created_at", "-pk"],
     }[sort]
-    return form, customers.order_by(*order)
+    return form, rows.order_by(*order)
 
 
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_list(request):
-    form, customers = _customer_rows(request)
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, rows = _customer_rows(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "partner_center/customer_list.html",
@@ -165,18 +169,29 @@ def customer_list(request):
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_export(request):
-    _, customers = _customer_rows(request)
-    rows = (
+    _, rows = _customer_rows(request)
+    columns = rows.values_list(
+        "customer__name",
+        "customer__domain",
+        "customer_id",
+        "customer__country__name",
+        "created_at",
+        "ended_at",
+        "has_admin_relationship",
+    )
+    lines = (
         (
-            c.name,
-            c.domain,
-            c.id,
-            c.country.name,
-            _relationship_label(c),
-            c.reseller_since.date() if c.reseller_since else "",
-            c.reseller_ended_at.date() if not c.reseller_since and c.reseller_ended_at else "",
+            name,
+            domain,
+            microsoft_id,
+            country,
+            _relationship_label(ended, has_admin),
+            since.date(),
+            ended.date() if ended else "",
         )
-        for c in customers.iterator(chunk_size=2000)
+        for name, domain, microsoft_id, country, since, ended, has_admin in columns.iterator(
+            chunk_size=2000
+        )
     )
     return _csv_response(
         f"customers-{timezone.localdate():%Y-%m-%d}.csv",
@@ -189,14 +204,14 @@ def customer_export(request):
             "Since",
             "Ended",
         ],
-        rows,
+        lines,
     )
 
 
-def _relationship_label(customer) -> str:
-    if customer.reseller_since is None:
+def _relationship_label(ended, has_admin: bool) -> str:
+    if ended is not None:
         return "Ended"
-    return "Reseller with admin roles" if customer.has_admin_relationship else "Reseller"
+    return "Reseller with admin roles" if has_admin else "Reseller"
 
 
 # --- Relationship requests --------------------------------------------------------------
@@ -493,7 +508,7 @@ def subscription_update(request, customer_id, subscription_id):
 @partner_view(Action.REMOVE_RESELLER)
 def remove_reseller(request, customer_id):
     customer = _get_customer(request, customer_id)
-    if customer.reseller_since is None:
+    if not ResellerRelationship.objects.active().between(request.partner, customer).exists():
         messages.error(request, f"{customer.name} has no active reseller relationship with you.")
         return redirect("partner_center:customer-detail", customer.pk)
     if request.method == "POST":

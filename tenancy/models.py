@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -83,22 +83,10 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(kind=TenantKind.CUSTOMER)
 
     def customers_of(self, partner: "Tenant"):
-        """Customers with which `partner` has or had a reseller relationship, one row each.
-
-        Annotated with `reseller_since` (the active relationship's start, or None once ended),
-        `reseller_ended_at` (when the latest relationship ended) and `has_admin_relationship`.
-        """
-        pair = {"partner": partner, "customer": OuterRef("pk")}
-        active = ResellerRelationship.objects.active().filter(**pair)
-        latest_ended = (
-            ResellerRelationship.objects.filter(**pair, ended_at__isnull=False)
-            .order_by("-ended_at")
-            .values("ended_at")[:1]
-        )
-        return self.filter(Exists(ResellerRelationship.objects.filter(**pair))).annotate(
-            reseller_since=Subquery(active.values("created_at")[:1]),
-            reseller_ended_at=Subquery(latest_ended),
-            has_admin_relationship=Exists(AdminRelationship.objects.active().filter(**pair)),
+        """Customers with which `partner` has or had a reseller relationship."""
+        return self.filter(
+            Exists(ResellerRelationship.objects.filter(partner=partner, customer=OuterRef("pk"))),
+            kind=TenantKind.CUSTOMER,
         )
 
 
@@ -138,7 +126,8 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["kind", "name"], name="tenant_kind_name_idx")]
+        # The Customer list sorts by name (then id, to page stably) across a partner's customers.
+        indexes = [models.Index(fields=["name", "id"], name="tenant_name_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -255,6 +244,30 @@ class RelationshipQuerySet(models.QuerySet):
         return self.filter(partner=partner, customer=customer)
 
 
+class ResellerRelationshipQuerySet(RelationshipQuerySet):
+    def customer_list(self, partner: Tenant):
+        """One row per customer `partner` has or had: the pair's latest relationship (active, or
+        the last one that ended), annotated `has_admin_relationship`.
+
+        Driven from this table so that the (partner, created_at) index serves "newest first"
+        and the pair index the "no newer relationship" check, at any number of customers.
+        """
+        newer = ResellerRelationship.objects.filter(
+            Q(created_at__gt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
+            partner=partner,
+            customer=OuterRef("customer"),
+        )
+        admin = AdminRelationship.objects.active().filter(
+            partner=partner, customer=OuterRef("customer")
+        )
+        return (
+            self.filter(partner=partner)
+            .exclude(Exists(newer))
+            .annotate(has_admin_relationship=Exists(admin))
+        )
+
+
 class FormedBy(models.TextChoices):
     NEW_CUSTOMER = "new_customer", "New customer (Add customer)"
     INVITATION = "invitation", "Accepted request"
@@ -282,12 +295,13 @@ class ResellerRelationship(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = RelationshipQuerySet.as_manager()
+    objects = ResellerRelationshipQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["partner", "customer", "created_at"], name="reseller_pair_idx"),
+            models.Index(fields=["partner", "-created_at"], name="reseller_partner_since_idx"),
             models.Index(fields=["customer", "partner"], name="reseller_customer_idx"),
         ]
         constraints = [

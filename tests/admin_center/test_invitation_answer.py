@@ -15,7 +15,6 @@ from tenancy.models import (
     Invitation,
     InvitationStatus,
     ResellerRelationship,
-    Tenant,
 )
 from tests.admin_center.conftest import SIGNER, accept_url, decline_url, link_path, request_url
 
@@ -49,8 +48,8 @@ class TestAccept:
         assert "Contoso Partners" in page and "Global Administrator" in page
 
         # The partner's side: the customer in its list, the request accepted and by whom.
-        row = Tenant.objects.customers_of(partner_a).get(pk=customer.pk)
-        assert row.reseller_since is not None and row.has_admin_relationship
+        row = ResellerRelationship.objects.customer_list(partner_a).get(customer=customer)
+        assert row.is_active and row.has_admin_relationship
         invitation.refresh_from_db()
         assert invitation.display_status() == InvitationStatus.ACCEPTED
         assert invitation.answered_by == customer_admin

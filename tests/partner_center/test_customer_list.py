@@ -1,6 +1,7 @@
 import csv
 import io
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -8,7 +9,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tenancy.models import Tenant
+from tenancy.models import ResellerRelationship, Tenant
 from tests.factories import (
     AdminRelationshipFactory,
     CustomerFactory,
@@ -23,7 +24,7 @@ EXPORT = url("customer-export")
 
 
 def names(response) -> list[str]:
-    return [customer.name for customer in response.context["page"].object_list]
+    return [row.customer.name for row in response.context["page"].object_list]
 
 
 @pytest.fixture
@@ -82,8 +83,18 @@ class TestTheList:
         response = client_for(sales_agent).get(LIST, {"q": str(book["coho"].pk)})
         assert names(response) == ["Coho Winery"]
 
-    def test_sort_by_date_puts_ended_relationships_last(self, client_for, sales_agent, book):
-        assert names(client_for(sales_agent).get(LIST, {"sort": "-since"}))[-1] == "Coho Winery"
+    def test_sort_by_date_follows_when_each_relationship_started(
+        self, client_for, sales_agent, book
+    ):
+        now = timezone.now()
+        for name, days in [("Fourth Coffee", 3), ("Litware", 9), ("Coho Winery", 6)]:
+            ResellerRelationship.objects.filter(customer__name=name).update(
+                created_at=now - timedelta(days=days)
+            )
+        client = client_for(sales_agent)
+        newest = ["Fourth Coffee", "Coho Winery", "Litware"]
+        assert names(client.get(LIST, {"sort": "-since"})) == newest
+        assert names(client.get(LIST, {"sort": "since"})) == newest[::-1]
 
     @pytest.mark.parametrize(
         "query",

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -107,23 +109,50 @@ class TestTenant:
         assert len(str(tenant.id)) == 36
         assert tenant.kind == TenantKind.CUSTOMER
 
-    def test_customers_of_lists_each_customer_once_with_its_state(self):
+    def test_customers_of_lists_each_customer_once(self):
         partner = PartnerFactory()
         ended_then_back = CustomerFactory()
         ResellerRelationshipFactory(
             partner=partner, customer=ended_then_back, ended_at=timezone.now()
         )
         ResellerRelationshipFactory(partner=partner, customer=ended_then_back)
-        AdminRelationshipFactory(partner=partner, customer=ended_then_back)
         gone = CustomerFactory()
         ResellerRelationshipFactory(partner=partner, customer=gone, ended_at=timezone.now())
         ResellerRelationshipFactory(customer=CustomerFactory())  # another partner's
-        rows = {t.pk: t for t in Tenant.objects.customers_of(partner)}
+        assert set(Tenant.objects.customers_of(partner)) == {ended_then_back, gone}
+
+
+class TestCustomerList:
+    def test_each_customer_once_with_its_latest_relationship(self):
+        partner = PartnerFactory()
+        now = timezone.now()
+        ended_then_back = CustomerFactory()
+        old = ResellerRelationshipFactory(
+            partner=partner,
+            customer=ended_then_back,
+            created_at=now - timedelta(days=9),
+            ended_at=now - timedelta(days=5),
+        )
+        current = ResellerRelationshipFactory(
+            partner=partner, customer=ended_then_back, created_at=now - timedelta(days=1)
+        )
+        AdminRelationshipFactory(partner=partner, customer=ended_then_back)
+        gone = CustomerFactory()
+        first_end = ResellerRelationshipFactory(
+            partner=partner,
+            customer=gone,
+            created_at=now - timedelta(days=50),
+            ended_at=now - timedelta(days=40),
+        )
+        last_end = ResellerRelationshipFactory(
+            partner=partner, customer=gone, created_at=now - timedelta(days=20), ended_at=now
+        )
+        ResellerRelationshipFactory(customer=CustomerFactory())  # another partner's
+        rows = {row.customer_id: row for row in ResellerRelationship.objects.customer_list(partner)}
         assert set(rows) == {ended_then_back.pk, gone.pk}
-        assert rows[ended_then_back.pk].reseller_since is not None
+        assert rows[ended_then_back.pk] == current and current.pk != old.pk
         assert rows[ended_then_back.pk].has_admin_relationship
-        assert rows[gone.pk].reseller_since is None
-        assert rows[gone.pk].reseller_ended_at is not None
+        assert rows[gone.pk] == last_end and last_end.pk != first_end.pk
         assert not rows[gone.pk].has_admin_relationship
 
 
