@@ -44,7 +44,7 @@ def test_partner_center(page, demo, sign_in):
     page.get_by_role("link", name="Customer list").first.click()
     shoot(page, "partner-center-customer-list")
     page.get_by_role("link", name="New relationship").first.click()
-    page.get_by_label("For whom").fill("Northwind Traders")
+    page.get_by_label("For whom is this request?").fill("Northwind Traders")
     page.get_by_role("button", name="Create request").click()
     shoot(page, "partner-center-new-relationship-panel")
 
