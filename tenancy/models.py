@@ -268,12 +268,21 @@ class ResellerRelationshipQuerySet(RelationshipQuerySet):
         )
 
 
+class Ending:
+    """Relationships end by a change of state, recorded with who ended them; never deleted."""
+
+    def end(self, *, by) -> None:
+        self.ended_at = timezone.now()
+        self.ended_by = by
+        self.save(update_fields=["ended_at", "ended_by"])
+
+
 class FormedBy(models.TextChoices):
     NEW_CUSTOMER = "new_customer", "New customer (Add customer)"
     INVITATION = "invitation", "Accepted request"
 
 
-class ResellerRelationship(models.Model):
+class ResellerRelationship(Ending, models.Model):
     """A partner resells to a customer. Active while `ended_at` is empty; never deleted."""
 
     partner = models.ForeignKey(
@@ -352,7 +361,7 @@ ADMIN_ROLE_MEANINGS = {
 }
 
 
-class AdminRelationship(models.Model):
+class AdminRelationship(Ending, models.Model):
     """Delegated admin permissions of a partner in a customer. Active while `ended_at` is empty."""
 
     partner = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="admin_grants")

@@ -791,9 +791,7 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
                 "relationship can end.",
                 code="active_subscriptions",
             )
-        relationship.ended_at = timezone.now()
-        relationship.ended_by = ended_by
-        relationship.save(update_fields=["ended_at", "ended_by"])
+        relationship.end(by=ended_by)
         audit(
             action=AuditAction.RESELLER_ENDED,
             actor=ended_by,
@@ -811,9 +809,7 @@ def admin_relationship_end(*, partner: Tenant, customer: Tenant, ended_by) -> No
         ).first()
         if relationship is None:
             raise ServiceError(f"{partner.name} has no admin roles to remove.", code="none")
-        relationship.ended_at = timezone.now()
-        relationship.ended_by = ended_by
-        relationship.save(update_fields=["ended_at", "ended_by"])
+        relationship.end(by=ended_by)
         audit(
             action=AuditAction.ADMIN_REMOVED,
             actor=ended_by,

@@ -18,12 +18,15 @@ from tenancy.models import (
     AuditAction,
     AuditEvent,
     Cloud,
+    Country,
     CspRole,
     FormedBy,
     Invitation,
+    Market,
     Membership,
     MembershipRole,
     Offer,
+    OfferKind,
     ResellerRelationship,
     Role,
     Subscription,
@@ -45,6 +48,37 @@ class UserFactory(DjangoModelFactory[get_user_model()]):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.django.Password(PASSWORD)
+
+
+class MarketFactory(DjangoModelFactory[Market]):
+    """Markets and countries come from the data migration; these find them (or add one)."""
+
+    class Meta:
+        model = Market
+        django_get_or_create = ["code"]
+
+    code = "US"
+    name = "United States"
+
+
+class CountryFactory(DjangoModelFactory[Country]):
+    class Meta:
+        model = Country
+        django_get_or_create = ["code"]
+
+    code = "US"
+    name = "United States"
+    market = factory.SubFactory(MarketFactory)
+
+
+class OfferFactory(DjangoModelFactory[Offer]):
+    class Meta:
+        model = Offer
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"offer-{n}")
+    name = factory.Sequence(lambda n: f"Offer {n}")
+    kind = OfferKind.LICENSE
 
 
 class TenantFactory(DjangoModelFactory[Tenant]):

@@ -185,3 +185,11 @@ def test_the_market_table_is_loaded_from_the_projects_csv():
     assert Market.objects.get(code="LATAM").countries.filter(code="PR").exists()
     for single in ["BR", "CN", "IN", "JP", "KR", "TW"]:
         assert Country.objects.filter(market__code=single).count() == 1
+
+
+def test_the_reference_factories_find_the_migrated_rows():
+    from tests.factories import CountryFactory, OfferFactory
+
+    assert CountryFactory(code="FR").market_id == "EU"
+    assert OfferFactory(code="azure-plan").is_azure
+    assert not OfferFactory().is_azure
