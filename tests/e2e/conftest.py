@@ -113,3 +113,22 @@ class AccessibilityLog:
 @pytest.fixture
 def axe(page):
     return AccessibilityLog(page)
+
+
+@pytest.fixture
+def keyboard(page):
+    """Reach a control with the Tab key alone, as a keyboard user does; fail if it can't be."""
+
+    def tab_to(name: str, presses: int = 80) -> None:
+        for _ in range(presses):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                "() => { const e = document.activeElement;"
+                " const label = e.labels && e.labels[0] ? e.labels[0].innerText : '';"
+                " return (label || e.innerText || e.value || '').trim(); }"
+            )
+            if focused == name:
+                return
+        raise AssertionError(f"{name!r} can't be reached with the Tab key")
+
+    return tab_to

@@ -28,7 +28,9 @@ def request_link(partner_domain: str, agent: str, include_admin=True) -> str:
     return services.invitation_link(invitation)
 
 
-def test_a_us_government_request_is_answered_in_the_office_admin_portal(page, demo, sign_in, axe):
+def test_a_us_government_request_is_answered_in_the_office_admin_portal(
+    page, demo, sign_in, axe, keyboard
+):
     link = request_link("tailspinfederal.onmicrosoft.com", "sales@tailspinfederal.onmicrosoft.com")
     assert "/office-admin/" in link
     page.goto(link)
@@ -45,8 +47,14 @@ def test_a_us_government_request_is_answered_in_the_office_admin_portal(page, de
     assert "Microsoft 365 admin center" not in page.content()
     axe.check("request page (Office Admin portal)")
 
-    page.get_by_label("I have read and accept the agreement").check()
-    page.get_by_role("button", name="Accept and authorize").click()
+    # By keyboard alone: the skip link first, then the box and the button.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.innerText") == "Skip to main content"
+    keyboard("I have read and accept the agreement")
+    page.keyboard.press("Space")
+    expect(page.get_by_label("I have read and accept the agreement")).to_be_checked()
+    keyboard("Accept and authorize")
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Partner relationships")).to_be_visible()
     expect(page.get_by_role("row", name="Tailspin Federal Solutions")).to_contain_text("Reseller")
     expect(page).to_have_title("Partner relationships – Microsoft Office Admin portal")

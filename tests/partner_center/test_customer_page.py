@@ -277,3 +277,23 @@ class TestRemoveReseller:
         assert client.post(url("remove-reseller", customer.pk)).status_code == 403
         reseller.refresh_from_db()
         assert reseller.is_active
+
+
+def test_its_query_count_does_not_grow_with_subscriptions(
+    client_for, sales_agent, partner_a, customer, reseller
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    AdminRelationshipFactory(partner=partner_a, customer=customer)
+    AgreementAcceptanceFactory(customer=customer)
+    client = client_for(sales_agent)
+    SubscriptionFactory(partner=partner_a, customer=customer)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url("customer-detail", customer.pk))
+    for code in ["azure-plan", "office-365-e1", "microsoft-365-e3"] * 5:
+        SubscriptionFactory(partner=partner_a, customer=customer, offer=offer(code))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url("customer-detail", customer.pk))
+    assert len(response.context["subscriptions"]) == 16
+    assert len(many) == len(few)
