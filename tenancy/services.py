@@ -173,7 +173,8 @@ def invitation_send(*, invitation: Invitation, sent_by, to: str) -> None:
             invitation=invitation,
             details={"to": to},
         )
-        transaction.on_commit(lambda: send_email(content, [to], reply_to=reply_to))
+        # robust: a mail server that is down is logged; it does not undo or hide what committed.
+        transaction.on_commit(lambda: send_email(content, [to], reply_to=reply_to), robust=True)
 
 
 def invitation_revoke(*, invitation: Invitation, revoked_by) -> Invitation:
@@ -542,7 +543,7 @@ def _notify_agent(invitation: Invitation, template: str, customer: Tenant) -> No
         template,
         {"invitation": invitation, "partner": invitation.partner, "customer": customer},
     )
-    transaction.on_commit(lambda: send_email(content, [agent.email]))
+    transaction.on_commit(lambda: send_email(content, [agent.email]), robust=True)
 
 
 # --- Customers --------------------------------------------------------------------------

@@ -361,3 +361,20 @@ class TestRefusalAudit:
         [event] = AuditEvent.objects.filter(action=AuditAction.INVITATION_REFUSED)
         assert event.details["reason"] == "market"
         assert event.customer == canadian.membership.tenant
+
+
+def test_a_mail_server_that_is_down_does_not_undo_an_acceptance(
+    partner_a, sales_agent, customer_admin, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from tenancy import notifications
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("smtp is down")
+
+    monkeypatch.setattr(notifications.EmailMultiAlternatives, "send", broken)
+    invitation = create(partner_a, sales_agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        accept(invitation, customer_admin)
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.ACCEPTED
+    assert "smtp is down" in caplog.text
