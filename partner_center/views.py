@@ -281,7 +281,11 @@ def request_detail(request, invitation_id):
     invitation = _get_invitation(request, invitation_id)
     context = {"invitation": invitation, "status": invitation.display_status()}
     if invitation.is_open:
-        email = services.invitation_email(invitation)
+        try:
+            email = services.invitation_email(invitation)
+        except services.LinkUnavailable as error:
+            messages.error(request, error.message)
+            return render(request, "partner_center/request_detail.html", context)
         mailto = "mailto:{}?subject={}&body={}".format(
             quote(invitation.recipient_email, safe="@"),
             quote(email.subject, safe=""),

@@ -107,7 +107,9 @@ def invitation_create(
         recipient_email=recipient_email.strip(),
         token_salt=tokens.new_salt(),
     )
-    invitation.token_hash = tokens.hash_token(invitation_token(invitation))
+    invitation.token_hash = tokens.hash_token(
+        tokens.make_token(invitation.id, invitation.token_salt)
+    )
     with transaction.atomic():
         invitation.save(force_insert=True)
         audit(
@@ -121,8 +123,19 @@ def invitation_create(
     return invitation
 
 
+class LinkUnavailable(ServiceError):
+    """The secret key that made a request's token was retired: its link can't be shown again."""
+
+
 def invitation_token(invitation: Invitation) -> str:
-    return tokens.make_token(invitation.id, invitation.token_salt)
+    token = tokens.recover_token(invitation.id, invitation.token_salt, invitation.token_hash)
+    if token is None:
+        raise LinkUnavailable(
+            "This request's link can no longer be shown: the key it was made with was retired. "
+            "Revoke the request and make a new one.",
+            code="link_unavailable",
+        )
+    return token
 
 
 def invitation_link(invitation: Invitation) -> str:

@@ -54,3 +54,13 @@ def check_token(invitation_id, salt: str, token: object) -> bool:
         hmac.compare_digest(make_token(invitation_id, salt, secret=secret), token)
         for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
     )
+
+
+def recover_token(invitation_id, salt: str, token_hash: str) -> str | None:
+    """The token issued for an invitation, to show its link again; None once the key that made
+    it is gone (neither SECRET_KEY nor among SECRET_KEY_FALLBACKS)."""
+    for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+        token = make_token(invitation_id, salt, secret=secret)
+        if hmac.compare_digest(hash_token(token), token_hash):
+            return token
+    return None

@@ -312,3 +312,28 @@ def test_customers_of_other_markets_still_cannot_use_a_link(client_for, sales_ag
         invitation=request_of_a, membership=canadian.membership, portal_cloud=Cloud.PUBLIC
     )
     assert refusal.code == "market"
+
+
+class TestKeyRotation:
+    def test_the_same_link_is_shown_again_after_a_rotation_with_fallbacks(
+        self, client_for, sales_agent, request_of_a, settings
+    ):
+        before = services.invitation_link(request_of_a)
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+        settings.SECRET_KEY = "a rotated secret key, long enough for the tests only"
+        response = client_for(sales_agent).get(url("request-detail", request_of_a.pk))
+        assert panel_link(response) == before
+        token = parse_qs(urlsplit(before).query)["token"][0]
+        assert services.invitation_find(token) == request_of_a
+
+    def test_once_the_old_key_is_retired_the_panel_says_so(
+        self, client_for, sales_agent, request_of_a, settings
+    ):
+        token = services.invitation_token(request_of_a)
+        settings.SECRET_KEY = "a rotated secret key, long enough for the tests only"
+        settings.SECRET_KEY_FALLBACKS = []
+        response = client_for(sales_agent).get(url("request-detail", request_of_a.pk))
+        assert response.status_code == 200
+        assert b"can no longer be shown" in response.content
+        assert b'id="request-link"' not in response.content
+        assert services.invitation_find(token) is None
