@@ -348,8 +348,8 @@ def invitation_refusal(
         advice = {
             "cloud": f"Your organization answers requests in the {portal.name}. Ask a partner "
             f"in {Cloud(customer.cloud).label} for a request.",
-            "market": f"Look for a partner in {customer.country.name}'s market, or ask "
-            f"{partner.name} whether they have a partner organization there.",
+            "market": f"Look for a partner in the {customer.country.market.name} market, or "
+            f"ask {partner.name} whether they have a partner organization there.",
         }.get(decision.code, "")
         title = {"cloud": "This partner is in another cloud"}.get(
             decision.code, "This partner can't serve your country"
