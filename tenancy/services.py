@@ -339,7 +339,8 @@ def invitation_refusal(
             "Sign in as an administrator of your organization",
             f"The account you signed in with belongs to {where}. A reseller relationship "
             "request is accepted by an administrator of the customer's organization.",
-            "Sign out, then sign in with your organization's administrator account.",
+            "Sign out, open the link from the partner's email again, and sign in with your "
+            "organization's administrator account.",
             403,
         )
     decision = rules.may_resell(partner, customer)
@@ -361,7 +362,8 @@ def invitation_refusal(
             "role",
             "Your role can't accept this request",
             rules.denial_message(action),
-            f"Ask a Global administrator of {customer.name} to open this link.",
+            f"Forward the partner's email to a Global administrator of {customer.name}; they "
+            "open the link and sign in.",
             403,
         )
     reseller = ResellerRelationship.objects.active().between(partner, customer).first()
