@@ -259,14 +259,13 @@ def request_list(request):
     invitations = Invitation.objects.filter(partner=request.partner).select_related(
         "created_by", "answered_by", "answered_tenant"
     )
+    now = timezone.now()
     if form.is_valid() and (status := form.cleaned_data["status"]):
         condition = _STATUS_FILTERS.get(status)
-        now = timezone.now()
         invitations = invitations.filter(condition(now) if condition else Q(status=status))
     page = Paginator(invitations.order_by("-created_at", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    now = timezone.now()
     rows = [(invitation, invitation.display_status(now)) for invitation in page.object_list]
     return render(
         request, "partner_center/request_list.html", {"form": form, "page": page, "rows": rows}
