@@ -132,10 +132,10 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the query plans")
     args = parser.parse_args()
 
+    scratch = tempfile.TemporaryDirectory(prefix="bench-")
     if connection.vendor == "sqlite":
         # A file, as in production-like use, not the in-memory database tests get.
-        scratch = tempfile.mkdtemp(prefix="bench-")
-        connection.settings_dict["TEST"]["NAME"] = os.path.join(scratch, "bench.sqlite3")
+        connection.settings_dict["TEST"]["NAME"] = os.path.join(scratch.name, "bench.sqlite3")
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
@@ -174,6 +174,7 @@ def main() -> None:
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
+        scratch.cleanup()
 
 
 if __name__ == "__main__":

@@ -48,10 +48,7 @@ class NewRelationshipForm(forms.Form):
             # A disabled field ignores what is posted: a forged POST still asks for admin roles.
             field = self.fields["include_admin"]
             field.disabled = True
-            field.help_text = (
-                "Partners in Microsoft Cloud for US Government always include delegated "
-                "administration permissions in a reseller relationship request."
-            )
+            field.help_text = "Always included for partners in Microsoft Cloud for US Government."
 
 
 class RequestFilterForm(forms.Form):

@@ -94,6 +94,11 @@ def _csv_cell(value) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _posted(request):
+    """The form data of a POST, even an empty one (which must show errors, not a fresh form)."""
+    return request.POST if request.method == "POST" else None
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -221,7 +226,7 @@ def _relationship_label(ended, has_admin: bool) -> str:
 @partner_view(Action.REQUEST_RELATIONSHIP)
 def new_relationship(request):
     partner = request.partner
-    form = NewRelationshipForm(request.POST or None, partner=partner)
+    form = NewRelationshipForm(_posted(request), partner=partner)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         invitation = services.invitation_create(
@@ -342,7 +347,7 @@ def request_revoke(request, invitation_id):
 @partner_view(Action.ADD_CUSTOMER)
 def add_customer(request):
     partner = request.partner
-    form = AddCustomerForm(request.POST or None, partner=partner)
+    form = AddCustomerForm(_posted(request), partner=partner)
     if request.method == "POST" and form.is_valid():
         try:
             added = services.customer_add(
@@ -409,7 +414,11 @@ def _customer_context(request, customer, purchase_form=None) -> dict:
         ResellerRelationship.objects.between(partner, customer).order_by("-created_at").first()
     )
     admin = AdminRelationship.objects.active().between(partner, customer).first()
-    agreement = AgreementAcceptance.objects.filter(customer=customer).first()
+    agreement = (
+        AgreementAcceptance.objects.filter(customer=customer)
+        .select_related("attested_by_partner")
+        .first()
+    )
     has_reseller = bool(reseller and reseller.is_active)
     subscriptions = Subscription.objects.filter(partner=partner, customer=customer).select_related(
         "offer"

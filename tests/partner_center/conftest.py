@@ -1,11 +1,71 @@
+import uuid
+
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tenancy import services
+from tenancy.models import FormedBy, Offer, ResellerRelationship, Tenant
+from tests.factories import AdminRelationshipFactory, CustomerFactory, ResellerRelationshipFactory
+
+# What every Partner Center page costs before its own work: the session, the user, the
+# membership and its roles.
+SIGNED_IN_QUERIES = 4
 
 
 def url(name, *args):
     return reverse(f"partner_center:{name}", args=args)
+
+
+def offer(code: str) -> Offer:
+    """An offer of the seeded catalog."""
+    return Offer.objects.get(code=code)
+
+
+def make_customers(partner: Tenant, count: int) -> None:
+    """`count` customers of `partner`, each with an active reseller relationship, in bulk."""
+    customers = Tenant.objects.bulk_create(
+        CustomerFactory.build(domain=f"bulk{uuid.uuid4().hex}.onmicrosoft.com")
+        for _ in range(count)
+    )
+    ResellerRelationship.objects.bulk_create(
+        ResellerRelationship(partner=partner, customer=customer, formed_by=FormedBy.INVITATION)
+        for customer in customers
+    )
+
+
+@pytest.fixture
+def csrf_client():
+    """`csrf_client(user)`: a signed-in client that checks CSRF tokens as a browser's would."""
+
+    def sign_in(user):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def book(partner_a):
+    """Partner A's customers in each state (reseller, with admin roles, ended), and one customer
+    of another partner."""
+    fourth = CustomerFactory(name="Fourth Coffee", domain="fourthcoffee.onmicrosoft.com")
+    ResellerRelationshipFactory(partner=partner_a, customer=fourth)
+    litware = CustomerFactory(name="Litware", domain="litware.onmicrosoft.com")
+    ResellerRelationshipFactory(partner=partner_a, customer=litware)
+    AdminRelationshipFactory(partner=partner_a, customer=litware)
+    coho = CustomerFactory(name="Coho Winery", domain="cohowinery.onmicrosoft.com")
+    ResellerRelationshipFactory(partner=partner_a, customer=coho, ended_at=timezone.now())
+    ResellerRelationshipFactory(customer=CustomerFactory(name="Someone Else's"))
+    return {"fourth": fourth, "litware": litware, "coho": coho}
+
+
+@pytest.fixture
+def reseller(partner_a, customer):
+    """Partner A is the customer's reseller."""
+    return ResellerRelationshipFactory(partner=partner_a, customer=customer)
 
 
 @pytest.fixture

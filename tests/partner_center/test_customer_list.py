@@ -1,197 +1,193 @@
-import csv
-import io
-import uuid
+"""Customers workspace → Customer list: search, filter, sort, pages, buttons, roles, query count."""
+
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.http import StreamingHttpResponse
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tenancy.models import ResellerRelationship, Tenant
-from tests.factories import (
-    AdminRelationshipFactory,
-    CustomerFactory,
-    ResellerRelationshipFactory,
-)
-from tests.partner_center.conftest import url
+from tenancy.models import ResellerRelationship, Role
+from tests.factories import member
+from tests.partner_center.conftest import SIGNED_IN_QUERIES, make_customers, url
 
 pytestmark = pytest.mark.django_db
 
 LIST = url("customer-list")
-EXPORT = url("customer-export")
+
+# The page's own queries: the count for the pager and the page of rows.
+LIST_QUERIES = SIGNED_IN_QUERIES + 2
 
 
 def names(response) -> list[str]:
     return [row.customer.name for row in response.context["page"].object_list]
 
 
-@pytest.fixture
-def book(partner_a):
-    """Three customers of partner A in each state, and one of another partner."""
-    fourth = CustomerFactory(name="Fourth Coffee", domain="fourthcoffee.onmicrosoft.com")
-    ResellerRelationshipFactory(partner=partner_a, customer=fourth)
-    litware = CustomerFactory(name="Litware", domain="litware.onmicrosoft.com")
-    ResellerRelationshipFactory(partner=partner_a, customer=litware)
-    AdminRelationshipFactory(partner=partner_a, customer=litware)
-    coho = CustomerFactory(name="Coho Winery", domain="cohowinery.onmicrosoft.com")
-    ResellerRelationshipFactory(partner=partner_a, customer=coho, ended_at=timezone.now())
-    ResellerRelationshipFactory(customer=CustomerFactory(name="Someone Else's"))
-    return {"fourth": fourth, "litware": litware, "coho": coho}
+def test_it_lists_only_own_customers_active_and_ended(client_for, sales_agent, book):
+    response = client_for(sales_agent).get(LIST)
+    assert names(response) == ["Coho Winery", "Fourth Coffee", "Litware"]
+    page = response.content.decode()
+    assert "Someone Else" not in page
+    assert "Reseller with admin roles" in page
+    assert str(book["litware"].pk) in page
+    assert "fourthcoffee.onmicrosoft.com" in page
+    assert "Ended" in page
+    assert f'href="{url("customer-detail", book["litware"].pk)}"' in page
 
 
-def make_customers(partner, count):
-    customers = Tenant.objects.bulk_create(
-        CustomerFactory.build(domain=f"bulk{uuid.uuid4().hex}.onmicrosoft.com")
-        for _ in range(count)
-    )
-    from tenancy.models import ResellerRelationship
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "coffee"}, ["Fourth Coffee"]),
+        ({"q": "  LITWARE.onmicrosoft "}, ["Litware"]),
+        ({"relationship": "admin"}, ["Litware"]),
+        ({"relationship": "reseller"}, ["Fourth Coffee"]),
+        ({"relationship": "ended"}, ["Coho Winery"]),
+        ({"sort": "-name"}, ["Litware", "Fourth Coffee", "Coho Winery"]),
+        ({"q": "o", "relationship": "reseller", "sort": "-name"}, ["Fourth Coffee"]),
+    ],
+)
+def test_search_filter_and_sort(client_for, sales_agent, book, query, expected):
+    assert names(client_for(sales_agent).get(LIST, query)) == expected
 
-    ResellerRelationship.objects.bulk_create(
-        ResellerRelationship(partner=partner, customer=customer, formed_by="invitation")
-        for customer in customers
-    )
+
+def test_search_by_microsoft_id_finds_exactly_that_customer(client_for, sales_agent, book):
+    response = client_for(sales_agent).get(LIST, {"q": str(book["coho"].pk).upper()})
+    assert names(response) == ["Coho Winery"]
 
 
-class TestTheList:
-    def test_it_lists_only_own_customers_active_and_ended(self, client_for, sales_agent, book):
-        response = client_for(sales_agent).get(LIST)
-        assert names(response) == ["Coho Winery", "Fourth Coffee", "Litware"]
-        page = response.content.decode()
-        assert "Someone Else" not in page
-        assert "Reseller with admin roles" in page
-        assert str(book["litware"].pk) in page
-        assert "fourthcoffee.onmicrosoft.com" in page
-        assert "Ended" in page
+def test_another_partners_customer_is_not_found_by_its_microsoft_id(client_for, sales_agent, book):
+    theirs = ResellerRelationship.objects.exclude(customer__in=book.values()).get().customer
+    response = client_for(sales_agent).get(LIST, {"q": str(theirs.pk)})
+    assert names(response) == []
+    assert b"No customer matches your search" in response.content
 
-    @pytest.mark.parametrize(
-        ("query", "expected"),
-        [
-            ({"q": "coffee"}, ["Fourth Coffee"]),
-            ({"q": "LITWARE.onmicrosoft"}, ["Litware"]),
-            ({"relationship": "admin"}, ["Litware"]),
-            ({"relationship": "reseller"}, ["Fourth Coffee"]),
-            ({"relationship": "ended"}, ["Coho Winery"]),
-            ({"sort": "-name"}, ["Litware", "Fourth Coffee", "Coho Winery"]),
-        ],
-    )
-    def test_search_filter_and_sort(self, client_for, sales_agent, book, query, expected):
-        assert names(client_for(sales_agent).get(LIST, query)) == expected
 
-    def test_search_by_microsoft_id(self, client_for, sales_agent, book):
-        response = client_for(sales_agent).get(LIST, {"q": str(book["coho"].pk)})
-        assert names(response) == ["Coho Winery"]
-
-    def test_sort_by_date_follows_when_each_relationship_started(
-        self, client_for, sales_agent, book
-    ):
-        now = timezone.now()
-        for name, days in [("Fourth Coffee", 3), ("Litware", 9), ("Coho Winery", 6)]:
-            ResellerRelationship.objects.filter(customer__name=name).update(
-                created_at=now - timedelta(days=days)
-            )
-        client = client_for(sales_agent)
-        newest = ["Fourth Coffee", "Coho Winery", "Litware"]
-        assert names(client.get(LIST, {"sort": "-since"})) == newest
-        assert names(client.get(LIST, {"sort": "since"})) == newest[::-1]
-
-    @pytest.mark.parametrize(
-        "query",
-        [
-            {"sort": "evil"},
-            {"relationship": "x"},
-            {"page": "-3"},
-            {"page": "9999"},
-            {"q": "ü" * 300},
-        ],
-    )
-    def test_odd_parameters_never_break_it(self, client_for, sales_agent, book, query):
-        assert client_for(sales_agent).get(LIST, query).status_code == 200
-
-    def test_it_paginates(self, client_for, sales_agent, partner_a):
-        make_customers(partner_a, 30)
-        client = client_for(sales_agent)
-        assert len(names(client.get(LIST))) == 25
-        assert len(names(client.get(LIST, {"page": 2}))) == 5
-
-    def test_a_helpdesk_agent_sees_it_without_new_relationship(
-        self, client_for, helpdesk_agent, book
-    ):
-        response = client_for(helpdesk_agent).get(LIST)
-        assert response.status_code == 200
-        assert b"Fourth Coffee" in response.content
-        assert b"New relationship" not in response.content
-        assert b"Add customer" not in response.content
-
-    def test_a_sales_agent_sees_the_buttons(self, client_for, sales_agent):
-        page = client_for(sales_agent).get(LIST).content
-        assert b"New relationship" in page and b"Add customer" in page and b"Export" in page
-
-    def test_a_billing_admin_gets_403_saying_who_may(self, client_for, partner_a):
-        from tenancy.models import Role
-        from tests.factories import member
-
-        response = client_for(member(partner_a, Role.BILLING_ADMIN)).get(LIST)
-        assert response.status_code == 403
-        assert (
-            b"Only Global admins, Admin agents, Sales agents and Helpdesk agents"
-            in response.content
+def test_sort_by_date_follows_when_each_relationship_started(client_for, sales_agent, book):
+    now = timezone.now()
+    for name, days in [("Fourth Coffee", 3), ("Litware", 9), ("Coho Winery", 6)]:
+        ResellerRelationship.objects.filter(customer__name=name).update(
+            created_at=now - timedelta(days=days)
         )
-
-    def test_a_customer_user_gets_403(self, client_for, customer_admin):
-        assert client_for(customer_admin).get(LIST).status_code == 403
-
-    def test_anonymous_visitors_are_sent_to_sign_in(self, client):
-        assert client.get(LIST)["Location"].startswith("/sign-in/")
-
-    def test_it_rejects_post(self, client_for, sales_agent):
-        assert client_for(sales_agent).post(LIST).status_code == 405
+    client = client_for(sales_agent)
+    newest = ["Fourth Coffee", "Coho Winery", "Litware"]
+    assert names(client.get(LIST, {"sort": "-since"})) == newest
+    assert names(client.get(LIST, {"sort": "since"})) == newest[::-1]
 
 
-def test_its_query_count_is_the_same_at_10_and_500_customers(client_for, sales_agent, partner_a):
+def test_a_customer_who_came_back_is_listed_once_with_the_new_relationship(
+    client_for, sales_agent, partner_a, book
+):
+    ResellerRelationship.objects.create(
+        partner=partner_a, customer=book["coho"], formed_by="invitation"
+    )
+    response = client_for(sales_agent).get(LIST)
+    assert names(response) == ["Coho Winery", "Fourth Coffee", "Litware"]
+    assert names(client_for(sales_agent).get(LIST, {"relationship": "ended"})) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"sort": "evil"},
+        {"relationship": "x"},
+        {"page": "-3"},
+        {"page": "9999"},
+        {"page": "two"},
+        {"q": "ü" * 300},
+        {"q": "東京 \x00"},
+        {"q": "%_'\""},
+    ],
+)
+def test_odd_parameters_never_break_it(client_for, sales_agent, book, query):
+    assert client_for(sales_agent).get(LIST, query).status_code == 200
+
+
+def test_filters_it_did_not_understand_are_said_to_be_ignored(client_for, sales_agent, book):
+    response = client_for(sales_agent).get(LIST, {"sort": "evil"})
+    assert b"weren't understood and were ignored" in response.content
+    assert names(response) == ["Coho Winery", "Fourth Coffee", "Litware"]
+
+
+def test_it_shows_25_a_page(client_for, sales_agent, partner_a):
+    make_customers(partner_a, 30)
+    client = client_for(sales_agent)
+    first, second = client.get(LIST), client.get(LIST, {"page": 2})
+    assert len(names(first)) == 25 and len(names(second)) == 5
+    assert not set(names(first)) & set(names(second))
+
+
+def test_a_sales_agent_sees_new_relationship_add_customer_and_export(client_for, sales_agent):
+    page = client_for(sales_agent).get(LIST).content.decode()
+    assert f'href="{url("new-relationship")}"' in page
+    assert f'href="{url("add-customer")}"' in page
+    assert f'href="{url("customer-export")}' in page
+    assert "<h1>Customer list</h1>" in page
+
+
+def test_the_export_button_keeps_the_search_and_filter(client_for, sales_agent, book):
+    page = client_for(sales_agent).get(LIST, {"q": "co", "relationship": "ended", "page": "1"})
+    assert f'href="{url("customer-export")}?q=co&amp;relationship=ended"' in page.content.decode()
+
+
+def test_a_helpdesk_agent_sees_it_without_new_relationship_or_add_customer(
+    client_for, helpdesk_agent, book
+):
+    response = client_for(helpdesk_agent).get(LIST)
+    assert response.status_code == 200
+    assert b"Fourth Coffee" in response.content
+    assert b"New relationship" not in response.content
+    assert b"Add customer" not in response.content
+
+
+def test_a_global_admin_may_add_a_customer_but_not_request_a_relationship(
+    client_for, partner_global_admin
+):
+    page = client_for(partner_global_admin).get(LIST).content
+    assert b"Add customer" in page and b"New relationship" not in page
+
+
+def test_a_billing_admin_gets_403_saying_who_may(client_for, partner_a):
+    response = client_for(member(partner_a, Role.BILLING_ADMIN)).get(LIST)
+    assert response.status_code == 403
+    assert b"Only Global admins, Admin agents, Sales agents and Helpdesk agents" in (
+        response.content
+    )
+
+
+def test_a_customer_administrator_gets_403(client_for, customer_admin):
+    response = client_for(customer_admin).get(LIST)
+    assert response.status_code == 403
+    assert b"Partner Center is for partner organizations" in response.content
+
+
+def test_partner_center_opens_on_the_customer_list(client_for, helpdesk_agent):
+    assert client_for(helpdesk_agent).get(url("home"))["Location"] == LIST
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    assert client.get(LIST)["Location"].startswith("/sign-in/")
+
+
+def test_it_rejects_post(client_for, sales_agent):
+    assert client_for(sales_agent).post(LIST).status_code == 405
+
+
+def test_its_query_count_is_the_same_at_10_and_500_customers(
+    client_for, sales_agent, partner_a, django_assert_num_queries
+):
     client = client_for(sales_agent)
     make_customers(partner_a, 10)
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(LIST).status_code == 200
+    with django_assert_num_queries(LIST_QUERIES):
+        small = client.get(LIST)
     make_customers(partner_a, 490)
-    with CaptureQueriesContext(connection) as large:
-        response = client.get(LIST, {"sort": "-since"})
-    assert response.context["page"].paginator.count == 500
-    assert len(large) == len(small)
-
-
-class TestExport:
-    def rows(self, response) -> list[list[str]]:
-        assert isinstance(response, StreamingHttpResponse)
-        text = b"".join(response.streaming_content).decode("utf-8-sig")
-        return list(csv.reader(io.StringIO(text)))
-
-    def test_it_streams_the_filtered_list_as_csv(self, client_for, sales_agent, book):
-        response = client_for(sales_agent).get(EXPORT, {"relationship": "admin"})
-        assert response["Content-Type"].startswith("text/csv")
-        assert "attachment" in response["Content-Disposition"]
-        header, *rows = self.rows(response)
-        assert header[:3] == ["Company name", "Primary domain", "Microsoft ID"]
-        assert [row[0] for row in rows] == ["Litware"]
-        assert rows[0][2] == str(book["litware"].pk)
-        assert rows[0][4] == "Reseller with admin roles"
-
-    def test_it_never_exports_a_formula(self, client_for, sales_agent, partner_a):
-        evil = CustomerFactory(name='=HYPERLINK("http://x")')
-        ResellerRelationshipFactory(partner=partner_a, customer=evil)
-        _, row = self.rows(client_for(sales_agent).get(EXPORT))
-        assert row[0] == '\'=HYPERLINK("http://x")'
-
-    def test_its_query_count_does_not_grow_with_rows(self, client_for, sales_agent, partner_a):
-        client = client_for(sales_agent)
-        make_customers(partner_a, 5)
-        with CaptureQueriesContext(connection) as small:
-            assert len(self.rows(client.get(EXPORT))) == 6
-        make_customers(partner_a, 300)
-        with CaptureQueriesContext(connection) as large:
-            assert len(self.rows(client.get(EXPORT))) == 306
-        assert len(large) == len(small)
-
-    def test_a_customer_user_gets_403(self, client_for, customer_admin):
-        assert client_for(customer_admin).get(EXPORT).status_code == 403
+    queries = [
+        {},
+        {"sort": "-since"},
+        {"relationship": "reseller", "page": 3},
+        {"q": "onmicrosoft"},
+    ]
+    for query in queries:
+        with django_assert_num_queries(LIST_QUERIES):
+            large = client.get(LIST, query)
+        assert len(names(large)) == 25
+    assert small.context["page"].paginator.count == 10
+    assert client.get(LIST).context["page"].paginator.count == 500

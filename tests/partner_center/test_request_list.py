@@ -1,0 +1,146 @@
+"""Customers workspace → Relationship requests: every request, its status and who answered."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tenancy import services
+from tenancy.models import Cloud, Invitation, InvitationStatus, Role
+from tests.factories import member
+from tests.partner_center.conftest import SIGNED_IN_QUERIES, url
+
+pytestmark = pytest.mark.django_db
+
+LIST = url("request-list")
+
+
+def labels(response) -> list[str]:
+    return [invitation.label for invitation, _ in response.context["rows"]]
+
+
+@pytest.fixture
+def every_status(partner_a, sales_agent, customer_admin):
+    def make(label):
+        return services.invitation_create(
+            partner=partner_a, created_by=sales_agent, include_admin=False, label=label
+        )
+
+    make("still pending")
+    services.invitation_record_open(invitation=make("opened one"))
+    services.invitation_accept(
+        invitation_id=make("accepted one").pk,
+        user=customer_admin,
+        signer=services.Signer("Nancy", "Davolio", "nancy@northwind.example"),
+        client_ip=None,
+        portal_cloud=Cloud.PUBLIC,
+    )
+    services.invitation_revoke(invitation=make("revoked one"), revoked_by=sales_agent)
+    expired = make("expired one")
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(1))
+
+
+def test_it_shows_each_status_and_who_answered(
+    client_for, sales_agent, customer_admin, every_status
+):
+    response = client_for(sales_agent).get(LIST)
+    statuses = {invitation.label: status for invitation, status in response.context["rows"]}
+    assert statuses == {
+        "still pending": InvitationStatus.PENDING,
+        "opened one": InvitationStatus.OPENED,
+        "accepted one": InvitationStatus.ACCEPTED,
+        "revoked one": InvitationStatus.REVOKED,
+        "expired one": InvitationStatus.EXPIRED,
+    }
+    page = response.content.decode()
+    assert "Northwind Traders" in page and customer_admin.username in page
+    assert sales_agent.username in page
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("pending", ["still pending"]),
+        ("opened", ["opened one"]),
+        ("accepted", ["accepted one"]),
+        ("revoked", ["revoked one"]),
+        ("expired", ["expired one"]),
+    ],
+)
+def test_it_filters_by_status(client_for, sales_agent, every_status, status, expected):
+    assert labels(client_for(sales_agent).get(LIST, {"status": status})) == expected
+
+
+def test_only_open_requests_offer_revoke_and_show_email(client_for, sales_agent, every_status):
+    page = client_for(sales_agent).get(LIST).content.decode()
+    assert page.count(">Revoke<") == 2 and page.count(">Show email<") == 2
+
+
+def test_it_shows_only_own_requests_newest_first(
+    client_for, sales_agent, partner_a, request_of_a, request_of_b
+):
+    later = services.invitation_create(
+        partner=partner_a, created_by=sales_agent, include_admin=True, label="later"
+    )
+    rows = client_for(sales_agent).get(LIST).context["rows"]
+    assert [invitation for invitation, _ in rows] == [later, request_of_a]
+
+
+def test_it_shows_25_a_page(client_for, sales_agent, partner_a):
+    for i in range(27):
+        services.invitation_create(
+            partner=partner_a, created_by=sales_agent, include_admin=True, label=f"r{i}"
+        )
+    client = client_for(sales_agent)
+    assert len(labels(client.get(LIST))) == 25
+    assert labels(client.get(LIST, {"page": 2})) == ["r1", "r0"]
+
+
+def test_its_query_count_does_not_grow(
+    client_for, sales_agent, partner_a, customer_admin, django_assert_num_queries
+):
+    client = client_for(sales_agent)
+
+    def make(n):
+        for i in range(n):
+            invitation = services.invitation_create(
+                partner=partner_a,
+                created_by=member(partner_a, Role.SALES_AGENT),
+                include_admin=False,
+                label=f"r{i}",
+            )
+            if i % 2:
+                services.invitation_decline(
+                    invitation_id=invitation.pk, user=customer_admin, portal_cloud=Cloud.PUBLIC
+                )
+
+    # The count for the pager and the page of requests, with creators and answers joined.
+    queries = SIGNED_IN_QUERIES + 2
+    make(2)
+    with django_assert_num_queries(queries):
+        client.get(LIST)
+    make(30)
+    with django_assert_num_queries(queries):
+        assert len(client.get(LIST).context["rows"]) == 25
+
+
+@pytest.mark.parametrize("query", [{"status": "bogus"}, {"page": "x"}, {"status": "ü" * 500}])
+def test_odd_parameters_never_break_it(client_for, sales_agent, request_of_a, query):
+    assert client_for(sales_agent).get(LIST, query).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["helpdesk_agent", "customer_admin"])
+def test_helpdesk_agents_and_customers_get_403(client_for, who, request):
+    assert client_for(request.getfixturevalue(who)).get(LIST).status_code == 403
+
+
+def test_a_global_admin_sees_it_without_new_relationship(
+    client_for, partner_global_admin, request_of_a
+):
+    response = client_for(partner_global_admin).get(LIST)
+    assert labels(response) == ["Northwind Traders"]
+    assert b"New relationship" not in response.content and b">Revoke<" not in response.content
+
+
+def test_it_rejects_post(client_for, sales_agent):
+    assert client_for(sales_agent).post(LIST).status_code == 405
