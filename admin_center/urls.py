@@ -40,6 +40,6 @@ urlpatterns = [
         views.end_reseller,
         name="end-reseller",
     ),
-    path("settings/organization-profile/", views.company_profile, name="company-profile"),
+    path("settings/organization-profile/", views.organization_profile, name="organization-profile"),
     path("activity/", views.activity, name="activity"),
 ]

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from admin_center.forms import CompanyProfileForm, SignerForm
+from admin_center.forms import AcceptAgreementForm, OrganizationProfileForm
 from tenancy import rules, services
 from tenancy.models import (
     ADMIN_ROLE_MEANINGS,
@@ -33,6 +33,7 @@ from tenancy.models import (
 )
 from tenancy.portals import Portal, admin_portal_for, portal_for_namespace
 from tenancy.rules import Action
+from tenancy.services import refusals
 from tenancy.text import possessive
 
 # The requests this browser session opened by their link: the token is exchanged for this
@@ -114,14 +115,16 @@ def invitation_open(request):
     invitation = services.invitation_find(token)
     partner_param = request.GET.get("partnerId")
     if invitation is None or (partner_param and partner_param != str(invitation.partner_id)):
-        return refusal_page(request, services.unknown_link_refusal())
+        return refusal_page(request, refusals.unknown_link_refusal())
     opened = [i for i in request.session.get(OPENED_REQUESTS, []) if i != str(invitation.pk)]
     request.session[OPENED_REQUESTS] = [*opened, str(invitation.pk)][-MAX_OPENED_REQUESTS:]
-    services.invitation_record_open(invitation=invitation, user=request.user)
+    services.invitation_record_open(
+        invitation=invitation, user=request.user, membership=request.membership
+    )
     return redirect(portal_url(request, "partner-invitation", invitation.pk))
 
 
-def refusal_page(request, refusal: services.Refusal, invitation: Invitation | None = None):
+def refusal_page(request, refusal: refusals.Refusal, invitation: Invitation | None = None):
     return render(
         request,
         "admin_center/refusal.html",
@@ -141,40 +144,29 @@ def _opened_invitation(request, invitation_id) -> Invitation | None:
     )
 
 
-def _not_opened_here() -> services.Refusal:
-    return services.Refusal(
-        "not_opened",
-        "Open the request from its link",
-        "This page shows a partner's request only in the browser that opened the request's "
-        "link, and the link hasn't been opened here (or you signed out since).",
-        "Open the link in the partner's email again.",
-        404,
-    )
-
-
 def _answerable(request, invitation_id):
     """(invitation, refusal response or None, sign-in redirect or None) for the request pages."""
     invitation = _opened_invitation(request, invitation_id)
     if invitation is None:
-        return None, refusal_page(request, _not_opened_here())
+        return None, refusal_page(request, refusals.not_opened_refusal())
     portal = current_portal(request)
     if invitation.partner.cloud != portal.cloud:
-        return invitation, refusal_page(request, services.wrong_portal_refusal(invitation))
+        return invitation, refusal_page(request, refusals.wrong_portal_refusal(invitation))
     if not request.user.is_authenticated:
         return invitation, redirect_to_login(request.get_full_path())
     membership = request.membership
-    refusal = services.invitation_refusal(
+    refusal = refusals.invitation_refusal(
         invitation=invitation, membership=membership, portal_cloud=portal.cloud
     )
     if refusal is not None:
-        services.invitation_record_refusal(
+        refusals.invitation_record_refusal(
             invitation=invitation, refusal=refusal, user=request.user, membership=membership
         )
         return invitation, refusal_page(request, refusal, invitation)
     return invitation, None
 
 
-def _request_context(request, invitation: Invitation, form: SignerForm) -> dict:
+def _request_context(request, invitation: Invitation, form: AcceptAgreementForm) -> dict:
     customer = request.membership.tenant
     return {
         "invitation": invitation,
@@ -183,9 +175,9 @@ def _request_context(request, invitation: Invitation, form: SignerForm) -> dict:
         "form": form,
         "agreement_version": settings.CUSTOMER_AGREEMENT_VERSION,
         "admin_roles": [(role.label, ADMIN_ROLE_MEANINGS[role]) for role in DELEGATED_ADMIN_ROLES],
-        "needs_profile": not customer.has_billing_address,
-        "can_edit_profile": rules.may(request.membership.roles, Action.EDIT_COMPANY_PROFILE),
-        "profile_url": f"{portal_url(request, 'company-profile')}?next={request.path}",
+        "needs_profile": not rules.billing_address_first(customer),
+        "can_edit_profile": rules.may(request.membership.roles, Action.EDIT_ORGANIZATION_PROFILE),
+        "profile_url": f"{portal_url(request, 'organization-profile')}?next={request.path}",
     }
 
 
@@ -196,7 +188,7 @@ def partner_invitation(request, invitation_id):
     invitation, stop = _answerable(request, invitation_id)
     if stop is not None:
         return stop
-    form = SignerForm(user=request.user)
+    form = AcceptAgreementForm(user=request.user)
     return render(
         request, "admin_center/invitation.html", _request_context(request, invitation, form)
     )
@@ -208,10 +200,10 @@ def invitation_accept(request, invitation_id):
     invitation, stop = _answerable(request, invitation_id)
     if stop is not None:
         return stop
-    form = SignerForm(request.POST, user=request.user)
+    form = AcceptAgreementForm(request.POST, user=request.user)
     context = _request_context(request, invitation, form)
     if context["needs_profile"]:
-        messages.error(request, "Add your organization's billing address before accepting.")
+        messages.error(request, rules.billing_address_first(request.membership.tenant).reason)
         return redirect(context["profile_url"])
     if not form.is_valid():
         return render(request, "admin_center/invitation.html", context, status=400)
@@ -225,6 +217,10 @@ def invitation_accept(request, invitation_id):
         )
     except services.InvitationRefused as refused:
         return refusal_page(request, refused.refusal, invitation)
+    except services.ServiceError as error:
+        # The billing address went missing since the page was checked (another admin's edit).
+        messages.error(request, error.message)
+        return redirect(context["profile_url"])
     _forget_opened(request, invitation)
     messages.success(
         request,
@@ -326,16 +322,19 @@ def partner_relationships(request):
 
 
 def _related_partner(request, partner_id) -> Tenant:
-    """A partner with an active relationship of either kind with this customer, else 404."""
+    """A partner that has or had a relationship of either kind with this customer, else 404.
+
+    Ended relationships count, so that a form posted twice gets the service's answer ("nothing
+    left to remove"), not a 404.
+    """
     customer = request.customer
     partner = (
         Tenant.objects.partners()
         .filter(pk=partner_id)
         .filter(
-            pk__in=ResellerRelationship.objects.active()
-            .filter(customer=customer)
+            pk__in=ResellerRelationship.objects.filter(customer=customer)
             .values("partner")
-            .union(AdminRelationship.objects.active().filter(customer=customer).values("partner"))
+            .union(AdminRelationship.objects.filter(customer=customer).values("partner"))
         )
         .first()
     )
@@ -348,17 +347,21 @@ def _related_partner(request, partner_id) -> Tenant:
 @customer_view(Action.REMOVE_ADMIN_ROLES)
 def remove_roles(request, partner_id):
     partner = _related_partner(request, partner_id)
+    if request.method == "POST":
+        try:
+            services.admin_relationship_end(
+                partner=partner, customer=request.customer, ended_by=request.user
+            )
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"{partner.name} no longer holds admin roles in your organization."
+            )
+        return redirect(portal_url(request, "partner-relationships"))
     admin = AdminRelationship.objects.active().between(partner, request.customer).first()
     if admin is None:
         raise Http404("This partner holds no admin roles.")
-    if request.method == "POST":
-        services.admin_relationship_end(
-            partner=partner, customer=request.customer, ended_by=request.user
-        )
-        messages.success(
-            request, f"{partner.name} no longer holds admin roles in your organization."
-        )
-        return redirect(portal_url(request, "partner-relationships"))
     return render(
         request,
         "admin_center/confirm.html",
@@ -380,9 +383,6 @@ def remove_roles(request, partner_id):
 def end_reseller(request, partner_id):
     partner = _related_partner(request, partner_id)
     customer = request.customer
-    if not ResellerRelationship.objects.active().between(partner, customer).exists():
-        raise Http404("This partner is not your reseller.")
-    running = Subscription.objects.active().filter(partner=partner, customer=customer).count()
     if request.method == "POST":
         try:
             services.reseller_relationship_end(
@@ -390,9 +390,13 @@ def end_reseller(request, partner_id):
             )
         except services.ServiceError as error:
             messages.error(request, error.message)
-            return redirect(portal_url(request, "end-reseller", partner.pk))
+            if error.code == "active_subscriptions":
+                return redirect(portal_url(request, "end-reseller", partner.pk))
+            return redirect(portal_url(request, "partner-relationships"))
         messages.success(request, f"{partner.name} is no longer your organization's reseller.")
         return redirect(portal_url(request, "partner-relationships"))
+    if not ResellerRelationship.objects.active().between(partner, customer).exists():
+        raise Http404("This partner is not your reseller.")
     body = [
         f"{partner.name} will no longer be able to buy subscriptions for your organization.",
         "Admin roles, if the partner holds any, are not affected; remove them separately.",
@@ -404,20 +408,20 @@ def end_reseller(request, partner_id):
             "title": f"End the reseller relationship with {partner.name}?",
             "body": body,
             "button": "End reseller relationship",
-            "blocked": (
-                f"{partner.name} still has {running} active subscription"
-                f"{'s' if running != 1 else ''} for your organization. Ask {partner.name} to "
-                "cancel them or move them to another partner first."
-            )
-            if running
-            else "",
+            "blocked": rules.may_end_reseller(
+                partner=partner,
+                customer=customer,
+                active_subscriptions=Subscription.objects.active()
+                .filter(partner=partner, customer=customer)
+                .count(),
+            ).reason,
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@customer_view(Action.EDIT_COMPANY_PROFILE)
-def company_profile(request):
+@customer_view(Action.EDIT_ORGANIZATION_PROFILE)
+def organization_profile(request):
     customer = request.customer
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not (
@@ -426,17 +430,17 @@ def company_profile(request):
         and urlsplit(next_url).path.startswith(portal_url(request, "home"))
     ):
         next_url = ""
-    initial = {name: getattr(customer, name) for name in services.PROFILE_FIELDS}
-    form = CompanyProfileForm(request.POST or None, initial=initial)
+    initial = {name: getattr(customer, name) for name in Tenant.PROFILE_FIELDS}
+    form = OrganizationProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.company_profile_update(
-            tenant=customer, updated_by=request.user, **form.cleaned_data
+        services.organization_profile_update(
+            tenant=customer, updated_by=request.user, **form.profile()
         )
         messages.success(request, "Your organization profile was saved.")
-        return redirect(next_url or portal_url(request, "company-profile"))
+        return redirect(next_url or portal_url(request, "organization-profile"))
     return render(
         request,
-        "admin_center/company_profile.html",
+        "admin_center/organization_profile.html",
         {"form": form, "next": next_url},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
@@ -450,8 +454,8 @@ def agreements(request):
         "attested_by_partner"
     )
     current = settings.CUSTOMER_AGREEMENT_VERSION
-    has_current = any(a.version == current for a in acceptances)
-    form = SignerForm(request.POST or None, user=request.user)
+    has_current = any(acceptance.is_current for acceptance in acceptances)
+    form = AcceptAgreementForm(request.POST or None, user=request.user)
     if request.method == "POST" and not has_current and form.is_valid():
         services.agreement_accept(
             customer=customer, user=request.user, signer=form.signer(), client_ip=client_ip(request)

@@ -6,14 +6,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tenancy import rules, services
+from tenancy.forms import OrganizationProfileForm, SignerForm
 from tenancy.models import (
     InvitationStatus,
     Offer,
     SubscriptionStatus,
     Tenant,
+    domain_for,
     domain_prefix_validator,
 )
-from tenancy.validators import validate_phone, validate_single_line
+from tenancy.validators import validate_single_line
 
 
 class NewRelationshipForm(forms.Form):
@@ -95,8 +97,13 @@ AGREEMENT_ATTESTED = "attested"
 AGREEMENT_LATER = "later"
 
 
-class AddCustomerForm(forms.Form):
-    name = forms.CharField(label="Company name", max_length=200, validators=[validate_single_line])
+class AddCustomerForm(OrganizationProfileForm):
+    """The company, its address and primary contact (who becomes its first Global
+    administrator), and the Customer Agreement: attested now, or accepted later."""
+
+    contact_required = True
+
+    name = forms.CharField(label="Company name", max_length=200)
     domain_prefix = forms.CharField(
         label="Domain prefix",
         max_length=63,
@@ -111,29 +118,6 @@ class AddCustomerForm(forms.Form):
             "invalid_choice": "Choose a country in your market: you can only add customers there."
         },
     )
-    address_line1 = forms.CharField(
-        label="Address line 1", max_length=200, validators=[validate_single_line]
-    )
-    address_line2 = forms.CharField(
-        label="Address line 2", max_length=200, required=False, validators=[validate_single_line]
-    )
-    city = forms.CharField(label="City", max_length=100, validators=[validate_single_line])
-    region = forms.CharField(
-        label="State or province", max_length=100, required=False, validators=[validate_single_line]
-    )
-    postal_code = forms.CharField(
-        label="Postal code", max_length=20, required=False, validators=[validate_single_line]
-    )
-    contact_first_name = forms.CharField(
-        label="First name", max_length=100, validators=[validate_single_line]
-    )
-    contact_last_name = forms.CharField(
-        label="Last name", max_length=100, validators=[validate_single_line]
-    )
-    contact_email = forms.EmailField(label="Email", max_length=254)
-    contact_phone = forms.CharField(
-        label="Phone number", max_length=40, required=False, validators=[validate_phone]
-    )
     agreement = forms.ChoiceField(
         label="Microsoft Customer Agreement",
         widget=forms.RadioSelect,
@@ -146,12 +130,6 @@ class AddCustomerForm(forms.Form):
         ],
         initial=AGREEMENT_LATER,
     )
-    signer_first_name = forms.CharField(label="Signer's first name", max_length=100, required=False)
-    signer_last_name = forms.CharField(label="Signer's last name", max_length=100, required=False)
-    signer_email = forms.EmailField(label="Signer's email", max_length=254, required=False)
-    signer_phone = forms.CharField(
-        label="Signer's phone number", max_length=40, required=False, validators=[validate_phone]
-    )
     accepted_on = forms.DateField(
         label="Date of acceptance",
         required=False,
@@ -159,22 +137,30 @@ class AddCustomerForm(forms.Form):
         help_text="The day the signer accepted the agreement; not in the future.",
     )
 
-    SIGNER_FIELDS = ("signer_first_name", "signer_last_name", "signer_email", "accepted_on")
+    field_order = ["name", "domain_prefix", "country"]
+    NEEDED_TO_ATTEST = "Needed when you attest the customer's acceptance."
 
-    def __init__(self, *args, partner: Tenant, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, partner: Tenant, **kwargs):
+        super().__init__(data, *args, **kwargs)
         self.partner = partner
         self.fields["country"].queryset = partner.country.market.countries.order_by("name")
         if self.fields["country"].queryset.count() == 1:
             self.fields["country"].initial = partner.country
+        attesting = data is not None and data.get("agreement") == AGREEMENT_ATTESTED
+        self.signer_form = SignerForm(
+            data, prefix="signer", required=attesting, required_message=self.NEEDED_TO_ATTEST
+        )
+
+    def is_valid(self) -> bool:
+        # Both forms are checked, so that every field shows its error at once.
+        own = super().is_valid()
+        return self.signer_form.is_valid() and own
 
     def clean_domain_prefix(self) -> str:
         prefix = self.cleaned_data["domain_prefix"].strip().lower()
         domain_prefix_validator(prefix)
-        if not services.domain_prefix_available(prefix):
-            raise ValidationError(
-                f"{services.domain_for(prefix)} is already taken. Choose another prefix."
-            )
+        if not Tenant.objects.domain_available(prefix):
+            raise ValidationError(f"{domain_for(prefix)} is already taken. Choose another prefix.")
         return prefix
 
     def clean_accepted_on(self):
@@ -187,10 +173,9 @@ class AddCustomerForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("agreement") == AGREEMENT_ATTESTED:
-            for name in self.SIGNER_FIELDS:
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, "Needed when you attest the customer's acceptance.")
+        attesting = data.get("agreement") == AGREEMENT_ATTESTED
+        if attesting and not data.get("accepted_on") and "accepted_on" not in self.errors:
+            self.add_error("accepted_on", self.NEEDED_TO_ATTEST)
         return data
 
     def details(self) -> services.CustomerDetails:
@@ -199,29 +184,14 @@ class AddCustomerForm(forms.Form):
             name=data["name"],
             domain_prefix=data["domain_prefix"],
             country=data["country"],
-            address_line1=data["address_line1"],
-            address_line2=data["address_line2"],
-            city=data["city"],
-            region=data["region"],
-            postal_code=data["postal_code"],
-            contact_first_name=data["contact_first_name"],
-            contact_last_name=data["contact_last_name"],
-            contact_email=data["contact_email"],
-            contact_phone=data["contact_phone"],
+            profile=self.profile(),
         )
 
     def attestation(self) -> services.Attestation | None:
-        data = self.cleaned_data
-        if data["agreement"] != AGREEMENT_ATTESTED:
+        if self.cleaned_data["agreement"] != AGREEMENT_ATTESTED:
             return None
         return services.Attestation(
-            signer=services.Signer(
-                first_name=data["signer_first_name"],
-                last_name=data["signer_last_name"],
-                email=data["signer_email"],
-                phone=data["signer_phone"],
-            ),
-            accepted_on=data["accepted_on"],
+            signer=self.signer_form.signer(), accepted_on=self.cleaned_data["accepted_on"]
         )
 
 

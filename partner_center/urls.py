@@ -18,7 +18,6 @@ urlpatterns = [
         name="request-revoke",
     ),
     path("customers/add/", views.add_customer, name="add-customer"),
-    path("customers/add/done/", views.add_customer_done, name="add-customer-done"),
     path("customers/add/check-domain/", views.domain_check, name="domain-check"),
     path("customers/<uuid:customer_id>/", views.customer_detail, name="customer-detail"),
     path("customers/<uuid:customer_id>/purchase/", views.purchase, name="purchase"),

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from functools import wraps
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.db.models import Q
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,15 +35,16 @@ from tenancy.models import (
     AuditEvent,
     Invitation,
     InvitationStatus,
+    LinkUnavailable,
     ResellerRelationship,
     Subscription,
     Tenant,
+    domain_for,
     domain_prefix_validator,
 )
 from tenancy.rules import Action
 
 PAGE_SIZE = 25
-ADDED_CUSTOMER = "partner_center.added_customer"
 
 
 def partner_view(action: Action):
@@ -246,17 +249,6 @@ def new_relationship(request):
     )
 
 
-_STATUS_FILTERS = {
-    InvitationStatus.PENDING: lambda now: Q(
-        status=InvitationStatus.PENDING, expires_at__gt=now, opened_at__isnull=True
-    ),
-    InvitationStatus.OPENED: lambda now: Q(
-        status=InvitationStatus.PENDING, expires_at__gt=now, opened_at__isnull=False
-    ),
-    InvitationStatus.EXPIRED: lambda now: Q(status=InvitationStatus.PENDING, expires_at__lte=now),
-}
-
-
 @require_GET
 @partner_view(Action.VIEW_REQUESTS)
 def request_list(request):
@@ -266,14 +258,15 @@ def request_list(request):
     )
     now = timezone.now()
     if form.is_valid() and (status := form.cleaned_data["status"]):
-        condition = _STATUS_FILTERS.get(status)
-        invitations = invitations.filter(condition(now) if condition else Q(status=status))
+        invitations = invitations.with_status(InvitationStatus(status), now)
     page = Paginator(invitations.order_by("-created_at", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = [(invitation, invitation.display_status(now)) for invitation in page.object_list]
     return render(
-        request, "partner_center/request_list.html", {"form": form, "page": page, "rows": rows}
+        request,
+        "partner_center/request_list.html",
+        {"form": form, "page": page, "rows": rows, "valid_days": settings.INVITATION_VALID_DAYS},
     )
 
 
@@ -286,8 +279,8 @@ def request_detail(request, invitation_id):
     context = {"invitation": invitation, "status": invitation.display_status()}
     if invitation.is_open:
         try:
-            email = services.invitation_email(invitation)
-        except services.LinkUnavailable as error:
+            email = invitation.email()
+        except LinkUnavailable as error:
             messages.error(request, error.message)
             return render(request, "partner_center/request_detail.html", context)
         mailto = "mailto:{}?subject={}&body={}".format(
@@ -297,7 +290,7 @@ def request_detail(request, invitation_id):
         )
         context |= {
             "email": email,
-            "link": services.invitation_link(invitation),
+            "link": invitation.link(),
             "mailto": mailto,
         }
     return render(request, "partner_center/request_detail.html", context)
@@ -362,29 +355,26 @@ def add_customer(request):
         except ValidationError as error:
             form.add_error("domain_prefix", error)
         else:
-            # Shown once, on the next page, then gone from the session.
-            request.session[ADDED_CUSTOMER] = {
-                "customer": str(added.customer.pk),
-                "username": added.admin_user.username,
-                "password": added.temporary_password,
-            }
-            return redirect("partner_center:add-customer-done")
+            # The temporary password is shown in this one response and kept nowhere: not in
+            # the session, not in a cache (no-store).
+            response = render(
+                request,
+                "partner_center/add_customer_done.html",
+                {
+                    "customer": added.customer,
+                    "added": {
+                        "username": added.admin_user.username,
+                        "password": added.temporary_password,
+                    },
+                },
+            )
+            add_never_cache_headers(response)
+            return response
     return render(
         request,
         "partner_center/add_customer.html",
         {"form": form},
         status=400 if form.is_bound else 200,
-    )
-
-
-@never_cache
-@require_GET
-@partner_view(Action.ADD_CUSTOMER)
-def add_customer_done(request):
-    added = request.session.pop(ADDED_CUSTOMER, None)
-    customer = _get_customer(request, added["customer"]) if added else None
-    return render(
-        request, "partner_center/add_customer_done.html", {"added": added, "customer": customer}
     )
 
 
@@ -397,8 +387,8 @@ def domain_check(request):
         domain_prefix_validator(prefix)
     except ValidationError as error:
         return JsonResponse({"valid": False, "available": False, "message": error.messages[0]})
-    domain = services.domain_for(prefix)
-    available = services.domain_prefix_available(prefix)
+    domain = domain_for(prefix)
+    available = Tenant.objects.domain_available(prefix)
     message = f"{domain} is available." if available else f"{domain} is already taken."
     return JsonResponse(
         {"valid": True, "available": available, "domain": domain, "message": message}
@@ -414,9 +404,11 @@ def _customer_context(request, customer, purchase_form=None) -> dict:
         ResellerRelationship.objects.between(partner, customer).order_by("-created_at").first()
     )
     admin = AdminRelationship.objects.active().between(partner, customer).first()
+    # Only that an acceptance exists, its version and date: who signed is the customer's and
+    # its own partner's business, not every partner's.
     agreement = (
         AgreementAcceptance.objects.filter(customer=customer)
-        .select_related("attested_by_partner")
+        .only("version", "accepted_on", "recorded_at")
         .first()
     )
     has_reseller = bool(reseller and reseller.is_active)
@@ -442,9 +434,12 @@ def _customer_context(request, customer, purchase_form=None) -> dict:
         "agreement": agreement,
         "subscriptions": rows,
         "purchase": rules.may_purchase(
-            has_reseller_relationship=has_reseller, has_agreement=agreement is not None
+            has_reseller_relationship=has_reseller,
+            has_current_agreement=agreement is not None and agreement.is_current,
         ),
         "purchase_form": purchase_form or PurchaseForm(),
+        "max_quantity": services.MAX_QUANTITY,
+        "current_agreement_version": settings.CUSTOMER_AGREEMENT_VERSION,
     }
 
 
@@ -536,11 +531,15 @@ def remove_reseller(request, customer_id):
             return redirect("partner_center:remove-reseller", customer.pk)
         messages.success(request, f"The reseller relationship with {customer.name} has ended.")
         return redirect("partner_center:customer-detail", customer.pk)
-    running = Subscription.objects.active().filter(partner=request.partner, customer=customer)
+    decision = rules.may_end_reseller(
+        partner=request.partner,
+        customer=customer,
+        active_subscriptions=Subscription.objects.active()
+        .filter(partner=request.partner, customer=customer)
+        .count(),
+    )
     return render(
-        request,
-        "partner_center/remove_reseller.html",
-        {"customer": customer, "running": running.count()},
+        request, "partner_center/remove_reseller.html", {"customer": customer, "decision": decision}
     )
 
 
@@ -595,6 +594,12 @@ def activity_export(request):
     )
     return _csv_response(
         f"activity-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv",
-        ["Date (UTC)", "Customer", "Customer domain", "Action", "User"],
+        [
+            f"Date ({timezone.get_current_timezone_name()})",
+            "Customer",
+            "Customer domain",
+            "Action",
+            "User",
+        ],
         rows,
     )

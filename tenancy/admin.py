@@ -89,15 +89,15 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(SearchByIdMixin, admin.ModelAdmin):
-    list_display = ["name", "domain", "id", "kind", "country", "cloud", "partner_id"]
+    list_display = ["name", "domain", "id", "kind", "country", "cloud", "mpn_id"]
     list_filter = ["kind", "cloud", "csp_role", ("country", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "domain", "=partner_id"]
+    search_fields = ["name", "domain", "=mpn_id"]
     list_select_related = ["country"]
     readonly_fields = ["id", "created_at"]
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["id", "kind", "name", "domain", "country", "cloud", "created_at"]}),
-        ("Partner", {"fields": ["partner_id", "csp_role"]}),
+        ("Partner", {"fields": ["mpn_id", "csp_role"]}),
         (
             "Address",
             {"fields": ["address_line1", "address_line2", "city", "region", "postal_code"]},

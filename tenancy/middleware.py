@@ -22,12 +22,7 @@ class MembershipMiddleware:
     def __call__(self, request):
         request.membership = None
         if request.user.is_authenticated:
-            request.membership = (
-                Membership.objects.select_related("tenant__country__market")
-                .prefetch_related("role_rows")
-                .filter(user=request.user)
-                .first()
-            )
+            request.membership = Membership.objects.of_user(request.user)
             if request.membership and request.membership.must_change_password:
                 allowed = {reverse(name) for name in _PASSWORD_CHANGE_PAGES}
                 if request.path not in allowed:

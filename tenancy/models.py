@@ -6,14 +6,19 @@ state, and audit events are append-only.
 
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from tenancy import tokens
+from tenancy.notifications import EmailContent, render_email
 
 TENANT_DOMAIN_SUFFIX = ".onmicrosoft.com"
 
@@ -75,7 +80,15 @@ class CspRole(models.TextChoices):
     INDIRECT_RESELLER = "indirect_reseller", "Indirect reseller"
 
 
+def domain_for(prefix: str) -> str:
+    """The initial domain a prefix makes: `contoso` → `contoso.onmicrosoft.com`."""
+    return f"{prefix.strip().lower()}{TENANT_DOMAIN_SUFFIX}"
+
+
 class TenantQuerySet(models.QuerySet):
+    def domain_available(self, prefix: str) -> bool:
+        return not self.filter(domain=domain_for(prefix)).exists()
+
     def partners(self):
         return self.filter(kind=TenantKind.PARTNER)
 
@@ -117,10 +130,24 @@ class Tenant(models.Model):
     contact_email = models.EmailField("contact email", blank=True)
     contact_phone = models.CharField("contact phone", max_length=40, blank=True)
 
-    partner_id = models.PositiveIntegerField("PartnerID", null=True, blank=True, unique=True)
+    # The partner's numeric PartnerID (formerly MPN ID), shown as "PartnerID".
+    mpn_id = models.PositiveIntegerField("PartnerID", null=True, blank=True, unique=True)
     csp_role = models.CharField("CSP role", max_length=20, choices=CspRole, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # The organization profile: billing address and primary contact, edited together.
+    PROFILE_FIELDS = (
+        "address_line1",
+        "address_line2",
+        "city",
+        "region",
+        "postal_code",
+        "contact_first_name",
+        "contact_last_name",
+        "contact_email",
+        "contact_phone",
+    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -131,8 +158,8 @@ class Tenant(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind=TenantKind.PARTNER, partner_id__isnull=False) & ~Q(csp_role="")
-                    | Q(kind=TenantKind.CUSTOMER, partner_id__isnull=True, csp_role="")
+                    Q(kind=TenantKind.PARTNER, mpn_id__isnull=False) & ~Q(csp_role="")
+                    | Q(kind=TenantKind.CUSTOMER, mpn_id__isnull=True, csp_role="")
                 ),
                 name="tenant_partner_fields_only_on_partners",
                 violation_error_message=(
@@ -159,6 +186,10 @@ class Tenant(models.Model):
     @property
     def domain_prefix(self) -> str:
         return self.domain.removesuffix(TENANT_DOMAIN_SUFFIX)
+
+    def has_current_agreement(self) -> bool:
+        """Has this customer accepted the version of the Customer Agreement in force today?"""
+        return self.agreement_acceptances.current().exists()
 
     @property
     def has_billing_address(self) -> bool:
@@ -188,6 +219,19 @@ class Role(models.TextChoices):
         return [role for role in cls if role.value.startswith(f"{kind}.")]
 
 
+class MembershipQuerySet(models.QuerySet):
+    def of_user(self, user) -> "Membership | None":
+        """The user's membership with its tenant, market and roles: what every page needs."""
+        if not user.is_authenticated:
+            return None
+        return (
+            self.select_related("tenant__country__market")
+            .prefetch_related("role_rows")
+            .filter(user=user)
+            .first()
+        )
+
+
 class Membership(models.Model):
     """A user's place in one tenant; the roles are MembershipRole rows."""
 
@@ -199,6 +243,8 @@ class Membership(models.Model):
         default=False, help_text="Set for a temporary password: the user must change it first."
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["tenant__name", "user__username"]
@@ -440,10 +486,16 @@ def default_invitation_expiry():
 
 
 class InvitationQuerySet(models.QuerySet):
-    def open(self, now=None):
-        """Requests that can still be answered."""
+    def with_status(self, status: InvitationStatus, now=None):
+        """Requests a person would see with `status` (see `Invitation.display_status`)."""
         now = now or timezone.now()
-        return self.filter(status=InvitationStatus.PENDING, expires_at__gt=now)
+        pending = Q(status=InvitationStatus.PENDING)
+        condition = {
+            InvitationStatus.PENDING: pending & Q(expires_at__gt=now, opened_at__isnull=True),
+            InvitationStatus.OPENED: pending & Q(expires_at__gt=now, opened_at__isnull=False),
+            InvitationStatus.EXPIRED: pending & Q(expires_at__lte=now),
+        }.get(status, Q(status=status))
+        return self.filter(condition)
 
 
 class Invitation(models.Model):
@@ -534,10 +586,76 @@ class Invitation(models.Model):
     def is_open(self) -> bool:
         return self.status == InvitationStatus.PENDING and not self.is_expired()
 
+    def mint_token(self) -> str:
+        """Give this (unsaved) request a new secret token; returns it. Only its hash is kept."""
+        self.token_salt = tokens.new_salt()
+        token = tokens.make_token(self.id, self.token_salt)
+        self.token_hash = tokens.hash_token(token)
+        return token
+
+    def token(self) -> str:
+        token = tokens.recover_token(self.id, self.token_salt, self.token_hash)
+        if token is None:
+            raise LinkUnavailable(
+                "This request's link can no longer be shown: the key it was made with was "
+                "retired. Revoke the request and make a new one."
+            )
+        return token
+
+    def link(self) -> str:
+        """The absolute link, in the admin portal of the partner's cloud, with the real link's
+        parameters (so a partner recognizes it) and the token."""
+        from tenancy.portals import admin_portal_for  # the portals module reads Cloud from here
+
+        portal = admin_portal_for(self.partner.cloud)
+        path = reverse("admin_center:invitation-open", current_app=portal.namespace)
+        query = urlencode(
+            {
+                "invType": "ResellerRelationship",
+                "partnerId": str(self.partner_id),
+                "msppId": "0",
+                "DAP": "true" if self.include_admin else "false",
+                "token": self.token(),
+            }
+        )
+        return f"{portal.absolute(path)}?{query}"
+
+    def email(self) -> EmailContent:
+        """The templated email that carries the link."""
+        from tenancy.portals import admin_portal_for
+
+        return render_email(
+            "invitation",
+            {
+                "invitation": self,
+                "partner": self.partner,
+                "portal": admin_portal_for(self.partner.cloud),
+                "link": self.link(),
+                "admin_roles": [
+                    (role.label, ADMIN_ROLE_MEANINGS[role]) for role in DELEGATED_ADMIN_ROLES
+                ],
+            },
+        )
+
+
+class LinkUnavailable(Exception):
+    """The secret key that made a request's token was retired: its link can't be shown again."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+        self.code = "link_unavailable"
+
 
 class AcceptanceMethod(models.TextChoices):
     CUSTOMER = "customer", "Accepted by the customer in the admin center"
     PARTNER_ATTESTATION = "partner_attestation", "Attested by the partner"
+
+
+class AgreementAcceptanceQuerySet(models.QuerySet):
+    def current(self):
+        """Acceptances of the version customers accept today (purchases need one)."""
+        return self.filter(version=settings.CUSTOMER_AGREEMENT_VERSION)
 
 
 class AgreementAcceptance(models.Model):
@@ -565,6 +683,8 @@ class AgreementAcceptance(models.Model):
         Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = AgreementAcceptanceQuerySet.as_manager()
+
     class Meta:
         ordering = ["-recorded_at"]
         constraints = [
@@ -581,6 +701,10 @@ class AgreementAcceptance(models.Model):
     @property
     def signer_name(self) -> str:
         return f"{self.signer_first_name} {self.signer_last_name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.version == settings.CUSTOMER_AGREEMENT_VERSION
 
 
 class OfferKind(models.TextChoices):
@@ -672,7 +796,7 @@ class AuditAction(models.TextChoices):
     SUBSCRIPTION_CHANGED = "subscription.changed", "Changed a subscription's quantity"
     SUBSCRIPTION_SUSPENDED = "subscription.suspended", "Suspended a subscription"
     SUBSCRIPTION_REACTIVATED = "subscription.reactivated", "Reactivated a subscription"
-    PROFILE_UPDATED = "profile.updated", "Updated the company profile"
+    PROFILE_UPDATED = "profile.updated", "Updated the organization profile"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

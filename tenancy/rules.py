@@ -6,6 +6,7 @@ Each rule answers with a Decision whose reason a person can read: the pages show
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from tenancy.models import Cloud, Membership, Role, Tenant, TenantKind
@@ -29,7 +30,7 @@ class Action(StrEnum):
     VIEW_PARTNER_RELATIONSHIPS = "view partner relationships"
     REMOVE_ADMIN_ROLES = "remove admin roles"
     END_RESELLER = "end reseller"
-    EDIT_COMPANY_PROFILE = "edit company profile"
+    EDIT_ORGANIZATION_PROFILE = "edit organization profile"
     VIEW_ORGANIZATION_ACTIVITY = "view organization activity"
 
 
@@ -51,7 +52,7 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     Action.VIEW_PARTNER_RELATIONSHIPS: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.REMOVE_ADMIN_ROLES: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.END_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN,),
-    Action.EDIT_COMPANY_PROFILE: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
+    Action.EDIT_ORGANIZATION_PROFILE: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.VIEW_ORGANIZATION_ACTIVITY: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
 }
 
@@ -72,7 +73,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.VIEW_PARTNER_RELATIONSHIPS: "see partner relationships",
     Action.REMOVE_ADMIN_ROLES: "remove a partner's admin roles",
     Action.END_RESELLER: "end a reseller relationship",
-    Action.EDIT_COMPANY_PROFILE: "change the company profile",
+    Action.EDIT_ORGANIZATION_PROFILE: "change the organization profile",
     Action.VIEW_ORGANIZATION_ACTIVITY: "see your organization's activity",
 }
 
@@ -150,14 +151,46 @@ def accept_action(include_admin: bool) -> Action:
     return Action.ACCEPT_WITH_ADMIN if include_admin else Action.ACCEPT_RESELLER
 
 
-def may_purchase(*, has_reseller_relationship: bool, has_agreement: bool) -> Decision:
+def billing_address_first(customer: Tenant) -> Decision:
+    """A customer accepts a partner's request only once its billing address is on file."""
+    if not customer.has_billing_address:
+        return Decision(
+            False,
+            "Add your organization's billing address before accepting.",
+            "billing_address",
+        )
+    return ALLOWED
+
+
+def may_purchase(*, has_reseller_relationship: bool, has_current_agreement: bool) -> Decision:
+    """Buying for a customer needs the reseller relationship and the customer's acceptance of
+    the Customer Agreement version in force today (an older version's acceptance is not enough)."""
     missing = []
     if not has_reseller_relationship:
         missing.append("an active reseller relationship with this customer")
-    if not has_agreement:
-        missing.append("the customer's acceptance of the Microsoft Customer Agreement")
+    if not has_current_agreement:
+        missing.append(
+            "the customer's acceptance of the current Microsoft Customer Agreement "
+            f"({settings.CUSTOMER_AGREEMENT_VERSION})"
+        )
     if missing:
         return Decision(False, f"Purchasing needs {' and '.join(missing)}.", "purchase")
+    return ALLOWED
+
+
+def may_end_reseller(*, partner: Tenant, customer: Tenant, active_subscriptions: int) -> Decision:
+    """A reseller relationship ends only once none of the partner's subscriptions for the
+    customer is active: they are suspended or moved to another partner first."""
+    if active_subscriptions:
+        one = active_subscriptions == 1
+        return Decision(
+            False,
+            f"{partner.name} still has {active_subscriptions} active "
+            f"subscription{'' if one else 's'} for {customer.name}. "
+            f"{'It' if one else 'They'} must be suspended or moved to another partner before "
+            "the reseller relationship can end.",
+            "active_subscriptions",
+        )
     return ALLOWED
 
 

@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from tenancy import tokens
 from tenancy.models import (
     DELEGATED_ADMIN_ROLES,
     AcceptanceMethod,
@@ -102,7 +101,7 @@ class CustomerFactory(TenantFactory):
 class PartnerFactory(TenantFactory):
     kind = TenantKind.PARTNER
     domain = factory.Sequence(lambda n: f"partner{n}.onmicrosoft.com")
-    partner_id = factory.Sequence(lambda n: 4_000_000 + n)
+    mpn_id = factory.Sequence(lambda n: 4_000_000 + n)
     csp_role = CspRole.DIRECT
 
 
@@ -170,18 +169,22 @@ class InvitationFactory(DjangoModelFactory[Invitation]):
     partner = factory.SubFactory(PartnerFactory)
     created_by = factory.LazyAttribute(lambda o: member(o.partner, Role.SALES_AGENT))
     include_admin = True
-    token_salt = factory.LazyFunction(tokens.new_salt)
-    token_hash = factory.LazyAttribute(
-        lambda o: tokens.hash_token(tokens.make_token(o.id, o.token_salt))
-    )
     id = factory.LazyFunction(uuid.uuid4)
     expires_at = factory.LazyFunction(
         lambda: timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
     )
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        invitation = model_class(*args, **kwargs)
+        if not invitation.token_hash:
+            invitation.mint_token()
+        invitation.save(force_insert=True)
+        return invitation
+
 
 def factory_token(invitation: Invitation) -> str:
-    return tokens.make_token(invitation.id, invitation.token_salt)
+    return invitation.token()
 
 
 class AgreementAcceptanceFactory(DjangoModelFactory[AgreementAcceptance]):

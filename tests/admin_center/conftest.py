@@ -10,7 +10,7 @@ from tests.factories import CustomerFactory, member
 
 def link_path(invitation) -> str:
     """The request's link as a path with its query string, for the test client."""
-    link = urlsplit(services.invitation_link(invitation))
+    link = urlsplit(invitation.link())
     return f"{link.path}?{link.query}"
 
 

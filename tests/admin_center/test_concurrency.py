@@ -18,6 +18,7 @@ from tenancy.models import (
     InvitationStatus,
     ResellerRelationship,
 )
+from tenancy.services import refusals
 from tests.admin_center.conftest import SIGNER, accept_url, link_path
 
 pytestmark = [
@@ -28,14 +29,20 @@ pytestmark = [
 
 @pytest.fixture
 def slow_checks(monkeypatch):
-    real = services.invitation_refusal
+    """Slows the rule check the answering services run under their locks. Returns the calls
+    made, so each test proves it really went through the slowed check (a patch of a function
+    nobody calls would leave the race untested)."""
+    real = refusals.invitation_refusal
+    calls = []
 
     def slow(**kwargs):
+        calls.append(kwargs["invitation"].pk)
         result = real(**kwargs)
         time.sleep(0.3)
         return result
 
-    monkeypatch.setattr(services, "invitation_refusal", slow)
+    monkeypatch.setattr(refusals, "invitation_refusal", slow)
+    return calls
 
 
 def signed_in_client(user, invitation) -> Client:
@@ -75,6 +82,8 @@ def test_the_same_link_accepted_twice_at_once(invitation, customer_admin, slow_c
         lambda: second.post(accept_url(invitation), SIGNER),
     )
     assert sorted(r.status_code for r in responses) == [302, 409], responses
+    # Each post ran the slowed check twice: in the page, then in the service under its locks.
+    assert len(slow_checks) == 4
     assert ResellerRelationship.objects.active().count() == 1
     assert Invitation.objects.filter(status=InvitationStatus.ACCEPTED).count() == 1
     assert AgreementAcceptance.objects.count() == 1
@@ -96,6 +105,7 @@ def test_two_links_from_one_partner_accepted_at_once_by_one_customer(
     )
     assert sorted(r.status_code for r in responses) == [302, 409], responses
     assert b"already your reseller" in next(r for r in responses if r.status_code == 409).content
+    assert len(slow_checks) == 4
     assert ResellerRelationship.objects.active().count() == 1
     assert Invitation.objects.filter(status=InvitationStatus.ACCEPTED).count() == 1
     assert Invitation.objects.filter(status=InvitationStatus.PENDING).count() == 1

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_link_redirects_to_a_token_free_page(client, invitation):
-    token = services.invitation_token(invitation)
+    token = invitation.token()
     response = client.get(link_path(invitation))
     assert response.status_code == 302
     assert response["Location"] == request_url(invitation)
@@ -38,7 +38,7 @@ def test_anonymous_visitors_sign_in_then_come_back_to_the_request(
     assert response.status_code == 302
     sign_in = response["Location"]
     assert sign_in.startswith(reverse("sign-in"))
-    assert services.invitation_token(invitation) not in sign_in
+    assert invitation.token() not in sign_in
 
     page = client.get(sign_in)
     assert b"Microsoft 365 admin center" in page.content
@@ -122,7 +122,7 @@ def test_request_pages_send_no_referrer_cannot_be_framed_and_load_nothing_from_e
 def test_no_page_or_log_line_after_the_link_carries_the_token(
     client, invitation, customer_admin, password, caplog
 ):
-    token = services.invitation_token(invitation)
+    token = invitation.token()
     caplog.set_level(logging.DEBUG)
     seen = []
     response = client.get(link_path(invitation), follow=True)

@@ -1,5 +1,7 @@
 """Home, Organization profile, Agreements and Activity."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -18,7 +20,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("admin_center:home")
-PROFILE = reverse("admin_center:company-profile")
+PROFILE = reverse("admin_center:organization-profile")
 AGREEMENTS = reverse("admin_center:agreements")
 ACTIVITY = reverse("admin_center:activity")
 
@@ -46,6 +48,17 @@ class TestHome:
             not in response.content.split(b"<main")[1]
         )
 
+    @pytest.mark.parametrize("who", ["customer_user", "customer_billing_admin", "customer_admin"])
+    def test_the_navigation_offers_only_pages_the_role_may_open(self, client_for, who, request):
+        client = client_for(request.getfixturevalue(who))
+        nav = client.get(HOME).content.decode().split('<nav class="sidenav"')[1].split("</nav>")[0]
+        links = re.findall(r'href="([^"]+)"', nav)
+        assert links, "the home link at least"
+        for link in links:
+            assert client.get(link).status_code == 200, link
+        if who == "customer_user":
+            assert links == [HOME]
+
     def test_the_office_admin_portal_is_a_us_government_customers_home(self, client_for):
         gov_admin = member(CustomerFactory(cloud=Cloud.USGOV), Role.CUSTOMER_GLOBAL_ADMIN)
         page = client_for(gov_admin).get(reverse("admin_center:home", current_app="office_admin"))
@@ -55,7 +68,7 @@ class TestHome:
         assert "US Government" in text
 
 
-class TestCompanyProfile:
+class TestOrganizationProfile:
     def test_a_global_administrator_completes_the_billing_address(
         self, client_for, customer_admin, customer
     ):

@@ -41,7 +41,7 @@ class TestTheRequestPage:
         page = response.content.decode()
         assert partner_a.name in page
         assert "United States" in page
-        assert str(partner_a.partner_id) in page
+        assert str(partner_a.mpn_id) in page
         assert "Reseller relationship" in page
         assert "Global Administrator" in page and "Helpdesk Administrator" in page
         assert "reset passwords" in page  # what the roles could do, said plainly
@@ -74,7 +74,7 @@ class TestTheRequestPage:
         page = client.get(request_url(invitation))
         assert "add your organization's billing address" in page.content.decode()
         assert b"Accept and authorize" not in page.content
-        profile = reverse("admin_center:company-profile")
+        profile = reverse("admin_center:organization-profile")
         assert f"{profile}?next={request_url(invitation)}".encode() in page.content
         refused = client.post(accept_url(invitation), SIGNER)
         assert refused.status_code == 302

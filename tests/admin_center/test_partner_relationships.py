@@ -118,6 +118,34 @@ class TestRemoveRoles:
         assert ResellerRelationship.objects.active().count() == 1
         assert AuditEvent.objects.filter(action=AuditAction.ADMIN_REMOVED).count() == 1
 
+    def test_posting_twice_answers_the_second_post_with_a_message(
+        self, client_for, customer_admin, related
+    ):
+        """A double submit: the second post finds nothing to remove and says so (no 404/500)."""
+        client = client_for(customer_admin)
+        assert client.post(remove_roles_url(related)).status_code == 302
+        again = client.post(remove_roles_url(related), follow=True)
+        assert again.status_code == 200
+        assert b"Contoso Partners has no admin roles to remove." in again.content
+        assert AuditEvent.objects.filter(action=AuditAction.ADMIN_REMOVED).count() == 1
+
+    def test_roles_removed_between_the_check_and_the_post_answer_with_a_message(
+        self, client_for, customer_admin, related, customer, monkeypatch
+    ):
+        """Two posts at once: the page's check passes for both; the service refuses the later."""
+        from tenancy import services
+
+        real = services.admin_relationship_end
+
+        def removed_meanwhile(**kwargs):
+            real(**kwargs)  # the other post's removal, committed first
+            real(**kwargs)
+
+        monkeypatch.setattr(services, "admin_relationship_end", removed_meanwhile)
+        response = client_for(customer_admin).post(remove_roles_url(related), follow=True)
+        assert response.status_code == 200
+        assert b"has no admin roles to remove" in response.content
+
     def test_a_billing_administrator_gets_403(self, client_for, customer_billing_admin, related):
         client = client_for(customer_billing_admin)
         assert client.post(remove_roles_url(related)).status_code == 403
@@ -148,10 +176,17 @@ class TestEndReseller:
         SubscriptionFactory(partner=related, customer=customer)
         client = client_for(customer_admin)
         confirm = client.get(end_reseller_url(related))
-        assert b"still has 1 active subscription" in confirm.content
+        # One rule, one wording: the page and the refusal say the same sentence, and it asks
+        # for what can be done (suspend or move), not "cancel".
+        reason = (
+            b"Contoso Partners still has 1 active subscription for Northwind Traders. It must be "
+            b"suspended or moved to another partner before the reseller relationship can end."
+        )
+        assert reason in confirm.content
+        assert b"cancel" not in confirm.content.lower()
         assert b'type="submit"' not in confirm.content.split(b"<main")[1].split(b"</main>")[0]
         response = client.post(end_reseller_url(related), follow=True)
-        assert b"still active" in response.content
+        assert reason in response.content
         assert ResellerRelationship.objects.active().count() == 1
 
     def test_it_ends_the_relationship_and_keeps_the_row(

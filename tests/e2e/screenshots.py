@@ -36,7 +36,7 @@ def new_request_link(partner_domain: str, agent: str) -> str:
         created_by=get_user_model().objects.get(username=agent),
         include_admin=True,
     )
-    return services.invitation_link(invitation)
+    return invitation.link()
 
 
 def test_partner_center(page, demo, sign_in):

@@ -25,7 +25,7 @@ def request_link(partner_domain: str, agent: str, include_admin=True) -> str:
         created_by=get_user_model().objects.get(username=agent),
         include_admin=include_admin,
     )
-    return services.invitation_link(invitation)
+    return invitation.link()
 
 
 def test_a_us_government_request_is_answered_in_the_office_admin_portal(

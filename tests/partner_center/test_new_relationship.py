@@ -36,9 +36,9 @@ def test_a_sales_agent_gets_the_email_and_link(client_for, sales_agent, partner_
     assert invitation.include_admin and invitation.label == "Northwind"
 
     page = html.unescape(response.content.decode())
-    email = services.invitation_email(invitation)
+    email = invitation.email()
     assert email.subject in page and email.text.strip() in page
-    link = services.invitation_link(invitation)
+    link = invitation.link()
     token = parse_qs(urlsplit(link).query)["token"][0]
     assert services.invitation_find(token) == invitation
     assert f">{link}</textarea>" in page
@@ -65,7 +65,7 @@ def test_an_admin_agent_may_leave_admin_permissions_out(client_for, admin_agent)
     assert response.status_code == 302
     invitation = Invitation.objects.get()
     assert not invitation.include_admin
-    assert "DAP=false" in services.invitation_link(invitation)
+    assert "DAP=false" in invitation.link()
 
 
 @pytest.mark.parametrize("who", ["partner_global_admin", "customer_admin"])
@@ -85,7 +85,7 @@ def test_a_forged_post_from_a_us_government_partner_still_includes_admin_permiss
     for forged in ({"label": "no box"}, {"label": "false", "include_admin": "false"}):
         assert client.post(NEW, forged).status_code == 302
     assert list(Invitation.objects.values_list("include_admin", flat=True)) == [True, True]
-    link = services.invitation_link(Invitation.objects.first())
+    link = Invitation.objects.first().link()
     assert "DAP=true" in link and "/office-admin/" in link
 
 

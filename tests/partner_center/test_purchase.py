@@ -22,11 +22,10 @@ def test_purchase_is_refused_without_an_agreement_and_says_what_is_missing(
     client = client_for(sales_agent)
     page = client.get(url("customer-detail", customer.pk)).content.decode()
     assert "Purchase</button>" not in page
-    assert "Purchasing needs the customer&#x27;s acceptance of the Microsoft Customer" in page
+    needs = "Purchasing needs the customer&#x27;s acceptance of the current Microsoft Customer"
+    assert needs in page
     response = buy(client, customer)
-    assert b"Purchasing needs the customer&#x27;s acceptance of the Microsoft Customer" in (
-        response.content
-    )
+    assert needs.encode() in response.content
     assert b"an active reseller relationship" not in response.content  # that one is there
     assert not Subscription.objects.exists()
 
@@ -41,6 +40,20 @@ def test_purchase_is_allowed_with_an_agreement(client_for, sales_agent, customer
     assert (subscription.quantity, subscription.created_by) == (5, sales_agent)
     assert AuditEvent.objects.filter(action=AuditAction.SUBSCRIPTION_PURCHASED).exists()
     assert b'<th scope="row">Microsoft 365 E3</th>' in response.content
+
+
+def test_an_acceptance_of_an_older_agreement_version_is_not_enough(
+    client_for, sales_agent, customer, reseller
+):
+    AgreementAcceptanceFactory(customer=customer, version="MCA 2024-01")
+    client = client_for(sales_agent)
+    page = client.get(url("customer-detail", customer.pk)).content.decode()
+    assert "Accepted (MCA 2024-01)" in page
+    assert "The current version is MCA 2026-09" in page
+    assert "Purchase</button>" not in page
+    response = buy(client, customer)
+    assert b"the current Microsoft Customer Agreement (MCA 2026-09)" in response.content
+    assert not Subscription.objects.exists()
 
 
 def test_purchase_is_refused_once_the_reseller_relationship_ended(

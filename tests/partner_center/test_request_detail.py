@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tenancy import services
 from tenancy.models import Cloud, Invitation, Role
+from tenancy.services import refusals
 from tests.factories import CustomerFactory, member
 from tests.partner_center.conftest import url
 
@@ -33,8 +34,8 @@ def test_it_shows_the_email_and_the_link_in_a_labelled_readonly_box(
     assert '<label for="request-link">Link to the request</label>' in page
     box = page[page.index("<textarea") : page.index(">", page.index("<textarea"))]
     assert 'id="request-link"' in box and "readonly" in box and "disabled" not in box
-    assert panel_link(response) == services.invitation_link(request_of_a)
-    email = services.invitation_email(request_of_a)
+    assert panel_link(response) == request_of_a.link()
+    email = request_of_a.email()
     assert html.escape(email.subject) in page
     assert "Open in email" in page and "Done" in page
 
@@ -56,7 +57,7 @@ def test_open_in_email_carries_subject_body_and_recipient(client_for, sales_agen
     recipient, _, query = mailto.partition("?")
     assert recipient == "it@northwind.example"
     fields = dict(part.split("=", 1) for part in query.split("&"))
-    email = services.invitation_email(request_of_a)
+    email = request_of_a.email()
     assert unquote(fields["subject"]) == email.subject
     assert unquote(fields["body"]) == email.text
     assert "&" not in fields["body"] and "\n" not in fields["body"]
@@ -83,7 +84,7 @@ def test_an_opened_request_still_shows_its_link(client_for, sales_agent, request
     services.invitation_record_open(invitation=request_of_a)
     response = client_for(sales_agent).get(url("request-detail", request_of_a.pk))
     assert b"Opened" in response.content
-    assert panel_link(response) == services.invitation_link(request_of_a)
+    assert panel_link(response) == request_of_a.link()
 
 
 @pytest.mark.parametrize("ending", ["revoked", "expired", "declined"])
@@ -102,7 +103,7 @@ def test_a_request_that_cannot_be_answered_shows_its_status_and_no_link(
         )
     page = client_for(sales_agent).get(url("request-detail", request_of_a.pk)).content
     assert b'id="request-link"' not in page and b"mailto:" not in page
-    assert services.invitation_token(request_of_a).encode() not in page
+    assert request_of_a.token().encode() not in page
     assert f'class="badge {ending}"'.encode() in page
     assert b"can no longer be answered" in page
 
@@ -115,7 +116,7 @@ def test_it_is_never_cached(client_for, sales_agent, request_of_a):
 def test_another_partners_request_is_a_404(client_for, sales_agent, request_of_b):
     response = client_for(sales_agent).get(url("request-detail", request_of_b.pk))
     assert response.status_code == 404
-    assert services.invitation_token(request_of_b).encode() not in response.content
+    assert request_of_b.token().encode() not in response.content
 
 
 def test_an_unknown_request_is_a_404(client_for, sales_agent):
@@ -126,7 +127,7 @@ def test_an_unknown_request_is_a_404(client_for, sales_agent):
 def test_a_helpdesk_agent_gets_403(client_for, helpdesk_agent, request_of_a):
     response = client_for(helpdesk_agent).get(url("request-detail", request_of_a.pk))
     assert response.status_code == 403
-    assert services.invitation_token(request_of_a).encode() not in response.content
+    assert request_of_a.token().encode() not in response.content
 
 
 def test_it_rejects_post(client_for, sales_agent, request_of_a):
@@ -136,7 +137,7 @@ def test_it_rejects_post(client_for, sales_agent, request_of_a):
 def test_a_customer_of_another_market_still_cannot_use_the_link(request_of_a):
     """The panel's link is for the partner's market: a Canadian organization is refused."""
     canadian = member(CustomerFactory(country_id="CA"), Role.CUSTOMER_GLOBAL_ADMIN)
-    refusal = services.invitation_refusal(
+    refusal = refusals.invitation_refusal(
         invitation=request_of_a, membership=canadian.membership, portal_cloud=Cloud.PUBLIC
     )
     assert refusal.code == "market"
@@ -146,7 +147,7 @@ class TestKeyRotation:
     def test_the_same_link_is_shown_again_after_a_rotation_with_fallbacks(
         self, client_for, sales_agent, request_of_a, settings
     ):
-        before = services.invitation_link(request_of_a)
+        before = request_of_a.link()
         settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
         settings.SECRET_KEY = "a rotated secret key, long enough for the tests only"
         response = client_for(sales_agent).get(url("request-detail", request_of_a.pk))
@@ -157,7 +158,7 @@ class TestKeyRotation:
     def test_once_the_old_key_is_retired_the_panel_says_so(
         self, client_for, sales_agent, request_of_a, settings
     ):
-        token = services.invitation_token(request_of_a)
+        token = request_of_a.token()
         settings.SECRET_KEY = "a rotated secret key, long enough for the tests only"
         settings.SECRET_KEY_FALLBACKS = []
         response = client_for(sales_agent).get(url("request-detail", request_of_a.pk))

@@ -6,6 +6,7 @@ import pytest
 
 from tenancy import services
 from tenancy.models import AuditAction, AuditEvent, Cloud, InvitationStatus
+from tenancy.services import refusals
 from tests.partner_center.conftest import url
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +20,8 @@ def test_revoking_makes_the_link_stop_working(
     client_for, sales_agent, request_of_a, customer_admin
 ):
     client = client_for(sales_agent)
-    link = services.invitation_link(request_of_a)
-    token = services.invitation_token(request_of_a)
+    link = request_of_a.link()
+    token = request_of_a.token()
 
     confirm = client.get(revoke_url(request_of_a))
     assert b"Revoke this request?" in confirm.content
@@ -33,7 +34,7 @@ def test_revoking_makes_the_link_stop_working(
     assert request_of_a.revoked_by == sales_agent
     # The link still leads to the request, which now refuses to be answered.
     assert services.invitation_find(token) == request_of_a
-    refusal = services.invitation_refusal(
+    refusal = refusals.invitation_refusal(
         invitation=request_of_a, membership=customer_admin.membership, portal_cloud=Cloud.PUBLIC
     )
     assert refusal.code == "revoked"

@@ -34,10 +34,12 @@ pytestmark = pytest.mark.django_db
 
 
 def details(**overrides):
-    values = {
+    company = {
         "name": "Fourth Coffee",
         "domain_prefix": "fourthcoffee",
         "country": Country.objects.get(code="US"),
+    }
+    profile = {
         "address_line1": "1 Main Street",
         "city": "Seattle",
         "postal_code": "98101",
@@ -46,7 +48,8 @@ def details(**overrides):
         "contact_last_name": "Lovelace",
         "contact_email": "ada@fourthcoffee.example",
     }
-    return services.CustomerDetails(**(values | overrides))
+    profile |= {name: overrides.pop(name) for name in list(overrides) if name in profile}
+    return services.CustomerDetails(**(company | overrides), profile=profile)
 
 
 def attestation(**overrides):
@@ -110,7 +113,7 @@ class TestCustomerAdd:
 
     def test_a_taken_domain_is_refused(self, partner_a, sales_agent):
         CustomerFactory(domain="fourthcoffee.onmicrosoft.com")
-        assert not services.domain_prefix_available("FourthCoffee")
+        assert not Tenant.objects.domain_available("FourthCoffee")
         with pytest.raises(services.ServiceError, match="already taken"):
             services.customer_add(
                 partner=partner_a, added_by=sales_agent, details=details(), attestation=None
@@ -161,6 +164,15 @@ class TestPurchase:
     def test_it_is_refused_without_an_agreement(self, partner_a, sales_agent, customer):
         ResellerRelationshipFactory(partner=partner_a, customer=customer)
         with pytest.raises(services.ServiceError, match="Customer Agreement"):
+            self.purchase(partner_a, customer, sales_agent)
+        assert not Subscription.objects.exists()
+
+    def test_it_is_refused_with_only_an_older_agreement_version(
+        self, partner_a, sales_agent, customer
+    ):
+        ResellerRelationshipFactory(partner=partner_a, customer=customer)
+        AgreementAcceptanceFactory(customer=customer, version="MCA 2024-01")
+        with pytest.raises(services.ServiceError, match=r"current Microsoft Customer Agreement"):
             self.purchase(partner_a, customer, sales_agent)
         assert not Subscription.objects.exists()
 
@@ -246,7 +258,9 @@ class TestEndRelationships:
     ):
         ResellerRelationshipFactory(partner=partner_a, customer=customer)
         SubscriptionFactory(partner=partner_a, customer=customer)
-        with pytest.raises(services.ServiceError, match="still active"):
+        with pytest.raises(
+            services.ServiceError, match="still has 1 active subscription for Northwind Traders"
+        ):
             services.reseller_relationship_end(
                 partner=partner_a, customer=customer, ended_by=partner_global_admin, by=partner_a
             )
@@ -290,13 +304,13 @@ class TestEndRelationships:
             )
 
 
-def test_company_profile_update_records_what_changed(customer, customer_admin):
-    services.company_profile_update(
+def test_organization_profile_update_records_what_changed(customer, customer_admin):
+    services.organization_profile_update(
         tenant=customer, updated_by=customer_admin, city="Tacoma", address_line1="2 Elm St"
     )
     customer.refresh_from_db()
     assert customer.city == "Tacoma"
     event = AuditEvent.objects.get(action=AuditAction.PROFILE_UPDATED)
     assert event.details == {"fields": ["address_line1", "city"]}
-    services.company_profile_update(tenant=customer, updated_by=customer_admin, city="Tacoma")
+    services.organization_profile_update(tenant=customer, updated_by=customer_admin, city="Tacoma")
     assert AuditEvent.objects.filter(action=AuditAction.PROFILE_UPDATED).count() == 1

@@ -16,7 +16,9 @@ from tenancy.models import (
     InvitationStatus,
     ResellerRelationship,
     Role,
+    Tenant,
 )
+from tenancy.services import refusals
 from tests.factories import (
     AdminRelationshipFactory,
     CustomerFactory,
@@ -60,7 +62,7 @@ class TestCreate:
 
     def test_the_database_keeps_no_working_token(self, partner_a, sales_agent):
         invitation = create(partner_a, sales_agent)
-        token = services.invitation_token(invitation)
+        token = invitation.token()
         stored = Invitation.objects.filter(pk=invitation.pk).values().get()
         assert token not in {str(value) for value in stored.values()}
 
@@ -68,7 +70,7 @@ class TestCreate:
 class TestLink:
     def test_it_keeps_the_real_links_parameters_and_adds_the_token(self, partner_a, sales_agent):
         invitation = create(partner_a, sales_agent, include_admin=False)
-        link = urlsplit(services.invitation_link(invitation))
+        link = urlsplit(invitation.link())
         assert f"{link.scheme}://{link.netloc}/" == "http://testserver/"
         assert link.path == "/admin-center/adminportal/home"
         query = parse_qs(link.query)
@@ -80,20 +82,20 @@ class TestLink:
 
     def test_a_us_government_link_leads_to_the_office_admin_portal(self, gov_partner):
         invitation = create(gov_partner, member(gov_partner, Role.SALES_AGENT))
-        link = services.invitation_link(invitation)
+        link = invitation.link()
         assert urlsplit(link).path == "/office-admin/adminportal/home"
         assert "DAP=true" in link
 
     def test_the_link_uses_the_portals_base_url(self, partner_a, sales_agent, settings):
         settings.ADMIN_CENTER_URL = "https://admin.example.com/admin-center/"
-        link = services.invitation_link(create(partner_a, sales_agent))
+        link = create(partner_a, sales_agent).link()
         assert link.startswith("https://admin.example.com/admin-center/adminportal/home?")
 
 
 class TestEmail:
     def test_it_says_who_asks_what_where_until_when_with_the_link(self, partner_a, sales_agent):
         invitation = create(partner_a, sales_agent, label="Northwind Traders")
-        email = services.invitation_email(invitation)
+        email = invitation.email()
         assert "Contoso Partners" in email.subject
         body = email.text
         assert "Contoso Partners" in body
@@ -103,20 +105,20 @@ class TestEmail:
         assert "Global Administrator" in body
         assert "Microsoft 365 admin center" in body
         assert invitation.expires_at.strftime("%B") in body
-        assert services.invitation_link(invitation) in body
+        assert invitation.link() in body
         assert "&amp;" not in body  # the text part is not HTML-escaped
-        assert services.invitation_link(invitation).replace("&", "&amp;") in email.html
+        assert invitation.link().replace("&", "&amp;") in email.html
 
     def test_a_reseller_only_request_says_a_billing_administrator_may_accept(
         self, partner_a, sales_agent
     ):
-        body = services.invitation_email(create(partner_a, sales_agent, include_admin=False)).text
+        body = create(partner_a, sales_agent, include_admin=False).email().text
         assert "Delegated administration" not in body
         assert "Billing administrator" in body
 
     def test_a_us_government_request_names_the_office_admin_portal(self, gov_partner):
         invitation = create(gov_partner, member(gov_partner, Role.SALES_AGENT))
-        body = services.invitation_email(invitation).text
+        body = invitation.email().text
         assert "Microsoft Office Admin portal" in body
         assert "Microsoft 365 admin center" not in body
 
@@ -134,7 +136,7 @@ class TestSend:
         [message] = mail.outbox
         assert message.to == ["it@nw.example"]
         assert message.reply_to == [sales_agent.email]
-        assert services.invitation_link(invitation) in message.body
+        assert invitation.link() in message.body
         assert AuditEvent.objects.filter(action=AuditAction.INVITATION_SENT).count() == 1
 
     def test_a_revoked_request_is_not_sent(self, partner_a, sales_agent):
@@ -151,7 +153,7 @@ class TestRevoke:
         services.invitation_revoke(invitation=invitation, revoked_by=sales_agent)
         invitation.refresh_from_db()
         assert invitation.display_status() == InvitationStatus.REVOKED
-        refusal = services.invitation_refusal(
+        refusal = refusals.invitation_refusal(
             invitation=invitation, membership=customer_admin.membership, portal_cloud=Cloud.PUBLIC
         )
         assert refusal.code == "revoked"
@@ -230,6 +232,20 @@ class TestAccept:
         [email] = mail.outbox
         assert email.to == [sales_agent.email]
         assert "Northwind Traders accepted" in email.subject
+
+    def test_an_organization_without_a_billing_address_is_refused_and_nothing_changes(
+        self, partner_a, sales_agent, customer, customer_admin
+    ):
+        """The admin center asks for the address first; the service holds the rule too."""
+        Tenant.objects.filter(pk=customer.pk).update(address_line1="", city="")
+        invitation = create(partner_a, sales_agent)
+        with pytest.raises(services.ServiceError, match="billing address") as refused:
+            accept(invitation, customer_admin)
+        assert refused.value.code == "billing_address"
+        invitation.refresh_from_db()
+        assert invitation.status == InvitationStatus.PENDING
+        assert not ResellerRelationship.objects.exists()
+        assert not AgreementAcceptance.objects.exists()
 
     def test_a_reseller_only_request_grants_no_admin_roles(
         self, partner_a, sales_agent, customer_billing_admin
@@ -349,10 +365,10 @@ class TestRefusalAudit:
         invitation = create(partner_a, sales_agent)
         canadian = member(CustomerFactory(country_id="CA"), Role.CUSTOMER_GLOBAL_ADMIN)
         for _ in range(3):
-            refusal = services.invitation_refusal(
+            refusal = refusals.invitation_refusal(
                 invitation=invitation, membership=canadian.membership, portal_cloud=Cloud.PUBLIC
             )
-            services.invitation_record_refusal(
+            refusals.invitation_record_refusal(
                 invitation=invitation,
                 refusal=refusal,
                 user=canadian,

@@ -98,11 +98,11 @@ class TestTenant:
 
     def test_a_partner_needs_a_partner_id(self):
         with pytest.raises(IntegrityError), transaction.atomic():
-            PartnerFactory(partner_id=None)
+            PartnerFactory(mpn_id=None)
 
     def test_a_customer_has_no_partner_id(self):
         with pytest.raises(IntegrityError), transaction.atomic():
-            CustomerFactory(partner_id=1234567)
+            CustomerFactory(mpn_id=1234567)
 
     def test_the_microsoft_id_is_a_uuid(self):
         tenant = CustomerFactory()

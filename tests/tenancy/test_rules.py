@@ -109,7 +109,7 @@ DESIGN_TABLE = {
     Action.ACCEPT_WITH_ADMIN: {C_GA},
     Action.REMOVE_ADMIN_ROLES: {C_GA},
     Action.END_RESELLER: {C_GA},
-    Action.EDIT_COMPANY_PROFILE: {C_GA, C_BA},
+    Action.EDIT_ORGANIZATION_PROFILE: {C_GA, C_BA},
 }
 
 
@@ -150,14 +150,14 @@ def test_us_government_partners_cannot_leave_admin_permissions_out():
 
 class TestMayPurchase:
     def test_it_needs_the_relationship_and_the_agreement(self):
-        assert may_purchase(has_reseller_relationship=True, has_agreement=True)
+        assert may_purchase(has_reseller_relationship=True, has_current_agreement=True)
 
     def test_it_names_what_is_missing(self):
-        no_agreement = may_purchase(has_reseller_relationship=True, has_agreement=False)
+        no_agreement = may_purchase(has_reseller_relationship=True, has_current_agreement=False)
         assert not no_agreement
-        assert "Customer Agreement" in no_agreement.reason
+        assert "current Microsoft Customer Agreement (MCA 2026-09)" in no_agreement.reason
         assert "reseller relationship" not in no_agreement.reason
-        no_relationship = may_purchase(has_reseller_relationship=False, has_agreement=True)
+        no_relationship = may_purchase(has_reseller_relationship=False, has_current_agreement=True)
         assert "reseller relationship" in no_relationship.reason
         assert "Agreement" not in no_relationship.reason
 

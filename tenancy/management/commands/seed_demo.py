@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from tenancy import services
 from tenancy.models import (
     DELEGATED_ADMIN_ROLES,
     AcceptanceMethod,
@@ -30,8 +29,8 @@ from tenancy.models import (
     Subscription,
     Tenant,
     TenantKind,
+    domain_for,
 )
-from tenancy.tokens import hash_token, make_token, new_salt
 
 DEMO_PASSWORD = "Demo-Reseller-2026"  # noqa: S105 (published on purpose: demo data only)
 
@@ -185,14 +184,14 @@ class Command(BaseCommand):
         self.now = timezone.now()
         with transaction.atomic():
             tenants = {}
-            for key, name, prefix, country, cloud, partner_id, csp_role, users in PARTNERS:
+            for key, name, prefix, country, cloud, mpn_id, csp_role, users in PARTNERS:
                 tenant = self.tenant(
                     prefix,
                     kind=TenantKind.PARTNER,
                     name=name,
                     country_id=country,
                     cloud=cloud,
-                    partner_id=partner_id,
+                    mpn_id=mpn_id,
                     csp_role=csp_role,
                     with_address=True,
                 )
@@ -223,9 +222,7 @@ class Command(BaseCommand):
                 "region": region,
                 "postal_code": postal,
             }
-        tenant, _ = Tenant.objects.get_or_create(
-            domain=services.domain_for(prefix), defaults=fields
-        )
+        tenant, _ = Tenant.objects.get_or_create(domain=domain_for(prefix), defaults=fields)
         return tenant
 
     def members(self, tenant: Tenant, users) -> dict:
@@ -410,12 +407,11 @@ class Command(BaseCommand):
                 created_by=agent,
                 label=label,
                 include_admin=include_admin,
-                token_salt=new_salt(),
                 created_at=created,
                 expires_at=created + timedelta(days=settings.INVITATION_VALID_DAYS),
                 status=status,
             )
-            invitation.token_hash = hash_token(make_token(invitation.id, invitation.token_salt))
+            invitation.mint_token()
             if status == InvitationStatus.REVOKED:
                 invitation.revoked_at = created + timedelta(days=1)
                 invitation.revoked_by = agent
@@ -434,7 +430,7 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo accounts (demo data only; never reuse this password):")
         for _key, name, prefix, *_rest, users in PARTNERS + CUSTOMERS:
             for handle, _first, _last, roles in users:
-                login = f"{handle}@{services.domain_for(prefix)}"
+                login = f"{handle}@{domain_for(prefix)}"
                 labels = ", ".join(role.label for role in roles)
                 self.stdout.write(f"  {login:44} {name:27} {labels}")
         self.stdout.write(f"  {'operator':44} {'(Django admin, /operators/)':27} superuser")

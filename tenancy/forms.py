@@ -1,0 +1,95 @@
+"""The fieldsets both portals ask for: an organization's profile, and who signs the agreement."""
+
+from django import forms
+
+from tenancy.models import Tenant
+from tenancy.services import Signer
+from tenancy.validators import validate_phone, validate_single_line
+
+
+def _single_line(form: forms.Form) -> None:
+    for field in form.fields.values():
+        if isinstance(field, forms.CharField) and not isinstance(field, forms.EmailField):
+            field.validators.append(validate_single_line)
+
+
+class OrganizationProfileForm(forms.Form):
+    """The billing address and the primary contact: `Tenant.PROFILE_FIELDS`."""
+
+    address_line1 = forms.CharField(label="Address line 1", max_length=200)
+    address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    city = forms.CharField(label="City", max_length=100)
+    region = forms.CharField(label="State or province", max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    contact_first_name = forms.CharField(label="First name", max_length=100, required=False)
+    contact_last_name = forms.CharField(label="Last name", max_length=100, required=False)
+    contact_email = forms.EmailField(label="Email", max_length=254, required=False)
+    contact_phone = forms.CharField(
+        label="Phone number", max_length=40, required=False, validators=[validate_phone]
+    )
+
+    # Add customer makes the contact the first Global administrator: then a name and an email
+    # are needed.
+    contact_required = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("contact_first_name", "contact_last_name", "contact_email"):
+            self.fields[name].required = self.contact_required
+        _single_line(self)
+
+    def profile(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in Tenant.PROFILE_FIELDS}
+
+
+class SignerForm(forms.Form):
+    """Who accepts the Microsoft Customer Agreement for the organization.
+
+    With a prefix (Add customer's `signer`), the fields are named `signer_first_name`... and
+    labelled "Signer's first name"..., and `required` says whether they must be filled.
+    """
+
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    email = forms.EmailField(label="Email address", max_length=254)
+    phone = forms.CharField(
+        label="Phone number", max_length=40, required=False, validators=[validate_phone]
+    )
+
+    AUTOCOMPLETE = {
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "email": "email",
+        "phone": "tel",
+    }
+
+    def __init__(self, *args, user=None, required: bool = True, required_message="", **kwargs):
+        if user is not None and not kwargs.get("data") and not args:
+            kwargs.setdefault(
+                "initial",
+                {"first_name": user.first_name, "last_name": user.last_name, "email": user.email},
+            )
+        super().__init__(*args, **kwargs)
+        for name, autocomplete in self.AUTOCOMPLETE.items():
+            field = self.fields[name]
+            if self.prefix:
+                field.label = f"{self.prefix.capitalize()}'s {field.label.lower()}"
+            if name != "phone":
+                field.required = required
+                if required_message:
+                    field.error_messages["required"] = required_message
+            if not self.prefix:
+                field.widget.attrs["autocomplete"] = autocomplete
+        _single_line(self)
+
+    def add_prefix(self, field_name: str) -> str:
+        return f"{self.prefix}_{field_name}" if self.prefix else field_name
+
+    def signer(self) -> Signer:
+        data = self.cleaned_data
+        return Signer(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+        )

@@ -1,0 +1,72 @@
+"""The Microsoft Customer Agreement: accepted by the customer, or attested by a partner."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tenancy.models import AcceptanceMethod, AgreementAcceptance, AuditAction, Tenant
+from tenancy.services.base import audit
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who accepted the agreement for the customer."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """The partner's word that the customer accepted the Microsoft Customer Agreement."""
+
+    signer: Signer
+    accepted_on: date
+
+
+def record_agreement(
+    customer: Tenant, signer: Signer, *, recorded_by, recorded_at, **how
+) -> AgreementAcceptance:
+    """The current Customer Agreement, accepted for `customer` by `signer`.
+
+    `how` is either the customer's own acceptance (`client_ip`, `invitation`; accepted today) or
+    a partner's attestation (`attested_by_partner`, `accepted_on` the day the signer accepted).
+    Call it inside the caller's transaction; it writes no audit line of its own.
+    """
+    attested = "attested_by_partner" in how
+    return AgreementAcceptance.objects.create(
+        customer=customer,
+        version=settings.CUSTOMER_AGREEMENT_VERSION,
+        method=AcceptanceMethod.PARTNER_ATTESTATION if attested else AcceptanceMethod.CUSTOMER,
+        signer_first_name=signer.first_name,
+        signer_last_name=signer.last_name,
+        signer_email=signer.email,
+        signer_phone=signer.phone,
+        accepted_on=how.pop("accepted_on", None) or timezone.localdate(recorded_at),
+        recorded_at=recorded_at,
+        recorded_by=recorded_by,
+        **how,
+    )
+
+
+def agreement_accept(
+    *, customer: Tenant, user, signer: Signer, client_ip: str | None
+) -> AgreementAcceptance:
+    """A customer accepts the Microsoft Customer Agreement in the admin center, with no request."""
+    with transaction.atomic():
+        acceptance = record_agreement(
+            customer, signer, recorded_by=user, recorded_at=timezone.now(), client_ip=client_ip
+        )
+        audit(
+            action=AuditAction.AGREEMENT_ACCEPTED,
+            actor=user,
+            actor_tenant=customer,
+            customer=customer,
+            details={"version": acceptance.version},
+        )
+    return acceptance

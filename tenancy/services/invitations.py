@@ -1,0 +1,276 @@
+"""Reseller relationship requests: made and sent by a partner, opened and answered by a customer."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tenancy import rules, tokens
+from tenancy.models import (
+    DELEGATED_ADMIN_ROLES,
+    AdminRelationship,
+    AgreementAcceptance,
+    AuditAction,
+    FormedBy,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    ResellerRelationship,
+    Tenant,
+)
+from tenancy.notifications import render_email, send_email
+from tenancy.services import refusals
+from tenancy.services.agreements import Signer, record_agreement
+from tenancy.services.base import ServiceError, audit
+from tenancy.services.refusals import InvitationRefused
+
+
+def invitation_create(
+    *,
+    partner: Tenant,
+    created_by,
+    include_admin: bool,
+    label: str = "",
+    recipient_email: str = "",
+) -> Invitation:
+    if rules.admin_permissions_required(partner):
+        include_admin = True
+    now = timezone.now()
+    invitation = Invitation(
+        created_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+        partner=partner,
+        created_by=created_by,
+        include_admin=include_admin,
+        label=label.strip(),
+        recipient_email=recipient_email.strip(),
+    )
+    invitation.mint_token()
+    with transaction.atomic():
+        invitation.save(force_insert=True)
+        audit(
+            action=AuditAction.INVITATION_CREATED,
+            actor=created_by,
+            actor_tenant=partner,
+            partner=partner,
+            invitation=invitation,
+            details={"include_admin": include_admin, "label": invitation.label},
+        )
+    return invitation
+
+
+def invitation_send(*, invitation: Invitation, sent_by, to: str) -> None:
+    """Email the request to `to`, once the transaction that records it has committed."""
+    if not invitation.is_open:
+        raise ServiceError("Only a pending request can be sent.", code="not_open")
+    content = invitation.email()
+    reply_to = [sent_by.email] if sent_by.email else None
+    with transaction.atomic():
+        audit(
+            action=AuditAction.INVITATION_SENT,
+            actor=sent_by,
+            actor_tenant=invitation.partner,
+            partner=invitation.partner,
+            invitation=invitation,
+            details={"to": to},
+        )
+        # robust: a mail server that is down is logged; it does not undo or hide what committed.
+        transaction.on_commit(lambda: send_email(content, [to], reply_to=reply_to), robust=True)
+
+
+def invitation_revoke(*, invitation: Invitation, revoked_by) -> Invitation:
+    with transaction.atomic():
+        # Locked so that a revocation and an acceptance of the same link cannot both win.
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != InvitationStatus.PENDING:
+            status = InvitationStatus(invitation.status).label.lower()
+            raise ServiceError(f"This request was already {status}.", code="not_pending")
+        if invitation.is_expired():
+            raise ServiceError("This request has expired; there is nothing to revoke.")
+        invitation.status = InvitationStatus.REVOKED
+        invitation.revoked_at = timezone.now()
+        invitation.revoked_by = revoked_by
+        invitation.save(update_fields=["status", "revoked_at", "revoked_by"])
+        audit(
+            action=AuditAction.INVITATION_REVOKED,
+            actor=revoked_by,
+            actor_tenant=invitation.partner,
+            partner=invitation.partner,
+            invitation=invitation,
+        )
+    return invitation
+
+
+def invitation_find(token: object) -> Invitation | None:
+    """The invitation a link's token was issued for, or None for an unknown or mangled token."""
+    if not tokens.looks_like_token(token):
+        return None
+    invitation = (
+        Invitation.objects.select_related("partner__country__market", "created_by")
+        .filter(token_hash=tokens.hash_token(token))
+        .first()
+    )
+    if invitation is None or not tokens.check_token(invitation.id, invitation.token_salt, token):
+        return None
+    return invitation
+
+
+def invitation_record_open(
+    *, invitation: Invitation, user=None, membership: Membership | None = None
+) -> None:
+    """Record the first opening of the link (the partner then sees "opened").
+
+    The partner's own people checking the link do not count as the customer opening it.
+    Pass the request's `membership` when there is one; it is looked up otherwise.
+    """
+    if membership is None and user is not None:
+        membership = Membership.objects.of_user(user)
+    if membership is not None and membership.tenant_id == invitation.partner_id:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        first = Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
+            opened_at=now
+        )
+        if first:
+            invitation.opened_at = now
+            audit(
+                action=AuditAction.INVITATION_OPENED,
+                actor=user if user and user.is_authenticated else None,
+                partner=invitation.partner,
+                invitation=invitation,
+            )
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    invitation: Invitation
+    reseller_relationship: ResellerRelationship
+    admin_relationship: AdminRelationship | None
+    agreement: AgreementAcceptance
+
+
+def _lock_for_answer(invitation_id, user, portal_cloud: str) -> tuple[Invitation, Tenant]:
+    # The invitation row is locked first, then the customer's: every answer to a request takes
+    # them in this order, so two acceptances of one link — or of two links by one customer —
+    # run one after the other and the second sees what the first did.
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("partner__country__market", "created_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationRefused(refusals.unknown_link_refusal())
+    membership = Membership.objects.of_user(user)
+    if membership is not None and membership.tenant.is_customer:
+        Tenant.objects.select_for_update().filter(pk=membership.tenant_id).first()
+    # Called through the module so the concurrency tests can slow this very check down.
+    refusal = refusals.invitation_refusal(
+        invitation=invitation, membership=membership, portal_cloud=portal_cloud
+    )
+    if refusal is not None:
+        raise InvitationRefused(refusal)
+    return invitation, membership.tenant
+
+
+def invitation_accept(
+    *,
+    invitation_id,
+    user,
+    signer: Signer,
+    client_ip: str | None,
+    portal_cloud: str,
+) -> Acceptance:
+    """The customer accepts the agreement and the request: one transaction, all rules re-checked."""
+    with transaction.atomic():
+        invitation, customer = _lock_for_answer(invitation_id, user, portal_cloud)
+        decision = rules.billing_address_first(customer)
+        if not decision:
+            raise ServiceError(decision.reason, code=decision.code)
+        partner = invitation.partner
+        now = timezone.now()
+        agreement = record_agreement(
+            customer,
+            signer,
+            recorded_by=user,
+            recorded_at=now,
+            client_ip=client_ip,
+            invitation=invitation,
+        )
+        events = [(AuditAction.AGREEMENT_ACCEPTED, {"version": agreement.version})]
+        reseller = ResellerRelationship.objects.active().between(partner, customer).first()
+        if reseller is None:
+            reseller = ResellerRelationship.objects.create(
+                partner=partner,
+                customer=customer,
+                formed_by=FormedBy.INVITATION,
+                invitation=invitation,
+                created_at=now,
+                created_by=user,
+            )
+            events.append((AuditAction.RESELLER_STARTED, {"formed_by": FormedBy.INVITATION}))
+        admin = None
+        if invitation.include_admin:
+            admin = AdminRelationship.objects.active().between(partner, customer).first()
+            if admin is None:
+                admin = AdminRelationship.objects.create(
+                    partner=partner,
+                    customer=customer,
+                    roles=[role.value for role in DELEGATED_ADMIN_ROLES],
+                    invitation=invitation,
+                    granted_at=now,
+                    granted_by=user,
+                )
+                events.append((AuditAction.ADMIN_GRANTED, {"roles": admin.roles}))
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.answered_at = now
+        invitation.answered_by = user
+        invitation.answered_tenant = customer
+        invitation.save(update_fields=["status", "answered_at", "answered_by", "answered_tenant"])
+        events.insert(0, (AuditAction.INVITATION_ACCEPTED, {"include_admin": admin is not None}))
+        for action, details in events:
+            audit(
+                action=action,
+                actor=user,
+                actor_tenant=customer,
+                partner=partner,
+                customer=customer,
+                invitation=invitation,
+                details=details,
+            )
+        _notify_agent(invitation, "invitation_accepted", customer)
+    return Acceptance(invitation, reseller, admin, agreement)
+
+
+def invitation_decline(*, invitation_id, user, portal_cloud: str) -> Invitation:
+    with transaction.atomic():
+        invitation, customer = _lock_for_answer(invitation_id, user, portal_cloud)
+        invitation.status = InvitationStatus.DECLINED
+        invitation.answered_at = timezone.now()
+        invitation.answered_by = user
+        invitation.answered_tenant = customer
+        invitation.save(update_fields=["status", "answered_at", "answered_by", "answered_tenant"])
+        audit(
+            action=AuditAction.INVITATION_DECLINED,
+            actor=user,
+            actor_tenant=customer,
+            partner=invitation.partner,
+            customer=customer,
+            invitation=invitation,
+        )
+        _notify_agent(invitation, "invitation_declined", customer)
+    return invitation
+
+
+def _notify_agent(invitation: Invitation, template: str, customer: Tenant) -> None:
+    agent = invitation.created_by
+    if not agent.email:
+        return
+    content = render_email(
+        template,
+        {"invitation": invitation, "partner": invitation.partner, "customer": customer},
+    )
+    transaction.on_commit(lambda: send_email(content, [agent.email]), robust=True)

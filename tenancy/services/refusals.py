@@ -1,0 +1,204 @@
+"""Why a relationship request can't be answered, in words for the customer's administrator.
+
+Policy and wording, not writes: the pages show a Refusal as it is, the answering services raise
+it (InvitationRefused), and `invitation_record_refusal` keeps one audit line per reason.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import dateformat, timezone
+
+from tenancy import rules
+from tenancy.models import (
+    AdminRelationship,
+    AuditAction,
+    AuditEvent,
+    Cloud,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    ResellerRelationship,
+    Tenant,
+)
+from tenancy.portals import admin_portal_for
+from tenancy.services.base import ServiceError, audit
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request cannot be answered here, worded for the customer's administrator."""
+
+    code: str
+    title: str
+    message: str
+    advice: str
+    status: int
+
+
+class InvitationRefused(ServiceError):
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal.message, code=refusal.code)
+        self.refusal = refusal
+
+
+def _day(moment) -> str:
+    return dateformat.format(timezone.localtime(moment), "F j, Y")
+
+
+def unknown_link_refusal() -> Refusal:
+    return Refusal(
+        "unknown",
+        "This link doesn't work",
+        "The link is incomplete, or it isn't a reseller relationship request.",
+        "Copy the whole link from the partner's email into the address bar, or ask the partner "
+        "for a new request.",
+        404,
+    )
+
+
+def not_opened_refusal() -> Refusal:
+    return Refusal(
+        "not_opened",
+        "Open the request from its link",
+        "This page shows a partner's request only in the browser that opened the request's "
+        "link, and the link hasn't been opened here (or you signed out since).",
+        "Open the link in the partner's email again.",
+        404,
+    )
+
+
+def wrong_portal_refusal(invitation: Invitation) -> Refusal:
+    portal = admin_portal_for(invitation.partner.cloud)
+    return Refusal(
+        "wrong_portal",
+        f"Open this request in the {portal.name}",
+        f"{invitation.partner.name} works in {Cloud(invitation.partner.cloud).label}, so its "
+        f"requests are answered in the {portal.name}, not here.",
+        f"Open the link exactly as the partner sent it; it leads to the {portal.name}.",
+        400,
+    )
+
+
+def invitation_refusal(
+    *, invitation: Invitation, membership: Membership | None, portal_cloud: str
+) -> Refusal | None:
+    """Every reason this member cannot answer this request in this portal, first one wins."""
+    partner = invitation.partner
+    if partner.cloud != portal_cloud:
+        return wrong_portal_refusal(invitation)
+    if invitation.status == InvitationStatus.REVOKED:
+        return Refusal(
+            "revoked",
+            "This request was withdrawn",
+            f"{partner.name} revoked this request on {_day(invitation.revoked_at)}.",
+            f"If you still want {partner.name} as your reseller, ask them for a new request.",
+            410,
+        )
+    customer = membership.tenant if membership else None
+    if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.DECLINED):
+        answer = InvitationStatus(invitation.status).label.lower()
+        if customer is not None and invitation.answered_tenant_id == customer.pk:
+            return Refusal(
+                "answered_here",
+                f"Your organization already {answer} this request",
+                f"{invitation.answered_by.get_username()} {answer} this request from "
+                f"{partner.name} on {_day(invitation.answered_at)}.",
+                "A request is answered once. Your partners are listed on Partner relationships.",
+                409,
+            )
+        return Refusal(
+            "answered",
+            "This request was already used",
+            f"This request from {partner.name} was {answer} by another organization on "
+            f"{_day(invitation.answered_at)}.",
+            f"A request is answered once. Ask {partner.name} for a request of your own.",
+            409,
+        )
+    if invitation.is_expired():
+        return Refusal(
+            "expired",
+            "This request has expired",
+            f"The request from {partner.name} expired on {_day(invitation.expires_at)}.",
+            f"Ask {partner.name} to send you a new request.",
+            410,
+        )
+    if customer is None or not customer.is_customer:
+        where = f"{customer.name}, a partner organization" if customer else "no organization"
+        return Refusal(
+            "not_customer",
+            "Sign in as an administrator of your organization",
+            f"The account you signed in with belongs to {where}. A reseller relationship "
+            "request is accepted by an administrator of the customer's organization.",
+            "Sign out, open the link from the partner's email again, and sign in with your "
+            "organization's administrator account.",
+            403,
+        )
+    decision = rules.may_resell(partner, customer)
+    if not decision:
+        portal = admin_portal_for(customer.cloud)
+        advice = {
+            "cloud": f"Your organization answers requests in the {portal.name}. Ask a partner "
+            f"in {Cloud(customer.cloud).label} for a request.",
+            "market": f"Look for a partner in the {customer.country.market.name} market, or "
+            f"ask {partner.name} whether they have a partner organization there.",
+        }.get(decision.code, "")
+        title = {"cloud": "This partner is in another cloud"}.get(
+            decision.code, "This partner can't serve your country"
+        )
+        return Refusal(decision.code, title, decision.reason, advice, 403)
+    action = rules.accept_action(invitation.include_admin)
+    if not rules.may(membership.roles, action):
+        return Refusal(
+            "role",
+            "Your role can't accept this request",
+            rules.denial_message(action),
+            f"Forward the partner's email to a Global administrator of {customer.name}; they "
+            "open the link and sign in.",
+            403,
+        )
+    reseller = ResellerRelationship.objects.active().between(partner, customer).first()
+    if reseller is not None and not _adds_admin_roles(invitation, customer):
+        return Refusal(
+            "already_reseller",
+            f"{partner.name} is already your reseller",
+            f"{partner.name} has been your organization's reseller since "
+            f"{_day(reseller.created_at)}. Nothing was changed.",
+            "Your partners and their roles are listed on Partner relationships.",
+            409,
+        )
+    return None
+
+
+def _adds_admin_roles(invitation: Invitation, customer: Tenant) -> bool:
+    return (
+        invitation.include_admin
+        and not AdminRelationship.objects.active().between(invitation.partner, customer).exists()
+    )
+
+
+def invitation_record_refusal(
+    *, invitation: Invitation, refusal: Refusal, user, membership: Membership | None
+) -> None:
+    """One audit line per organization and reason; repeated page loads add nothing."""
+    if refusal.code in ("unknown", "answered_here", "already_reseller"):
+        return
+    customer = membership.tenant if membership and membership.tenant.is_customer else None
+    seen = AuditEvent.objects.filter(
+        action=AuditAction.INVITATION_REFUSED,
+        invitation=invitation,
+        customer=customer,
+        details__reason=refusal.code,
+    )
+    if customer is None:
+        seen = seen.filter(actor=user)
+    if seen.exists():
+        return
+    audit(
+        action=AuditAction.INVITATION_REFUSED,
+        actor=user,
+        actor_tenant=membership.tenant if membership else None,
+        partner=invitation.partner,
+        customer=customer,
+        invitation=invitation,
+        details={"reason": refusal.code, "message": refusal.message},
+    )

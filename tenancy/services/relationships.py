@@ -1,0 +1,64 @@
+"""Ending relationships: never deleted, ended with who ended them."""
+
+from django.db import transaction
+
+from tenancy import rules
+from tenancy.models import (
+    AdminRelationship,
+    AuditAction,
+    ResellerRelationship,
+    Subscription,
+    Tenant,
+)
+from tenancy.services.base import ServiceError, audit
+
+
+def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by: Tenant) -> None:
+    """End the active reseller relationship; refused while the partner's subscriptions run.
+
+    `by` is the tenant acting: the partner (Global admin) or the customer (Global administrator).
+    """
+    with transaction.atomic():
+        # Locks the relationship row: a purchase takes the same lock, so a subscription cannot
+        # slip in between the check below and the end.
+        relationship = (
+            ResellerRelationship.objects.select_for_update().active().between(partner, customer)
+        ).first()
+        if relationship is None:
+            raise ServiceError("There is no active reseller relationship to end.", code="none")
+        decision = rules.may_end_reseller(
+            partner=partner,
+            customer=customer,
+            active_subscriptions=Subscription.objects.active()
+            .filter(partner=partner, customer=customer)
+            .count(),
+        )
+        if not decision:
+            raise ServiceError(decision.reason, code=decision.code)
+        relationship.end(by=ended_by)
+        audit(
+            action=AuditAction.RESELLER_ENDED,
+            actor=ended_by,
+            actor_tenant=by,
+            partner=partner,
+            customer=customer,
+        )
+
+
+def admin_relationship_end(*, partner: Tenant, customer: Tenant, ended_by) -> None:
+    """The customer removes a partner's delegated admin roles."""
+    with transaction.atomic():
+        relationship = (
+            AdminRelationship.objects.select_for_update().active().between(partner, customer)
+        ).first()
+        if relationship is None:
+            raise ServiceError(f"{partner.name} has no admin roles to remove.", code="none")
+        relationship.end(by=ended_by)
+        audit(
+            action=AuditAction.ADMIN_REMOVED,
+            actor=ended_by,
+            actor_tenant=customer,
+            partner=partner,
+            customer=customer,
+            details={"roles": relationship.roles},
+        )
