@@ -1,7 +1,10 @@
 """Settings for every environment.
 
-Everything that differs between a laptop and production is read from the environment (or a
-`.env` file beside manage.py) through the one `env` below; `.env.example` lists each variable.
+Everything that differs between a laptop and production is read from the environment through the
+one `env` below; `.env.example` lists each variable. A `.env` file beside manage.py is read too,
+but only when the environment sets DJANGO_READ_DOT_ENV_FILE=true (cookiecutter-django's
+convention), and never under config.settings.test, which turns it off: a developer's `.env`
+must not change what the test suite sees. The environment wins over `.env`.
 """
 
 from pathlib import Path
@@ -13,7 +16,8 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -86,8 +90,11 @@ TEMPLATES = [
     },
 ]
 
+# An empty DATABASE_URL (or EMAIL_URL below) means unset, as `.env.example` says.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": environ.Env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -145,7 +152,7 @@ def _mailer_from_url(url: str) -> dict:
     return {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}
 
 
-MAILERS = {"default": _mailer_from_url(env.str("EMAIL_URL", default="consolemail://"))}
+MAILERS = {"default": _mailer_from_url(env.str("EMAIL_URL", default="") or "consolemail://")}
 
 # HTTPS. Off by default so `make run` works over plain HTTP; production turns each on.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -157,7 +164,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind a proxy that appends the client's address to X-Forwarded-For: record that address
-# (for example with an agreement acceptance) instead of the proxy's.
+# (for example with an agreement acceptance) instead of the proxy's. The last address in the
+# header is taken, the one our proxy added; see `.env.example` before turning it on.
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)

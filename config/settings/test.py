@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-any-real-deployment")
+# Never a developer's .env, whatever the environment says: the suite sees the same settings
+# everywhere.
+os.environ["DJANGO_READ_DOT_ENV_FILE"] = "false"
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import STORAGES

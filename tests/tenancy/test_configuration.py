@@ -1,7 +1,10 @@
 """The production configuration passes Django's deployment checks, and fails them when it should."""
 
+import json
 import logging
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +120,84 @@ def test_gunicorn_logs_paths_without_query_strings():
     assert "%(U)s" in config
     assert "%(r)s" not in config
     assert "%(q)s" not in config
+
+
+def settings_in_a_process(cwd, settings_module, **environment) -> dict:
+    """What a settings module, imported in a fresh process, makes of an environment (and .env)."""
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "SYSTEMROOT") if k in os.environ}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json; from django.conf import settings; print(json.dumps({"
+            "'BASE_DIR': str(settings.BASE_DIR),"
+            "'INVITATION_VALID_DAYS': settings.INVITATION_VALID_DAYS,"
+            "'ENGINE': settings.DATABASES['default']['ENGINE'],"
+            "'MAILER': settings.MAILERS['default']['BACKEND']}))",
+        ],
+        cwd=cwd,
+        env=base
+        | {"SECRET_KEY": "s" * 50}
+        | environment
+        | {"DJANGO_SETTINGS_MODULE": settings_module},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def project_with_a_dot_env(tmp_path):
+    """A copy of config/ with a .env beside it, so BASE_DIR/.env is a file the test wrote."""
+    shutil.copytree(
+        ROOT / "config", tmp_path / "config", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (tmp_path / ".env").write_text("INVITATION_VALID_DAYS=17\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("settings_module", "flag", "days"),
+    [
+        ("config.settings.base", None, 90),
+        ("config.settings.base", "false", 90),
+        ("config.settings.base", "true", 17),
+        ("config.settings.test", None, 90),
+        ("config.settings.test", "true", 90),
+    ],
+)
+def test_dot_env_is_read_only_when_asked_and_never_by_the_tests(
+    project_with_a_dot_env, settings_module, flag, days
+):
+    flag_env = {} if flag is None else {"DJANGO_READ_DOT_ENV_FILE": flag}
+    found = settings_in_a_process(project_with_a_dot_env, settings_module, **flag_env)
+    assert found["BASE_DIR"] == str(project_with_a_dot_env)
+    assert found["INVITATION_VALID_DAYS"] == days
+
+
+@pytest.mark.parametrize(
+    ("variable", "setting", "default"),
+    [
+        ("DATABASE_URL", "ENGINE", "django.db.backends.sqlite3"),
+        ("EMAIL_URL", "MAILER", "django.core.mail.backends.console.EmailBackend"),
+    ],
+)
+def test_an_empty_url_means_unset(variable, setting, default):
+    found = settings_in_a_process(ROOT, "config.settings.base", **{variable: ""})
+    assert found[setting] == default
+
+
+def variables_read_by_the_settings() -> set[str]:
+    source = (ROOT / "config" / "settings" / "base.py").read_text()
+    return set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    read = variables_read_by_the_settings()
+    assert {"DEBUG", "DATABASE_URL", "USE_X_FORWARDED_FOR"} <= read  # the parse finds them
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    # Set, or shown in a comment (the switch that reads .env can't live in .env).
+    listed = {m[1] for line in lines if (m := re.match(r"#? ?([A-Z][A-Z0-9_]*)=", line))}
+    assert not read - listed, f"missing from .env.example: {sorted(read - listed)}"

@@ -1,0 +1,69 @@
+"""Acceptances of the Microsoft Customer Agreement."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tenancy.models.invitations import Invitation
+from tenancy.models.tenants import Tenant
+
+
+class AcceptanceMethod(models.TextChoices):
+    CUSTOMER = "customer", "Accepted by the customer in the admin center"
+    PARTNER_ATTESTATION = "partner_attestation", "Attested by the partner"
+
+
+class AgreementAcceptanceQuerySet(models.QuerySet):
+    def current(self):
+        """Acceptances of the version customers accept today (purchases need one)."""
+        return self.filter(version=settings.CUSTOMER_AGREEMENT_VERSION)
+
+
+class AgreementAcceptance(models.Model):
+    """A customer's acceptance of the Microsoft Customer Agreement. Never deleted."""
+
+    customer = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="agreement_acceptances"
+    )
+    version = models.CharField(max_length=40)
+    method = models.CharField(max_length=20, choices=AcceptanceMethod)
+    signer_first_name = models.CharField(max_length=100)
+    signer_last_name = models.CharField(max_length=100)
+    signer_email = models.EmailField()
+    signer_phone = models.CharField(max_length=40, blank=True)
+    accepted_on = models.DateField(help_text="The day the signer accepted the agreement.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attested_by_partner = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AgreementAcceptanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method=AcceptanceMethod.CUSTOMER, attested_by_partner__isnull=True)
+                | Q(method=AcceptanceMethod.PARTNER_ATTESTATION, attested_by_partner__isnull=False),
+                name="agreement_attestation_names_partner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer.name} accepted {self.version}"
+
+    @property
+    def signer_name(self) -> str:
+        return f"{self.signer_first_name} {self.signer_last_name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.version == settings.CUSTOMER_AGREEMENT_VERSION

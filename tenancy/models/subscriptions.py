@@ -1,0 +1,80 @@
+"""The offer catalog and the subscriptions partners buy for customers."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tenancy.models.tenants import Tenant
+
+
+class OfferKind(models.TextChoices):
+    LICENSE = "license", "Licence-based"
+    AZURE = "azure", "Azure plan"
+
+
+class Offer(models.Model):
+    code = models.SlugField(max_length=60, primary_key=True)
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=10, choices=OfferKind)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_azure(self) -> bool:
+        return self.kind == OfferKind.AZURE
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=SubscriptionStatus.ACTIVE)
+
+
+class Subscription(models.Model):
+    """A subscription a partner bought on behalf of a customer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="sold_subscriptions")
+    customer = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="subscriptions")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="subscriptions")
+    quantity = models.PositiveIntegerField(default=1)
+    status = models.CharField(
+        max_length=10, choices=SubscriptionStatus, default=SubscriptionStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["partner", "customer", "status"], name="subscription_pair_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="subscription_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer.name} × {self.quantity} for {self.customer.name}"  # noqa: RUF001
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SubscriptionStatus.ACTIVE
