@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from admin_center.forms import AcceptAgreementForm, OrganizationProfileForm
 from tenancy import rules, services
+from tenancy.http import CustomerRequest, MemberRequest
 from tenancy.models import (
     ADMIN_ROLE_MEANINGS,
     DELEGATED_ADMIN_ROLES,
@@ -42,15 +43,15 @@ OPENED_REQUESTS = "admin_center.opened_requests"
 MAX_OPENED_REQUESTS = 20
 
 
-def current_portal(request) -> Portal:
+def current_portal(request: HttpRequest) -> Portal:
     return portal_for_namespace(request.resolver_match.namespace)
 
 
-def portal_url(request, name: str, *args) -> str:
+def portal_url(request: HttpRequest, name: str, *args) -> str:
     return reverse(f"admin_center:{name}", args=args, current_app=request.resolver_match.namespace)
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest) -> str | None:
     if settings.USE_X_FORWARDED_FOR and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
         # The proxy in front of us appends the address it saw last.
         return forwarded.split(",")[-1].strip() or None
@@ -108,7 +109,7 @@ def request_page(view):
 @require_GET
 @request_page
 @sensitive_variables("token")
-def invitation_open(request):
+def invitation_open(request: MemberRequest):
     """The link in the partner's email. Trade its token for a session entry, then redirect to
     a token-free page."""
     token = request.GET.get("token", "")
@@ -124,7 +125,9 @@ def invitation_open(request):
     return redirect(portal_url(request, "partner-invitation", invitation.pk))
 
 
-def refusal_page(request, refusal: refusals.Refusal, invitation: Invitation | None = None):
+def refusal_page(
+    request: MemberRequest, refusal: refusals.Refusal, invitation: Invitation | None = None
+):
     return render(
         request,
         "admin_center/refusal.html",
@@ -133,7 +136,7 @@ def refusal_page(request, refusal: refusals.Refusal, invitation: Invitation | No
     )
 
 
-def _opened_invitation(request, invitation_id) -> Invitation | None:
+def _opened_invitation(request: MemberRequest, invitation_id) -> Invitation | None:
     """The request, if this session opened its link; None otherwise (a guessed id finds nothing)."""
     if str(invitation_id) not in request.session.get(OPENED_REQUESTS, []):
         return None
@@ -144,7 +147,7 @@ def _opened_invitation(request, invitation_id) -> Invitation | None:
     )
 
 
-def _answerable(request, invitation_id):
+def _answerable(request: MemberRequest, invitation_id):
     """(invitation, refusal response or None, sign-in redirect or None) for the request pages."""
     invitation = _opened_invitation(request, invitation_id)
     if invitation is None:
@@ -166,7 +169,9 @@ def _answerable(request, invitation_id):
     return invitation, None
 
 
-def _request_context(request, invitation: Invitation, form: AcceptAgreementForm) -> dict:
+def _request_context(
+    request: MemberRequest, invitation: Invitation, form: AcceptAgreementForm
+) -> dict:
     customer = request.membership.tenant
     return {
         "invitation": invitation,
@@ -184,7 +189,7 @@ def _request_context(request, invitation: Invitation, form: AcceptAgreementForm)
 @never_cache
 @require_GET
 @request_page
-def partner_invitation(request, invitation_id):
+def partner_invitation(request: MemberRequest, invitation_id):
     invitation, stop = _answerable(request, invitation_id)
     if stop is not None:
         return stop
@@ -196,7 +201,7 @@ def partner_invitation(request, invitation_id):
 
 @require_POST
 @request_page
-def invitation_accept(request, invitation_id):
+def invitation_accept(request: MemberRequest, invitation_id):
     invitation, stop = _answerable(request, invitation_id)
     if stop is not None:
         return stop
@@ -232,7 +237,7 @@ def invitation_accept(request, invitation_id):
 
 @require_http_methods(["GET", "POST"])
 @request_page
-def invitation_decline(request, invitation_id):
+def invitation_decline(request: MemberRequest, invitation_id):
     invitation, stop = _answerable(request, invitation_id)
     if stop is not None:
         return stop
@@ -255,13 +260,13 @@ def invitation_decline(request, invitation_id):
     return redirect(portal_url(request, "partner-relationships"))
 
 
-def _forget_opened(request, invitation: Invitation) -> None:
+def _forget_opened(request: MemberRequest, invitation: Invitation) -> None:
     opened = request.session.get(OPENED_REQUESTS, [])
     request.session[OPENED_REQUESTS] = [i for i in opened if i != str(invitation.pk)]
 
 
 @require_GET
-def agreement(request):
+def agreement(request: MemberRequest):
     """The Microsoft Customer Agreement in full (our plain-language stand-in)."""
     return render(
         request,
@@ -275,7 +280,7 @@ def agreement(request):
 
 @require_GET
 @customer_view()
-def home(request):
+def home(request: CustomerRequest):
     customer = request.customer
     return render(
         request,
@@ -292,7 +297,7 @@ def home(request):
 
 @require_GET
 @customer_view(Action.VIEW_PARTNER_RELATIONSHIPS)
-def partner_relationships(request):
+def partner_relationships(request: CustomerRequest):
     customer = request.customer
     resellers = ResellerRelationship.objects.filter(customer=customer).select_related(
         "partner__country"
@@ -321,7 +326,7 @@ def partner_relationships(request):
     )
 
 
-def _related_partner(request, partner_id) -> Tenant:
+def _related_partner(request: CustomerRequest, partner_id) -> Tenant:
     """A partner that has or had a relationship of either kind with this customer, else 404.
 
     Ended relationships count, so that a form posted twice gets the service's answer ("nothing
@@ -345,7 +350,7 @@ def _related_partner(request, partner_id) -> Tenant:
 
 @require_http_methods(["GET", "POST"])
 @customer_view(Action.REMOVE_ADMIN_ROLES)
-def remove_roles(request, partner_id):
+def remove_roles(request: CustomerRequest, partner_id):
     partner = _related_partner(request, partner_id)
     if request.method == "POST":
         try:
@@ -380,7 +385,7 @@ def remove_roles(request, partner_id):
 
 @require_http_methods(["GET", "POST"])
 @customer_view(Action.END_RESELLER)
-def end_reseller(request, partner_id):
+def end_reseller(request: CustomerRequest, partner_id):
     partner = _related_partner(request, partner_id)
     customer = request.customer
     if request.method == "POST":
@@ -421,7 +426,7 @@ def end_reseller(request, partner_id):
 
 @require_http_methods(["GET", "POST"])
 @customer_view(Action.EDIT_ORGANIZATION_PROFILE)
-def organization_profile(request):
+def organization_profile(request: CustomerRequest):
     customer = request.customer
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not (
@@ -448,7 +453,7 @@ def organization_profile(request):
 
 @require_http_methods(["GET", "POST"])
 @customer_view(Action.ACCEPT_AGREEMENT)
-def agreements(request):
+def agreements(request: CustomerRequest):
     customer = request.customer
     acceptances = AgreementAcceptance.objects.filter(customer=customer).select_related(
         "attested_by_partner"
@@ -479,7 +484,7 @@ def agreements(request):
 
 @require_GET
 @customer_view(Action.VIEW_ORGANIZATION_ACTIVITY)
-def activity(request):
+def activity(request: CustomerRequest):
     events = AuditEvent.objects.filter(customer=request.customer).select_related(
         "partner", "actor_tenant"
     )

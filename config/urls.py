@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from tenancy import views
@@ -11,7 +12,7 @@ admin.site.index_title = "Tenants, relationships and requests"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
-    path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("sign-out/", LogoutView.as_view(), name="sign-out"),
     path("account/password/", views.password_change, name="password-change"),
     path("healthz", views.healthz, name="healthz"),
     path("operators/", admin.site.urls),

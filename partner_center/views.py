@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -29,6 +29,7 @@ from partner_center.forms import (
     SubscriptionChangeForm,
 )
 from tenancy import rules, services
+from tenancy.http import MemberRequest, PartnerRequest
 from tenancy.models import (
     AdminRelationship,
     AgreementAcceptance,
@@ -68,7 +69,7 @@ def partner_view(action: Action):
     return decorator
 
 
-def _get_customer(request, customer_id) -> Tenant:
+def _get_customer(request: PartnerRequest, customer_id) -> Tenant:
     """A customer this partner has or had a reseller relationship with; anyone else's is a 404."""
     customer = (
         Tenant.objects.customers_of(request.partner)
@@ -81,7 +82,7 @@ def _get_customer(request, customer_id) -> Tenant:
     return customer
 
 
-def _get_invitation(request, invitation_id) -> Invitation:
+def _get_invitation(request: PartnerRequest, invitation_id) -> Invitation:
     return get_object_or_404(
         Invitation.objects.select_related(
             "partner__country", "created_by", "answered_by", "answered_tenant", "revoked_by"
@@ -97,7 +98,7 @@ def _csv_cell(value) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _posted(request):
+def _posted(request: HttpRequest):
     """The form data of a POST, even an empty one (which must show errors, not a fresh form)."""
     return request.POST if request.method == "POST" else None
 
@@ -122,14 +123,14 @@ def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespon
 
 
 @login_required
-def home(request):
+def home(request: MemberRequest):
     return redirect("partner_center:customer-list")
 
 
 # --- Customer list ----------------------------------------------------------------------
 
 
-def _customer_rows(request) -> tuple:
+def _customer_rows(request: PartnerRequest) -> tuple:
     """The Customer list as the request asks: each row is a customer's latest relationship."""
     form = CustomerSearchForm(request.GET or None)
     rows = ResellerRelationship.objects.customer_list(request.partner).select_related(
@@ -164,7 +165,7 @@ def _customer_rows(request) -> tuple:
 
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
-def customer_list(request):
+def customer_list(request: PartnerRequest):
     form, rows = _customer_rows(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -176,7 +177,7 @@ def customer_list(request):
 
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
-def customer_export(request):
+def customer_export(request: PartnerRequest):
     _, rows = _customer_rows(request)
     columns = rows.values_list(
         "customer__name",
@@ -227,7 +228,7 @@ def _relationship_label(ended, has_admin: bool) -> str:
 
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.REQUEST_RELATIONSHIP)
-def new_relationship(request):
+def new_relationship(request: PartnerRequest):
     partner = request.partner
     form = NewRelationshipForm(_posted(request), partner=partner)
     if request.method == "POST" and form.is_valid():
@@ -251,7 +252,7 @@ def new_relationship(request):
 
 @require_GET
 @partner_view(Action.VIEW_REQUESTS)
-def request_list(request):
+def request_list(request: PartnerRequest):
     form = RequestFilterForm(request.GET or None)
     invitations = Invitation.objects.filter(partner=request.partner).select_related(
         "created_by", "answered_by", "answered_tenant"
@@ -273,7 +274,7 @@ def request_list(request):
 @never_cache
 @require_GET
 @partner_view(Action.VIEW_REQUESTS)
-def request_detail(request, invitation_id):
+def request_detail(request: PartnerRequest, invitation_id):
     """The request panel: the email and the link while the request can be answered."""
     invitation = _get_invitation(request, invitation_id)
     context = {"invitation": invitation, "status": invitation.display_status()}
@@ -298,7 +299,7 @@ def request_detail(request, invitation_id):
 
 @require_POST
 @partner_view(Action.REQUEST_RELATIONSHIP)
-def request_send(request, invitation_id):
+def request_send(request: PartnerRequest, invitation_id):
     invitation = _get_invitation(request, invitation_id)
     if not invitation.recipient_email:
         messages.error(request, "This request has no recipient email. Copy it or open it in email.")
@@ -316,7 +317,7 @@ def request_send(request, invitation_id):
 
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.REVOKE_REQUEST)
-def request_revoke(request, invitation_id):
+def request_revoke(request: PartnerRequest, invitation_id):
     invitation = _get_invitation(request, invitation_id)
     if request.method == "POST":
         try:
@@ -338,7 +339,7 @@ def request_revoke(request, invitation_id):
 
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.ADD_CUSTOMER)
-def add_customer(request):
+def add_customer(request: PartnerRequest):
     partner = request.partner
     form = AddCustomerForm(_posted(request), partner=partner)
     if request.method == "POST" and form.is_valid():
@@ -380,7 +381,7 @@ def add_customer(request):
 
 @require_GET
 @partner_view(Action.ADD_CUSTOMER)
-def domain_check(request):
+def domain_check(request: PartnerRequest):
     """The live hint under the domain prefix: is `<prefix>.onmicrosoft.com` valid and free?"""
     prefix = request.GET.get("prefix", "").strip().lower()[:100]
     try:
@@ -398,7 +399,7 @@ def domain_check(request):
 # --- The customer page ------------------------------------------------------------------
 
 
-def _customer_context(request, customer, purchase_form=None) -> dict:
+def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> dict:
     partner = request.partner
     reseller = (
         ResellerRelationship.objects.between(partner, customer).order_by("-created_at").first()
@@ -445,7 +446,7 @@ def _customer_context(request, customer, purchase_form=None) -> dict:
 
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
-def customer_detail(request, customer_id):
+def customer_detail(request: PartnerRequest, customer_id):
     customer = _get_customer(request, customer_id)
     return render(
         request, "partner_center/customer_detail.html", _customer_context(request, customer)
@@ -454,7 +455,7 @@ def customer_detail(request, customer_id):
 
 @require_POST
 @partner_view(Action.PURCHASE)
-def purchase(request, customer_id):
+def purchase(request: PartnerRequest, customer_id):
     customer = _get_customer(request, customer_id)
     form = PurchaseForm(request.POST)
     if not form.is_valid():
@@ -484,7 +485,7 @@ def purchase(request, customer_id):
 
 @require_POST
 @partner_view(Action.MANAGE_SUBSCRIPTION)
-def subscription_update(request, customer_id, subscription_id):
+def subscription_update(request: PartnerRequest, customer_id, subscription_id):
     customer = _get_customer(request, customer_id)
     subscription = get_object_or_404(
         Subscription.objects.select_related("offer"),
@@ -513,7 +514,7 @@ def subscription_update(request, customer_id, subscription_id):
 
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.REMOVE_RESELLER)
-def remove_reseller(request, customer_id):
+def remove_reseller(request: PartnerRequest, customer_id):
     customer = _get_customer(request, customer_id)
     if not ResellerRelationship.objects.active().between(request.partner, customer).exists():
         messages.error(request, f"{customer.name} has no active reseller relationship with you.")
@@ -546,7 +547,7 @@ def remove_reseller(request, customer_id):
 # --- Activity log -----------------------------------------------------------------------
 
 
-def _activity(request):
+def _activity(request: PartnerRequest):
     form = ActivityFilterForm(request.GET or None)
     start, end = form.date_range()
     tz = timezone.get_current_timezone()
@@ -565,7 +566,7 @@ def _activity(request):
 
 @require_GET
 @partner_view(Action.VIEW_ACTIVITY)
-def activity_log(request):
+def activity_log(request: PartnerRequest):
     form, start, end, events = _activity(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
@@ -578,7 +579,7 @@ def activity_log(request):
 
 @require_GET
 @partner_view(Action.VIEW_ACTIVITY)
-def activity_export(request):
+def activity_export(request: PartnerRequest):
     form, start, end, events = _activity(request)
     if form.is_bound and not form.is_valid():
         return activity_log(request)

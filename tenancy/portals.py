@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import Resolver404, resolve
 
 from tenancy.models import Cloud
 
@@ -66,12 +65,3 @@ def admin_portal_for(cloud: str) -> Portal:
 
 def portal_for_namespace(namespace: str | None) -> Portal | None:
     return next((p for p in PORTALS if p.namespace == namespace), None)
-
-
-def portal_for_path(path: str) -> Portal | None:
-    """The portal a local path belongs to, or None (sign-in, the operators' admin...)."""
-    try:
-        match = resolve(urlsplit(path).path)
-    except Resolver404:
-        return None
-    return portal_for_namespace(match.namespaces[0] if match.namespaces else None)

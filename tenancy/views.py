@@ -77,10 +77,6 @@ class SignInView(auth_views.LoginView):
         return ""
 
 
-class SignOutView(auth_views.LogoutView):
-    pass
-
-
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("home")

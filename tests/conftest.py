@@ -8,7 +8,6 @@ organization with a Global administrator, a Billing administrator and a plain us
 import os
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from tenancy.models import Cloud, Role
@@ -109,11 +108,6 @@ def client_for(db):
 @pytest.fixture
 def password():
     return PASSWORD
-
-
-@pytest.fixture
-def on_postgres():
-    return connection.vendor == "postgresql"
 
 
 @pytest.hookimpl(trylast=True)

@@ -133,14 +133,6 @@ def member(tenant: Tenant, *roles: Role, **user_fields):
     return membership.user
 
 
-class MembershipRoleFactory(DjangoModelFactory[MembershipRole]):
-    class Meta:
-        model = MembershipRole
-
-    membership = factory.SubFactory(MembershipFactory)
-    role = Role.CUSTOMER_USER
-
-
 class ResellerRelationshipFactory(DjangoModelFactory[ResellerRelationship]):
     class Meta:
         model = ResellerRelationship

@@ -206,10 +206,6 @@ class Role(models.TextChoices):
     CUSTOMER_BILLING_ADMIN = "customer.billing_admin", "Billing administrator"
     CUSTOMER_USER = "customer.user", "User"
 
-    @classmethod
-    def for_kind(cls, kind: str) -> list["Role"]:
-        return [role for role in cls if role.value.startswith(f"{kind}.")]
-
 
 class MembershipQuerySet(models.QuerySet):
     def of_user(self, user) -> "Membership | None":
