@@ -108,3 +108,15 @@ def test_a_billing_admin_gets_403(client_for, partner_a):
 
 def test_it_rejects_post(client_for, admin_agent):
     assert client_for(admin_agent).post(LOG).status_code == 405
+
+
+def test_its_dates_name_the_time_zone_they_are_shown_in(client_for, admin_agent, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    client = client_for(admin_agent)
+    assert b"(Europe/Paris): 0 events" in client.get(url("activity-log")).content
+    assert (
+        client.get(url("activity-export"))
+        .getvalue()
+        .decode()
+        .startswith("\ufeffDate (Europe/Paris)")
+    )

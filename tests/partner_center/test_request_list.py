@@ -144,3 +144,10 @@ def test_a_global_admin_sees_it_without_new_relationship(
 
 def test_it_rejects_post(client_for, sales_agent):
     assert client_for(sales_agent).post(LIST).status_code == 405
+
+
+def test_the_validity_it_states_is_the_setting(client_for, sales_agent, settings):
+    settings.INVITATION_VALID_DAYS = 30
+    page = client_for(sales_agent).get(LIST).content.decode()
+    assert "A request expires 30 days after it was made." in page
+    assert "90 days" not in page

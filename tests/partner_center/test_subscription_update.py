@@ -2,6 +2,7 @@
 
 import pytest
 
+from tenancy import services
 from tenancy.models import AuditAction, AuditEvent, SubscriptionStatus
 from tests.factories import (
     AdminRelationshipFactory,
@@ -153,3 +154,12 @@ def test_csrf_is_enforced(csrf_client, sales_agent, partner_a, customer, licence
     assert change(csrf_client(sales_agent), licences, change="suspend").status_code == 403
     licences.refresh_from_db()
     assert licences.status == SubscriptionStatus.ACTIVE
+
+
+def test_the_quantity_box_allows_what_the_service_allows(
+    client_for, sales_agent, partner_a, customer, reseller
+):
+    AdminRelationshipFactory(partner=partner_a, customer=customer)
+    SubscriptionFactory(partner=partner_a, customer=customer)
+    page = client_for(sales_agent).get(url("customer-detail", customer.pk)).content.decode()
+    assert f'max="{services.MAX_QUANTITY}"' in page
