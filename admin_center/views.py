@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +31,7 @@ from tenancy.models import (
     Subscription,
     Tenant,
 )
+from tenancy.paging import keyset_page
 from tenancy.portals import Portal, admin_portal_for, portal_for_namespace
 from tenancy.rules import Action
 from tenancy.services import refusals
@@ -488,5 +488,5 @@ def activity(request: CustomerRequest):
     events = AuditEvent.objects.filter(customer=request.customer).select_related(
         "partner", "actor_tenant"
     )
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = keyset_page(events, order=["-at", "-id"], cursor=request.GET.get("cursor"), size=50)
     return render(request, "admin_center/activity.html", {"page": page})

@@ -2,6 +2,7 @@
 and the activity log. Views parse input, call a rule or a service in `tenancy`, and render."""
 
 import csv
+import uuid
 from datetime import datetime, time, timedelta
 from functools import wraps
 from urllib.parse import quote
@@ -10,10 +11,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
@@ -34,6 +35,8 @@ from tenancy.models import (
     AdminRelationship,
     AgreementAcceptance,
     AuditEvent,
+    CustomerListRow,
+    CustomerState,
     Invitation,
     InvitationStatus,
     LinkUnavailable,
@@ -43,6 +46,7 @@ from tenancy.models import (
     domain_for,
     domain_prefix_validator,
 )
+from tenancy.paging import keyset_page
 from tenancy.rules import Action
 
 PAGE_SIZE = 25
@@ -130,75 +134,94 @@ def home(request: MemberRequest):
 # --- Customer list ----------------------------------------------------------------------
 
 
+# Beyond this many matches a search shows "1,000+": counting every match exactly would read them
+# all, and nobody pages through a thousand search results.
+SEARCH_COUNT_LIMIT = 1000
+NO_ID = uuid.UUID(int=0)
+
+CUSTOMER_ORDERS = {
+    "name": ["customer_name", "customer_id"],
+    "-name": ["-customer_name", "-customer_id"],
+    "since": ["since", "customer_id"],
+    "-since": ["-since", "-customer_id"],
+}
+
+
 def _customer_rows(request: PartnerRequest) -> tuple:
-    """The Customer list as the request asks: each row is a customer's latest relationship."""
+    """The Customer list as the request asks, from its read model (CustomerListRow)."""
     form = CustomerSearchForm(request.GET or None)
-    rows = ResellerRelationship.objects.customer_list(request.partner).select_related(
-        "customer__country"
-    )
-    sort = "name"
+    rows = CustomerListRow.objects.filter(partner=request.partner)
+    sort, searching = "name", False
     if form.is_valid():
         data = form.cleaned_data
         if q := data["q"].strip():
+            searching = True
             as_id = form.search_uuid()
             rows = rows.filter(
                 Q(customer_id=as_id)
                 if as_id
-                else Q(customer__name__icontains=q) | Q(customer__domain__icontains=q)
+                else Q(customer_name__icontains=q) | Q(customer_domain__icontains=q)
             )
-        relationship = data["relationship"]
-        if relationship == "reseller":
-            rows = rows.filter(ended_at__isnull=True, has_admin_relationship=False)
-        elif relationship == "admin":
-            rows = rows.filter(ended_at__isnull=True, has_admin_relationship=True)
-        elif relationship == "ended":
-            rows = rows.filter(ended_at__isnull=False)
+        if data["relationship"]:
+            rows = rows.filter(state=data["relationship"])
         sort = data["sort"] or sort
-    order = {
-        "name": ["customer__name", "customer_id"],
-        "-name": ["-customer__name", "customer_id"],
-        "since": ["created_at", "pk"],
-        "-since": ["-created_at", "-pk"],
-    }[sort]
-    return form, rows.order_by(*order)
+    return form, rows, CUSTOMER_ORDERS[sort], searching
 
 
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_list(request: PartnerRequest):
-    form, rows = _customer_rows(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, rows, order, searching = _customer_rows(request)
+    page = keyset_page(
+        rows.select_related("country"),
+        order=order,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
+    # Without a search, an index-only count of the partner's (or the filter's) rows.
+    total = rows[: SEARCH_COUNT_LIMIT + 1].count() if searching else rows.count()
     return render(
         request,
         "partner_center/customer_list.html",
-        {"form": form, "page": page, "searching": bool(request.GET.get("q"))},
+        {
+            "form": form,
+            "page": page,
+            "total": min(total, SEARCH_COUNT_LIMIT),
+            "more": total > SEARCH_COUNT_LIMIT,
+            "searching": searching,
+            # One reversal for the page, not one per row: "/partner-center/customers/".
+            "detail_base": reverse("partner_center:customer-detail", args=[NO_ID]).removesuffix(
+                f"{NO_ID}/"
+            ),
+        },
     )
 
 
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_export(request: PartnerRequest):
-    _, rows = _customer_rows(request)
-    columns = rows.values_list(
-        "customer__name",
-        "customer__domain",
+    _, rows, order, _ = _customer_rows(request)
+    columns = rows.order_by(*order).values_list(
+        "customer_name",
+        "customer_domain",
         "customer_id",
-        "customer__country__name",
-        "created_at",
+        "country__name",
+        "state",
+        "since",
         "ended_at",
-        "has_admin_relationship",
     )
+    labels = dict(CustomerState.choices)
     lines = (
         (
             name,
             domain,
             microsoft_id,
             country,
-            _relationship_label(ended, has_admin),
+            labels[state],
             since.date(),
             ended.date() if ended else "",
         )
-        for name, domain, microsoft_id, country, since, ended, has_admin in columns.iterator(
+        for name, domain, microsoft_id, country, state, since, ended in columns.iterator(
             chunk_size=2000
         )
     )
@@ -215,12 +238,6 @@ def customer_export(request: PartnerRequest):
         ],
         lines,
     )
-
-
-def _relationship_label(ended, has_admin: bool) -> str:
-    if ended is not None:
-        return "Ended"
-    return "Reseller with admin roles" if has_admin else "Reseller"
 
 
 # --- Relationship requests --------------------------------------------------------------
@@ -260,8 +277,8 @@ def request_list(request: PartnerRequest):
     now = timezone.now()
     if form.is_valid() and (status := form.cleaned_data["status"]):
         invitations = invitations.with_status(InvitationStatus(status), now)
-    page = Paginator(invitations.order_by("-created_at", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        invitations, order=["-created_at", "-id"], cursor=request.GET.get("cursor"), size=PAGE_SIZE
     )
     rows = [(invitation, invitation.display_status(now)) for invitation in page.object_list]
     return render(
@@ -568,11 +585,11 @@ def _activity(request: PartnerRequest):
 @partner_view(Action.VIEW_ACTIVITY)
 def activity_log(request: PartnerRequest):
     form, start, end, events = _activity(request)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = keyset_page(events, order=["-at", "-id"], cursor=request.GET.get("cursor"), size=50)
     return render(
         request,
         "partner_center/activity_log.html",
-        {"form": form, "page": page, "start": start, "end": end},
+        {"form": form, "page": page, "start": start, "end": end, "total": events.count()},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
 

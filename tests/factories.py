@@ -32,6 +32,7 @@ from tenancy.models import (
     Tenant,
     TenantKind,
 )
+from tenancy.services.customer_list import customer_list_refresh
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -136,20 +137,33 @@ def member(tenant: Tenant, *roles: Role, **user_fields):
 class ResellerRelationshipFactory(DjangoModelFactory[ResellerRelationship]):
     class Meta:
         model = ResellerRelationship
+        skip_postgeneration_save = True
 
     partner = factory.SubFactory(PartnerFactory)
     customer = factory.SubFactory(CustomerFactory)
     formed_by = FormedBy.INVITATION
     created_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
 
+    @factory.post_generation
+    def customer_list(self, create, extracted, **kwargs):
+        # As the services do: the Customer list's read model follows the relationship.
+        if create:
+            customer_list_refresh(partner=self.partner, customer=self.customer)
+
 
 class AdminRelationshipFactory(DjangoModelFactory[AdminRelationship]):
     class Meta:
         model = AdminRelationship
+        skip_postgeneration_save = True
 
     partner = factory.SubFactory(PartnerFactory)
     customer = factory.SubFactory(CustomerFactory)
     roles = factory.LazyFunction(lambda: [role.value for role in DELEGATED_ADMIN_ROLES])
+
+    @factory.post_generation
+    def customer_list(self, create, extracted, **kwargs):
+        if create:
+            customer_list_refresh(partner=self.partner, customer=self.customer)
 
 
 class InvitationFactory(DjangoModelFactory[Invitation]):

@@ -96,7 +96,9 @@ DATABASES = {
         env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     ),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections (checked before reuse) in production: opening one costs more than a
+# page's queries. The development server keeps the per-request default.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE makes SQLite take its write lock when a transaction starts, so two requests
@@ -105,6 +107,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# What every web server must share (throttle counters, cached sessions) lives in this cache:
+# Django's database cache on the project's database by default (its table is made by a
+# migration), Redis with CACHE_URL=redis://host:6379/0.
+CACHES = {
+    "default": environ.Env.cache_url_config(
+        env.str("CACHE_URL", default="") or "dbcache://django_cache"
+    )
+}
+# With a cache outside the database, sessions are read from it (one query less per page); on the
+# database cache that would only add a query, so sessions stay in their own table.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -14,6 +14,7 @@ from tenancy.models.audit import (
     AuditAction,
     AuditEvent,
 )
+from tenancy.models.customer_list import CustomerListRow, CustomerState
 from tenancy.models.invitations import (
     STORED_INVITATION_STATUSES,
     Invitation,
@@ -74,6 +75,8 @@ __all__ = [
     "Cloud",
     "Country",
     "CspRole",
+    "CustomerListRow",
+    "CustomerState",
     "Ending",
     "FormedBy",
     "Invitation",

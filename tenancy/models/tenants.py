@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, StringAgg, Subquery, Value
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -212,9 +212,16 @@ class MembershipQuerySet(models.QuerySet):
         """The user's membership with its tenant, market and roles: what every page needs."""
         if not user.is_authenticated:
             return None
+        # The roles come in the same query, as one delimited string (see Membership.roles).
+        roles = (
+            MembershipRole.objects.filter(membership=OuterRef("pk"))
+            .values("membership")
+            .annotate(joined=StringAgg("role", Value(",")))
+            .values("joined")
+        )
         return (
             self.select_related("tenant__country__market")
-            .prefetch_related("role_rows")
+            .annotate(role_list=Subquery(roles))
             .filter(user=user)
             .first()
         )
@@ -242,6 +249,8 @@ class Membership(models.Model):
 
     @cached_property
     def roles(self) -> frozenset[Role]:
+        if hasattr(self, "role_list"):  # read with the membership (MembershipQuerySet.of_user)
+            return frozenset(Role(role) for role in (self.role_list or "").split(",") if role)
         return frozenset(Role(row.role) for row in self.role_rows.all())
 
     @property

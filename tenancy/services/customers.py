@@ -25,6 +25,7 @@ from tenancy.models import (
 )
 from tenancy.services.agreements import Attestation, record_agreement
 from tenancy.services.base import ServiceError, audit
+from tenancy.services.customer_list import customer_list_refresh
 
 User = get_user_model()
 
@@ -111,6 +112,7 @@ def customer_add(
                 formed_by=FormedBy.NEW_CUSTOMER,
                 created_by=added_by,
             )
+            customer_list_refresh(partner=partner, customer=customer)
             common = {
                 "actor": added_by,
                 "actor_tenant": partner,

@@ -24,6 +24,7 @@ from tenancy.notifications import render_email, send_email
 from tenancy.services import refusals
 from tenancy.services.agreements import Signer, record_agreement
 from tenancy.services.base import ServiceError, audit
+from tenancy.services.customer_list import customer_list_refresh
 from tenancy.services.refusals import InvitationRefused
 
 
@@ -231,6 +232,7 @@ def invitation_accept(
         invitation.answered_tenant = customer
         invitation.save(update_fields=["status", "answered_at", "answered_by", "answered_tenant"])
         events.insert(0, (AuditAction.INVITATION_ACCEPTED, {"include_admin": admin is not None}))
+        customer_list_refresh(partner=partner, customer=customer)
         for action, details in events:
             audit(
                 action=action,

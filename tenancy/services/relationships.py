@@ -11,6 +11,7 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.services.base import ServiceError, audit
+from tenancy.services.customer_list import customer_list_refresh
 
 
 def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by: Tenant) -> None:
@@ -36,6 +37,7 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
         relationship.end(by=ended_by)
+        customer_list_refresh(partner=partner, customer=customer)
         audit(
             action=AuditAction.RESELLER_ENDED,
             actor=ended_by,
@@ -54,6 +56,7 @@ def admin_relationship_end(*, partner: Tenant, customer: Tenant, ended_by) -> No
         if relationship is None:
             raise ServiceError(f"{partner.name} has no admin roles to remove.", code="none")
         relationship.end(by=ended_by)
+        customer_list_refresh(partner=partner, customer=customer)
         audit(
             action=AuditAction.ADMIN_REMOVED,
             actor=ended_by,

@@ -14,11 +14,13 @@ from django.test import Client
 from tenancy import services
 from tenancy.models import (
     AgreementAcceptance,
+    CustomerListRow,
     Invitation,
     InvitationStatus,
     ResellerRelationship,
 )
 from tenancy.services import refusals
+from tenancy.services.customer_list import customer_list_rebuild
 from tests.admin_center.conftest import SIGNER, accept_url, link_path
 
 pytestmark = [
@@ -43,6 +45,14 @@ def slow_checks(monkeypatch):
 
     monkeypatch.setattr(refusals, "invitation_refusal", slow)
     return calls
+
+
+def assert_customer_list_is_right():
+    """The read model the races wrote equals the one rebuilt from the relationship tables."""
+    fields = ["partner_id", "customer_id", "state", "since", "ended_at"]
+    written = sorted(CustomerListRow.objects.values_list(*fields))
+    customer_list_rebuild()
+    assert written == sorted(CustomerListRow.objects.values_list(*fields))
 
 
 def signed_in_client(user, invitation) -> Client:
@@ -87,6 +97,8 @@ def test_the_same_link_accepted_twice_at_once(invitation, customer_admin, slow_c
     assert ResellerRelationship.objects.active().count() == 1
     assert Invitation.objects.filter(status=InvitationStatus.ACCEPTED).count() == 1
     assert AgreementAcceptance.objects.count() == 1
+    assert CustomerListRow.objects.count() == 1
+    assert_customer_list_is_right()
 
 
 def test_two_links_from_one_partner_accepted_at_once_by_one_customer(
@@ -109,6 +121,7 @@ def test_two_links_from_one_partner_accepted_at_once_by_one_customer(
     assert ResellerRelationship.objects.active().count() == 1
     assert Invitation.objects.filter(status=InvitationStatus.ACCEPTED).count() == 1
     assert Invitation.objects.filter(status=InvitationStatus.PENDING).count() == 1
+    assert_customer_list_is_right()
 
 
 def test_a_revocation_racing_an_acceptance_leaves_one_answer(
@@ -133,3 +146,4 @@ def test_a_revocation_racing_an_acceptance_leaves_one_answer(
         assert invitation.status == InvitationStatus.REVOKED
         assert outcome.status_code == 410
         assert not ResellerRelationship.objects.exists()
+    assert_customer_list_is_right()

@@ -16,8 +16,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("admin_center:partner-relationships")
-# Session, user, membership and its roles; reseller and admin relationships with their partners.
-LIST_QUERIES = 6
+# Session, user, membership with its roles; reseller and admin relationships with their partners.
+LIST_QUERIES = 5
 
 
 def remove_roles_url(partner):

@@ -133,7 +133,10 @@ def settings_in_a_process(cwd, settings_module, **environment) -> dict:
             "'BASE_DIR': str(settings.BASE_DIR),"
             "'INVITATION_VALID_DAYS': settings.INVITATION_VALID_DAYS,"
             "'ENGINE': settings.DATABASES['default']['ENGINE'],"
-            "'MAILER': settings.MAILERS['default']['BACKEND']}))",
+            "'MAILER': settings.MAILERS['default']['BACKEND'],"
+            "'CACHE': settings.CACHES['default']['BACKEND'],"
+            "'SESSION_ENGINE': settings.SESSION_ENGINE,"
+            "'CONN_MAX_AGE': settings.DATABASES['default']['CONN_MAX_AGE']}))",
         ],
         cwd=cwd,
         env=base
@@ -201,3 +204,21 @@ def test_env_example_lists_every_variable_the_settings_read():
     # Set, or shown in a comment (the switch that reads .env can't live in .env).
     listed = {m[1] for line in lines if (m := re.match(r"#? ?([A-Z][A-Z0-9_]*)=", line))}
     assert not read - listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def test_production_keeps_connections_and_shares_its_cache_in_the_database():
+    found = settings_in_a_process(ROOT, "config.settings.base")
+    assert found["CONN_MAX_AGE"] == 60
+    assert found["CACHE"] == "django.core.cache.backends.db.DatabaseCache"
+    # On the database cache, a cached session would only add a query.
+    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+def test_with_a_cache_of_its_own_sessions_are_read_from_it():
+    found = settings_in_a_process(ROOT, "config.settings.base", CACHE_URL="locmemcache://")
+    assert found["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_the_development_server_opens_a_connection_per_request():
+    assert settings_in_a_process(ROOT, "config.settings.base", DEBUG="true")["CONN_MAX_AGE"] == 0

@@ -31,6 +31,7 @@ from tenancy.models import (
     TenantKind,
     domain_for,
 )
+from tenancy.services.customer_list import customer_list_refresh
 
 DEMO_PASSWORD = "Demo-Reseller-2026"  # noqa: S105 (published on purpose: demo data only)
 
@@ -355,6 +356,7 @@ class Command(BaseCommand):
                 granted_at=started + timedelta(hours=1),
             )
             self.event(AuditAction.ADMIN_GRANTED, None, partner, customer, started, customer)
+        customer_list_refresh(partner=partner, customer=customer)
         if ended:
             self.event(AuditAction.RESELLER_ENDED, agent, partner, customer, started + timedelta(3))
         elif subscriptions:

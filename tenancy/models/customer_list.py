@@ -1,0 +1,58 @@
+"""The read model behind Partner Center's Customer list.
+
+One row per partner and customer the partner has or had a reseller relationship with: what the
+list shows, sorts and filters on, with the indexes for each. The services write it in the same
+transaction that changes a relationship (`tenancy.services.customer_list`); nothing else does,
+and `manage.py rebuild_customer_list` recomputes it from the relationship tables.
+"""
+
+from django.db import models
+
+from tenancy.models.tenants import Country, Tenant
+
+
+class CustomerState(models.TextChoices):
+    RESELLER = "reseller", "Reseller"
+    ADMIN = "admin", "Reseller with admin roles"
+    ENDED = "ended", "Ended"
+
+
+class CustomerListRow(models.Model):
+    partner = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    # Copies of the customer's, so the list sorts and searches on this table's own indexes.
+    customer_name = models.CharField(max_length=200)
+    customer_domain = models.CharField(max_length=80)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=CustomerState)
+    # When the pair's latest reseller relationship started, and ended (if it did).
+    since = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "customer"], name="customer_list_row_once"),
+        ]
+        # Each sort (name or since, either way: an index reads backwards too), with and without
+        # a relationship filter, is a range scan of one page.
+        indexes = [
+            models.Index(fields=["partner", "customer_name", "customer"], name="cl_name_idx"),
+            models.Index(fields=["partner", "since", "customer"], name="cl_since_idx"),
+            models.Index(
+                fields=["partner", "state", "customer_name", "customer"], name="cl_state_name_idx"
+            ),
+            models.Index(
+                fields=["partner", "state", "since", "customer"], name="cl_state_since_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_name} in {self.partner_id}'s Customer list"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state != CustomerState.ENDED
+
+    @property
+    def state_label(self) -> str:
+        return CustomerState(self.state).label

@@ -1,0 +1,121 @@
+"""Keyset paging: Next / Previous with an opaque cursor, for every list that can grow.
+
+A page is found by the sort key of the row next to it, not by an offset: page 2,000 costs what
+page 1 costs (an index range scan of one page), and a customer added between two page loads
+neither repeats nor hides a row. The cursor is the key of the last (or first) row shown, as
+URL-safe base64 of JSON; a cursor that does not parse is treated as no cursor (the first page).
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+NEXT, PREVIOUS = "n", "p"
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    object_list: list
+    next_cursor: str | None
+    previous_cursor: str | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def _encode(direction: str, values: list) -> str:
+    raw = json.dumps([direction, [None if v is None else str(v) for v in values]])
+    return base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
+
+
+def _decode(cursor: str | None, fields: list) -> tuple[str, list] | None:
+    if not cursor or len(cursor) > 1000:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        direction, values = json.loads(raw)
+        if direction not in (NEXT, PREVIOUS) or len(values) != len(fields):
+            return None
+        parsed = [field.to_python(value) for field, value in zip(fields, values, strict=True)]
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, ValidationError):
+        return None
+    if any(value is None for value in parsed):
+        return None
+    return direction, parsed
+
+
+def _beyond(order: list[str], values: list, *, forward: bool) -> Q:
+    """Rows strictly after `values` in `order` (or before it when not `forward`)."""
+    condition = Q()
+    for index in reversed(range(len(order))):
+        name = order[index].lstrip("-")
+        descending = order[index].startswith("-")
+        lookup = "lt" if descending == forward else "gt"
+        step = Q(**{f"{name}__{lookup}": values[index]})
+        if index < len(order) - 1:
+            step |= Q(**{name: values[index]}) & condition
+        condition = step
+    return condition
+
+
+def keyset_page(queryset: QuerySet, *, order: list[str], cursor: str | None, size: int):
+    """One page of `queryset` in `order` (its last field unique, e.g. the primary key)."""
+    model = queryset.model
+    by_name = {f.attname: f for f in model._meta.concrete_fields} | {
+        f.name: f for f in model._meta.concrete_fields
+    }
+    fields = [by_name[name.lstrip("-")] for name in order]
+    decoded = _decode(cursor, fields)
+    reverse = [name[1:] if name.startswith("-") else f"-{name}" for name in order]
+
+    def key(row: Any) -> list:
+        return [getattr(row, field.attname) for field in fields]
+
+    if decoded is None:
+        rows = list(queryset.order_by(*order)[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        return KeysetPage(rows, _encode(NEXT, key(rows[-1])) if more else None, None)
+    direction, values = decoded
+    if direction == NEXT:
+        rows = list(
+            queryset.filter(_beyond(order, values, forward=True)).order_by(*order)[: size + 1]
+        )
+        more = len(rows) > size
+        rows = rows[:size]
+        if not rows:
+            return keyset_page(queryset, order=order, cursor=None, size=size)
+        return KeysetPage(
+            rows,
+            _encode(NEXT, key(rows[-1])) if more else None,
+            _encode(PREVIOUS, key(rows[0])),
+        )
+    rows = list(
+        queryset.filter(_beyond(order, values, forward=False)).order_by(*reverse)[: size + 1]
+    )
+    more = len(rows) > size
+    rows = rows[:size][::-1]
+    if not more:
+        # Back at the start: show the first page as the first page (a full one, no Previous).
+        return keyset_page(queryset, order=order, cursor=None, size=size)
+    return KeysetPage(rows, _encode(NEXT, key(rows[-1])), _encode(PREVIOUS, key(rows[0])))

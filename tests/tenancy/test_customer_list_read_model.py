@@ -1,0 +1,256 @@
+"""The Customer list's read model follows every service that changes a relationship, and the
+rebuild from the relationship tables gives the same rows."""
+
+import contextlib
+import random
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tenancy import services
+from tenancy.models import (
+    Cloud,
+    Country,
+    CustomerListRow,
+    CustomerState,
+    Offer,
+    Role,
+    Subscription,
+    SubscriptionStatus,
+)
+from tenancy.services.customer_list import customer_list_rebuild
+from tests.factories import CustomerFactory, PartnerFactory, member
+
+pytestmark = pytest.mark.django_db
+
+SIGNER = services.Signer("Nancy", "Davolio", "nancy@northwind.example")
+
+
+def snapshot() -> list[tuple]:
+    return sorted(
+        CustomerListRow.objects.values_list(
+            "partner_id",
+            "customer_id",
+            "customer_name",
+            "customer_domain",
+            "country_id",
+            "state",
+            "since",
+            "ended_at",
+        )
+    )
+
+
+def state_of(partner, customer) -> str | None:
+    row = CustomerListRow.objects.filter(partner=partner, customer=customer).first()
+    return row.state if row else None
+
+
+def accept(partner, agent, admin, *, include_admin):
+    invitation = services.invitation_create(
+        partner=partner, created_by=agent, include_admin=include_admin
+    )
+    return services.invitation_accept(
+        invitation_id=invitation.pk,
+        user=admin,
+        signer=SIGNER,
+        client_ip=None,
+        portal_cloud=Cloud.PUBLIC,
+    )
+
+
+class TestEachService:
+    def test_accepting_a_request_lists_the_customer_with_its_admin_roles(
+        self, partner_a, sales_agent, customer, customer_admin
+    ):
+        accept(partner_a, sales_agent, customer_admin, include_admin=True)
+        row = CustomerListRow.objects.get()
+        assert (row.partner, row.customer, row.state) == (partner_a, customer, CustomerState.ADMIN)
+        assert (row.customer_name, row.customer_domain) == (customer.name, customer.domain)
+
+    def test_a_reseller_only_request_lists_a_reseller(
+        self, partner_a, sales_agent, customer, customer_admin
+    ):
+        accept(partner_a, sales_agent, customer_admin, include_admin=False)
+        assert state_of(partner_a, customer) == CustomerState.RESELLER
+
+    def test_removing_admin_roles_leaves_a_reseller(
+        self, partner_a, sales_agent, customer, customer_admin
+    ):
+        accept(partner_a, sales_agent, customer_admin, include_admin=True)
+        services.admin_relationship_end(
+            partner=partner_a, customer=customer, ended_by=customer_admin
+        )
+        assert state_of(partner_a, customer) == CustomerState.RESELLER
+
+    def test_ending_the_reseller_relationship_lists_it_as_ended(
+        self, partner_a, sales_agent, customer, customer_admin, partner_global_admin
+    ):
+        accept(partner_a, sales_agent, customer_admin, include_admin=False)
+        services.reseller_relationship_end(
+            partner=partner_a, customer=customer, ended_by=partner_global_admin, by=partner_a
+        )
+        row = CustomerListRow.objects.get()
+        assert row.state == CustomerState.ENDED and row.ended_at is not None
+
+    def test_coming_back_after_an_end_is_one_row_again_active(
+        self, partner_a, sales_agent, customer, customer_admin, partner_global_admin
+    ):
+        accept(partner_a, sales_agent, customer_admin, include_admin=False)
+        services.reseller_relationship_end(
+            partner=partner_a, customer=customer, ended_by=partner_global_admin, by=partner_a
+        )
+        accept(partner_a, sales_agent, customer_admin, include_admin=False)
+        row = CustomerListRow.objects.get()
+        assert row.state == CustomerState.RESELLER and row.ended_at is None
+
+    def test_adding_a_customer_lists_it(self, partner_a, sales_agent):
+        added = services.customer_add(
+            partner=partner_a,
+            added_by=sales_agent,
+            details=services.CustomerDetails(
+                name="Fourth Coffee",
+                domain_prefix="fourthcoffee",
+                country=Country.objects.get(code="US"),
+                profile={"address_line1": "1 Main Street", "city": "Seattle"},
+            ),
+            attestation=None,
+        )
+        assert state_of(partner_a, added.customer) == CustomerState.RESELLER
+
+    def test_a_refused_change_changes_nothing(
+        self, partner_a, sales_agent, customer, customer_admin, partner_global_admin
+    ):
+        accept(partner_a, sales_agent, customer_admin, include_admin=False)
+        services.agreement_accept(
+            customer=customer, user=customer_admin, signer=SIGNER, client_ip=None
+        )
+        services.subscription_purchase(
+            partner=partner_a,
+            customer=customer,
+            offer=Offer.objects.get(code="microsoft-365-e3"),
+            quantity=3,
+            purchased_by=sales_agent,
+        )
+        before = snapshot()
+        with pytest.raises(services.ServiceError):
+            services.reseller_relationship_end(
+                partner=partner_a, customer=customer, ended_by=partner_global_admin, by=partner_a
+            )
+        assert snapshot() == before
+
+
+def test_the_rebuild_equals_what_the_services_kept_after_random_actions():
+    """Two partners, a dozen customers, 120 random actions through the services (requests with
+    and without admin roles, Add customer, purchases, suspensions, ends by either side, admin
+    roles removed): the incremental read model equals the one rebuilt from the tables."""
+    rng = random.Random(20261126)
+    us = Country.objects.get(code="US")
+    partners = [PartnerFactory(country=us) for _ in range(2)]
+    agents = {p.pk: member(p, Role.SALES_AGENT, Role.ADMIN_AGENT) for p in partners}
+    admins = {p.pk: member(p, Role.GLOBAL_ADMIN) for p in partners}
+    customers = [CustomerFactory(country=us) for _ in range(10)]
+    customer_admins = {c.pk: member(c, Role.CUSTOMER_GLOBAL_ADMIN) for c in customers}
+    offer = Offer.objects.get(code="microsoft-365-e3")
+
+    def request(partner, customer):
+        # Refused when already this partner's customer: then nothing changes.
+        with contextlib.suppress(services.ServiceError):
+            accept(
+                partner,
+                agents[partner.pk],
+                customer_admins[customer.pk],
+                include_admin=rng.random() < 0.5,
+            )
+
+    def add(partner, customer):
+        added = services.customer_add(
+            partner=partner,
+            added_by=agents[partner.pk],
+            details=services.CustomerDetails(
+                name=f"Added {rng.randrange(10**6)}",
+                domain_prefix=f"added{rng.randrange(10**9)}",
+                country=us,
+                profile={"address_line1": "1 Main Street", "city": "Seattle"},
+            ),
+            attestation=None,
+        )
+        customers.append(added.customer)
+        customer_admins[added.customer.pk] = member(added.customer, Role.CUSTOMER_GLOBAL_ADMIN)
+
+    def buy(partner, customer):
+        if not customer.has_current_agreement():
+            services.agreement_accept(
+                customer=customer, user=customer_admins[customer.pk], signer=SIGNER, client_ip=None
+            )
+        services.subscription_purchase(
+            partner=partner,
+            customer=customer,
+            offer=offer,
+            quantity=2,
+            purchased_by=agents[partner.pk],
+        )
+
+    def suspend_all(partner, customer):
+        for subscription in Subscription.objects.active().filter(
+            partner=partner, customer=customer
+        ):
+            services.subscription_update(
+                subscription=subscription,
+                partner=partner,
+                changed_by=agents[partner.pk],
+                status=SubscriptionStatus.SUSPENDED,
+            )
+
+    def end_by_partner(partner, customer):
+        services.reseller_relationship_end(
+            partner=partner, customer=customer, ended_by=admins[partner.pk], by=partner
+        )
+
+    def end_by_customer(partner, customer):
+        services.reseller_relationship_end(
+            partner=partner, customer=customer, ended_by=customer_admins[customer.pk], by=customer
+        )
+
+    def remove_roles(partner, customer):
+        services.admin_relationship_end(
+            partner=partner, customer=customer, ended_by=customer_admins[customer.pk]
+        )
+
+    actions = [request, request, request, add, buy, suspend_all, end_by_partner, end_by_customer]
+    actions.append(remove_roles)
+    done = 0
+    for _ in range(120):
+        action = rng.choice(actions)
+        try:
+            action(rng.choice(partners), rng.choice(customers))
+            done += 1
+        except services.ServiceError:
+            pass  # refused (nothing to end, subscriptions running...): nothing changed
+    assert done > 40, "enough of the actions went through to mean something"
+    states = {row[5] for row in snapshot()}
+    assert states == {"reseller", "admin", "ended"}, "every state was reached"
+
+    incremental = snapshot()
+    customer_list_rebuild()
+    assert snapshot() == incremental
+    assert len(incremental) == CustomerListRow.objects.count() > 5
+
+
+def test_the_command_rebuilds_a_list_that_was_damaged(
+    partner_a, sales_agent, customer_admin, capsys
+):
+    accept(partner_a, sales_agent, customer_admin, include_admin=True)
+    good = snapshot()
+    CustomerListRow.objects.update(state=CustomerState.ENDED, customer_name="wrong")
+    call_command("rebuild_customer_list")
+    assert snapshot() == good
+    assert "Customer list rebuilt: 1 row." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("partner", ["customer", "not-an-id"])
+def test_the_command_refuses_what_is_not_a_partner(customer, partner):
+    with pytest.raises(CommandError, match="No partner"):
+        call_command(
+            "rebuild_customer_list", partner=str(customer.pk) if partner == "customer" else partner
+        )
