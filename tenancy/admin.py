@@ -10,6 +10,7 @@ from tenancy.models import (
     AgreementAcceptance,
     AuditEvent,
     Country,
+    CustomerListRow,
     Invitation,
     Market,
     Membership,
@@ -114,6 +115,13 @@ class TenantAdmin(SearchByIdMixin, admin.ModelAdmin):
             },
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The Customer list shows copies of the name, domain and country: keep them equal.
+        CustomerListRow.objects.filter(customer=obj).update(
+            customer_name=obj.name, customer_domain=obj.domain, country=obj.country
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tenancy.models import AuditEvent, ResellerRelationship
+from tenancy.models import AuditEvent, CustomerListRow, ResellerRelationship
 from tests.factories import (
     AgreementAcceptanceFactory,
     AuditEventFactory,
@@ -93,3 +93,28 @@ def test_audit_events_are_read_only(operator):
 )
 def test_every_model_has_a_working_list(operator, model):
     assert operator.get(reverse(f"admin:tenancy_{model}_changelist")).status_code == 200
+
+
+def test_renaming_a_customer_renames_it_in_the_customer_list(operator):
+    relationship = ResellerRelationshipFactory()
+    customer = relationship.customer
+    url = reverse("admin:tenancy_tenant_change", args=[customer.pk])
+    page = operator.get(url).context
+    form = page["adminform"].form
+    data = {
+        name: value if value is not None else ""
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    for inline in page["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data |= {
+            management.add_prefix(name): value
+            for name, value in management.initial.items()
+            if value is not None
+        }
+    data |= {"name": "Renamed Traders", "country": customer.country_id}
+    response = operator.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    row = CustomerListRow.objects.get(customer=customer)
+    assert row.customer_name == "Renamed Traders"
