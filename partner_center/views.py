@@ -35,6 +35,7 @@ from tenancy.models import (
     AdminRelationship,
     AgreementAcceptance,
     AuditEvent,
+    CustomerListCount,
     CustomerListRow,
     CustomerState,
     Invitation,
@@ -178,8 +179,13 @@ def customer_list(request: PartnerRequest):
         cursor=request.GET.get("cursor"),
         size=PAGE_SIZE,
     )
-    # Without a search, an index-only count of the partner's (or the filter's) rows.
-    total = rows[: SEARCH_COUNT_LIMIT + 1].count() if searching else rows.count()
+    if searching:
+        total = rows[: SEARCH_COUNT_LIMIT + 1].count()
+    else:  # exact, from the counters kept with the rows: nothing is counted here
+        counts = CustomerListCount.objects.filter(partner=request.partner)
+        if state := form.cleaned_data.get("relationship") if form.is_valid() else "":
+            counts = counts.filter(state=state)
+        total = sum(counts.values_list("count", flat=True))
     return render(
         request,
         "partner_center/customer_list.html",

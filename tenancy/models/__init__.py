@@ -14,7 +14,7 @@ from tenancy.models.audit import (
     AuditAction,
     AuditEvent,
 )
-from tenancy.models.customer_list import CustomerListRow, CustomerState
+from tenancy.models.customer_list import CustomerListCount, CustomerListRow, CustomerState
 from tenancy.models.invitations import (
     STORED_INVITATION_STATUSES,
     Invitation,
@@ -75,6 +75,7 @@ __all__ = [
     "Cloud",
     "Country",
     "CspRole",
+    "CustomerListCount",
     "CustomerListRow",
     "CustomerState",
     "Ending",

@@ -56,3 +56,20 @@ class CustomerListRow(models.Model):
     @property
     def state_label(self) -> str:
         return CustomerState(self.state).label
+
+
+class CustomerListCount(models.Model):
+    """How many rows of each state a partner's Customer list has, kept with the rows: the page
+    shows an exact total without counting 100,000 rows."""
+
+    partner = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=CustomerState)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "state"], name="customer_list_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.state}"

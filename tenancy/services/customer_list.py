@@ -5,10 +5,12 @@ Every service that starts or ends a reseller or admin relationship calls
 recomputes every row from the relationship tables (`manage.py rebuild_customer_list`).
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
 
 from tenancy.models import (
     AdminRelationship,
+    CustomerListCount,
     CustomerListRow,
     CustomerState,
     ResellerRelationship,
@@ -47,16 +49,42 @@ def customer_list_refresh(*, partner: Tenant, customer: Tenant) -> None:
             .order_by("-created_at", "-pk")
             .first()
         )
+        before = (
+            CustomerListRow.objects.filter(partner=partner, customer=customer)
+            .values_list("state", flat=True)
+            .first()
+        )
         if latest is None:
             CustomerListRow.objects.filter(partner=partner, customer=customer).delete()
+            _count(partner, before, -1)
             return
         has_admin = AdminRelationship.objects.active().between(partner, customer).exists()
+        row = _row(partner.pk, customer, latest, has_admin)
         CustomerListRow.objects.bulk_create(
-            [_row(partner.pk, customer, latest, has_admin)],
+            [row],
             update_conflicts=True,
             unique_fields=["partner", "customer"],
             update_fields=_UPDATED,
         )
+        if row.state != before:
+            # Always in the same order (old state, then new), by state name, so that two
+            # refreshes of one partner's counters never wait on each other in a circle.
+            for state, delta in sorted([(before, -1), (row.state, +1)], key=lambda c: c[0] or ""):
+                _count(partner, state, delta)
+
+
+def _count(partner: Tenant, state: str | None, delta: int) -> None:
+    if state is None:
+        return
+    counters = CustomerListCount.objects.filter(partner=partner, state=state)
+    if counters.update(count=F("count") + delta):
+        return
+    try:
+        with transaction.atomic():
+            CustomerListCount.objects.create(partner=partner, state=state, count=max(delta, 0))
+    except IntegrityError:
+        # Another transaction made the counter first: count on it.
+        counters.update(count=F("count") + delta)
 
 
 def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -> int:
@@ -67,19 +95,43 @@ def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -
     for one in partners:
         with transaction.atomic():
             CustomerListRow.objects.filter(partner=one).delete()
-            rows = (
-                ResellerRelationship.objects.customer_list(one)
+            admin = set(
+                AdminRelationship.objects.active()
+                .filter(partner=one)
+                .values_list("customer_id", flat=True)
+            )
+            # One pass over the partner's relationships in (customer, start) order: the last
+            # one seen for a customer is its latest. Cheaper than asking, per row, whether a
+            # newer one exists.
+            relationships = (
+                ResellerRelationship.objects.filter(partner=one)
                 .select_related("customer")
-                .order_by("pk")
+                .order_by("customer_id", "created_at", "pk")
                 .iterator(chunk_size=batch)
             )
-            chunk = []
-            for latest in rows:
-                chunk.append(_row(one.pk, latest.customer, latest, latest.has_admin_relationship))
+            chunk, previous = [], None
+            for relationship in relationships:
+                if previous is not None and previous.customer_id != relationship.customer_id:
+                    chunk.append(_latest_row(one, previous, admin))
+                previous = relationship
                 if len(chunk) == batch:
                     CustomerListRow.objects.bulk_create(chunk)
                     written += len(chunk)
                     chunk = []
+            if previous is not None:
+                chunk.append(_latest_row(one, previous, admin))
             CustomerListRow.objects.bulk_create(chunk)
             written += len(chunk)
+            CustomerListCount.objects.filter(partner=one).delete()
+            CustomerListCount.objects.bulk_create(
+                CustomerListCount(partner=one, state=state, count=count)
+                for state, count in CustomerListRow.objects.filter(partner=one)
+                .values_list("state")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
     return written
+
+
+def _latest_row(partner: Tenant, latest: ResellerRelationship, admin: set) -> CustomerListRow:
+    return _row(partner.pk, latest.customer, latest, latest.customer_id in admin)

@@ -247,3 +247,23 @@ def test_a_deep_page_costs_the_queries_of_the_first(
     with django_assert_num_queries(LIST_QUERIES):
         deep = client.get(LIST, {"cursor": cursor})
     assert len(names(deep)) == 20
+
+
+@pytest.mark.parametrize(
+    ("relationship", "expected"), [("", 3), ("reseller", 1), ("admin", 1), ("ended", 1)]
+)
+def test_the_total_is_exact_for_each_filter(client_for, sales_agent, book, relationship, expected):
+    query = {"relationship": relationship} if relationship else {}
+    response = client_for(sales_agent).get(LIST, query)
+    assert response.context["total"] == expected
+    assert f"{expected} customer" in response.content.decode()
+
+
+def test_a_search_counts_up_to_a_thousand(client_for, sales_agent, partner_a, monkeypatch):
+    from partner_center import views
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_LIMIT", 20)
+    make_customers(partner_a, 30)
+    response = client_for(sales_agent).get(LIST, {"q": "onmicrosoft"})
+    assert (response.context["total"], response.context["more"]) == (20, True)
+    assert "20+ customers match; narrow the search to see them all" in response.content.decode()
