@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -247,6 +247,26 @@ class ActivityFilterForm(forms.Form):
     )
 
     DEFAULT_DAYS = 30
+    # The portal's first day, and a last day far enough from the calendar's end that a range
+    # around it can still be computed.
+    FIRST_DAY = date(2000, 1, 1)
+    LAST_DAY = date(9998, 12, 31)
+
+    def _in_range(self, name: str):
+        day = self.cleaned_data.get(name)
+        if day and not self.FIRST_DAY <= day <= self.LAST_DAY:
+            raise ValidationError(
+                f"Choose a date from {self.FIRST_DAY:%B} {self.FIRST_DAY.day}, "
+                f"{self.FIRST_DAY.year} to {self.LAST_DAY:%B} {self.LAST_DAY.day}, "
+                f"{self.LAST_DAY.year}."
+            )
+        return day
+
+    def clean_start(self):
+        return self._in_range("start")
+
+    def clean_end(self):
+        return self._in_range("end")
 
     def clean(self):
         data = super().clean()
@@ -260,5 +280,7 @@ class ActivityFilterForm(forms.Form):
         today = timezone.localdate()
         data = self.cleaned_data if self.is_valid() else {}
         end = data.get("end") or today
-        start = data.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
+        start = data.get("start") or max(
+            end - timedelta(days=self.DEFAULT_DAYS - 1), self.FIRST_DAY
+        )
         return start, end

@@ -50,6 +50,14 @@ class AgreementAcceptance(models.Model):
     class Meta:
         ordering = ["-recorded_at"]
         constraints = [
+            # A customer accepts a version once on its own (the Agreements page); acceptances
+            # that come with a partner's request or attestation each keep their own record.
+            models.UniqueConstraint(
+                fields=["customer", "version"],
+                condition=Q(method="customer", invitation__isnull=True),
+                name="agreement_version_accepted_once",
+                violation_error_message="Your organization already accepted this version.",
+            ),
             models.CheckConstraint(
                 condition=Q(method=AcceptanceMethod.CUSTOMER, attested_by_partner__isnull=True)
                 | Q(method=AcceptanceMethod.PARTNER_ATTESTATION, attested_by_partner__isnull=False),

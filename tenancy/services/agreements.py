@@ -57,8 +57,19 @@ def record_agreement(
 def agreement_accept(
     *, customer: Tenant, user, signer: Signer, client_ip: str | None
 ) -> AgreementAcceptance:
-    """A customer accepts the Microsoft Customer Agreement in the admin center, with no request."""
+    """A customer accepts the Microsoft Customer Agreement in the admin center, with no request.
+
+    Accepting the version already accepted changes nothing and returns that acceptance.
+    """
     with transaction.atomic():
+        # Locked so that acceptances posted at once (a double click, several admins) record one
+        # row: the later ones wait here, then find the first. The constraint is the last word.
+        Tenant.objects.select_for_update().filter(pk=customer.pk).first()
+        existing = customer.agreement_acceptances.current().filter(
+            method=AcceptanceMethod.CUSTOMER, invitation__isnull=True
+        )
+        if (acceptance := existing.first()) is not None:
+            return acceptance
         acceptance = record_agreement(
             customer, signer, recorded_by=user, recorded_at=timezone.now(), client_ip=client_ip
         )

@@ -10,6 +10,7 @@ import time
 import pytest
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
 from tenancy import services
 from tenancy.models import (
@@ -147,3 +148,25 @@ def test_a_revocation_racing_an_acceptance_leaves_one_answer(
         assert outcome.status_code == 410
         assert not ResellerRelationship.objects.exists()
     assert_customer_list_is_right()
+
+
+def test_ten_agreement_acceptances_at_once_record_one(customer, customer_admin, monkeypatch):
+    from tenancy.services import agreements
+
+    real = agreements.record_agreement
+
+    def slow(*args, **kwargs):
+        time.sleep(0.2)  # wide open: without the lock, every post would get here
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(agreements, "record_agreement", slow)
+    clients = []
+    for _ in range(10):
+        client = Client()
+        client.force_login(customer_admin)
+        clients.append(client)
+    url = reverse("admin_center:agreements")
+    responses = at_once(*[(lambda c=c: c.post(url, SIGNER)) for c in clients])
+    assert all(not isinstance(r, Exception) for r in responses), responses
+    assert {r.status_code for r in responses} <= {200, 302}, [r.status_code for r in responses]
+    assert AgreementAcceptance.objects.filter(customer=customer).count() == 1

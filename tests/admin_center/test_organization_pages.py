@@ -183,3 +183,12 @@ class TestActivity:
     def test_bad_page_numbers_do_not_break_it(self, client_for, customer_admin):
         for page in ["0", "-1", "abc", "99999"]:
             assert client_for(customer_admin).get(ACTIVITY, {"page": page}).status_code == 200
+
+
+@pytest.mark.parametrize("bad", ["Nancy\r\nBcc: x@evil.example", "Nancy\x1b[31m", "Nan\ncy"])
+def test_control_characters_in_the_signers_name_are_a_field_error(client_for, customer_admin, bad):
+    client = client_for(customer_admin)
+    response = client.post(AGREEMENTS, SIGNER | {"first_name": bad})
+    assert response.status_code == 400
+    assert b"Use a single line without control characters." in response.content
+    assert not AgreementAcceptance.objects.exists()

@@ -120,3 +120,22 @@ def test_its_dates_name_the_time_zone_they_are_shown_in(client_for, admin_agent,
         .decode()
         .startswith("\ufeffDate (Europe/Paris)")
     )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"end": "9999-12-31"},
+        {"end": "0001-01-10"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+        {"start": "9999-12-31"},
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_a_field_error_not_a_500(
+    client_for, admin_agent, query
+):
+    client = client_for(admin_agent)
+    page = client.get(url("activity-log"), query)
+    assert page.status_code == 400
+    assert "Choose a date from January 1, 2000" in page.content.decode()
+    assert client.get(url("activity-export"), query).status_code == 400

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenancy import services
@@ -314,3 +315,28 @@ def test_organization_profile_update_records_what_changed(customer, customer_adm
     assert event.details == {"fields": ["address_line1", "city"]}
     services.organization_profile_update(tenant=customer, updated_by=customer_admin, city="Tacoma")
     assert AuditEvent.objects.filter(action=AuditAction.PROFILE_UPDATED).count() == 1
+
+
+def test_the_same_agreement_version_is_recorded_once_per_customer(customer, customer_admin):
+    """A second acceptance of the version already accepted changes nothing (and the database
+    refuses a second row: see the PostgreSQL race in tests/admin_center/test_concurrency.py)."""
+    signer = services.Signer("Nancy", "Davolio", "nancy@northwind.example")
+    first = services.agreement_accept(
+        customer=customer, user=customer_admin, signer=signer, client_ip=None
+    )
+    again = services.agreement_accept(
+        customer=customer, user=customer_admin, signer=signer, client_ip=None
+    )
+    assert again == first
+    assert AgreementAcceptance.objects.filter(customer=customer).count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AgreementAcceptance.objects.create(
+            customer=customer,
+            version=first.version,
+            method=first.method,
+            signer_first_name="X",
+            signer_last_name="Y",
+            signer_email="x@y.example",
+            accepted_on=first.accepted_on,
+            recorded_by=customer_admin,
+        )
