@@ -43,10 +43,13 @@ lint: install
 pytest: install
 	$(BIN)/pytest
 
-## make bench: the Customer list and its export at 100,000 customers, timed (SQLite by default;
-## DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make bench for PostgreSQL)
+## make bench: the pages over HTTP (gunicorn, wrk) against a bare Django page, at 1,000 and 100,000
+## customers, in a throwaway PostgreSQL database (bench_portal, on DATABASE_URL's server when that
+## is PostgreSQL); prints the table and writes bench/last-run.md. A quicker run:
+## make bench BENCH_ARGS="--customers-large 20000 --seconds 4"
 bench: install
-	$(BIN)/python -m bench.customer_list
+	command -v wrk >/dev/null || apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk not installed: the benchmark uses its Python client"
+	$(BIN)/python -m bench.http_bench $(BENCH_ARGS)
 
 ## make screenshots: drive the pages in Chromium and write docs/screenshots/*.png
 screenshots: install

@@ -1,0 +1,231 @@
+"""The benchmark's data: partners with many customers, requests, audit events, sessions.
+
+Called with Django set up against the throwaway benchmark database (never another one).
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.utils import timezone
+
+WORDS = ["Coffee", "Winery", "Airlines", "Traders", "Research", "Toys", "Bank", "Labs"]
+BATCH = 5000
+REQUESTS = 36
+AUDIT_EVENTS = 300
+
+
+@dataclass
+class BenchPartner:
+    partner: object
+    agent: object
+    customers: int
+    session: str = ""
+    sample_customer: object = None
+
+
+@dataclass
+class BenchData:
+    partners: dict[str, BenchPartner] = field(default_factory=dict)
+    invitation_id: str = ""
+    customer_admin_session: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_partner(name: str, customers: int, tag: str) -> BenchPartner:
+    """A partner with `customers` customers (a third with admin roles, one in twenty ended) and
+    a Sales + Admin agent, by bulk inserts."""
+    from tenancy.models import (
+        AdminRelationship,
+        FormedBy,
+        ResellerRelationship,
+        Role,
+        Tenant,
+        TenantKind,
+    )
+    from tests.factories import PartnerFactory, member
+
+    partner = PartnerFactory(name=name, domain=f"bench{tag}partners.onmicrosoft.com")
+    agent = member(
+        partner,
+        Role.SALES_AGENT,
+        Role.ADMIN_AGENT,
+        username=f"agent@bench{tag}partners.onmicrosoft.com",
+    )
+    now = timezone.now()
+    sample = None
+    for start in range(0, customers, BATCH):
+        tenants = Tenant.objects.bulk_create(
+            Tenant(
+                kind=TenantKind.CUSTOMER,
+                name=f"{WORDS[i % len(WORDS)]} {i:06d}",
+                domain=f"{tag}{i:06d}{uuid.uuid4().hex[:6]}.onmicrosoft.com",
+                country_id="US",
+                address_line1="1 Main St",
+                city="Seattle",
+            )
+            for i in range(start, min(start + BATCH, customers))
+        )
+        ResellerRelationship.objects.bulk_create(
+            ResellerRelationship(
+                partner=partner,
+                customer=tenant,
+                formed_by=FormedBy.INVITATION,
+                created_at=now - timedelta(minutes=i),
+                ended_at=now if i % 20 == 0 else None,
+            )
+            for i, tenant in enumerate(tenants, start)
+        )
+        AdminRelationship.objects.bulk_create(
+            AdminRelationship(partner=partner, customer=tenant, roles=["global_administrator"])
+            for i, tenant in enumerate(tenants, start)
+            if i % 3 == 0 and i % 20
+        )
+        if sample is None and len(tenants) > 3:
+            sample = tenants[3]  # active, with admin roles
+    return BenchPartner(partner=partner, agent=agent, customers=customers, sample_customer=sample)
+
+
+def add_requests_and_events(bench: BenchPartner, warnings: list[str]) -> None:
+    """A few dozen relationship requests in every state and a few hundred audit events."""
+    from tenancy.models import AuditAction, AuditEvent, InvitationStatus, ResellerRelationship
+    from tests.factories import InvitationFactory
+
+    partner, agent = bench.partner, bench.agent
+    now = timezone.now()
+    for k in range(REQUESTS):
+        state = k % 4
+        fields = {"label": f"Prospect {k}", "created_at": now - timedelta(days=k % 80, hours=k)}
+        if state == 1:
+            fields["opened_at"] = now - timedelta(hours=k)
+        elif state == 2:
+            fields |= {
+                "status": InvitationStatus.REVOKED,
+                "revoked_at": now - timedelta(hours=k),
+                "revoked_by": agent,
+            }
+        elif state == 3:
+            fields |= {
+                "created_at": now - timedelta(days=120 + k),
+                "expires_at": now - timedelta(days=30 + k),
+            }
+        InvitationFactory(partner=partner, created_by=agent, **fields)
+
+    customers = list(
+        ResellerRelationship.objects.filter(partner=partner)
+        .order_by("created_at")
+        .values_list("customer_id", flat=True)[:AUDIT_EVENTS]
+    )
+    actions = [
+        AuditAction.INVITATION_CREATED,
+        AuditAction.RESELLER_STARTED,
+        AuditAction.ADMIN_GRANTED,
+        AuditAction.SUBSCRIPTION_PURCHASED,
+        AuditAction.SUBSCRIPTION_CHANGED,
+    ]
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            at=now - timedelta(hours=2 * k),
+            actor=agent,
+            actor_label=agent.get_username(),
+            actor_tenant=partner,
+            action=actions[k % len(actions)],
+            partner=partner,
+            customer_id=customers[k % len(customers)] if customers else None,
+        )
+        for k in range(AUDIT_EVENTS)
+    )
+
+    # The customer page of one customer: a couple of subscriptions and an agreement.
+    try:
+        from tests.factories import AgreementAcceptanceFactory, SubscriptionFactory
+
+        customer = bench.sample_customer
+        if customer is not None:
+            AgreementAcceptanceFactory(customer=customer)
+            SubscriptionFactory(partner=partner, customer=customer, created_by=agent)
+            SubscriptionFactory(partner=partner, customer=customer, created_by=agent, quantity=25)
+    except Exception as error:  # the page is still measured without them
+        warnings.append(f"customer page extras not built: {error!r}")
+
+
+def add_request_customer(bench: BenchPartner) -> tuple[object, object]:
+    """A customer (no relationship yet) whose Global administrator opened a pending request."""
+    from tenancy.models import Role
+    from tests.factories import CustomerFactory, InvitationFactory, member
+
+    customer = CustomerFactory(
+        name="Northwind Benchmark Traders", domain="northwindbench.onmicrosoft.com", country_id="US"
+    )
+    admin = member(
+        customer, Role.CUSTOMER_GLOBAL_ADMIN, username="admin@northwindbench.onmicrosoft.com"
+    )
+    invitation = InvitationFactory(
+        partner=bench.partner,
+        created_by=bench.agent,
+        label="Northwind Benchmark Traders",
+        opened_at=timezone.now(),
+    )
+    return admin, invitation
+
+
+def session_for(user, **values) -> str:
+    """A signed-in session for `user` (as django.contrib.auth.login stores it): its key."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    for key, value in values.items():
+        store[key] = value
+    store.create()
+    return store.session_key
+
+
+def build(small: int, large: int, log=print) -> BenchData:
+    import time
+
+    from django.core.management import call_command, get_commands
+    from django.db import connection
+
+    data = BenchData()
+    for tag, name, customers in (
+        ("small", "Benchmark Partners Small", small),
+        ("large", "Benchmark Partners Large", large),
+    ):
+        started = time.perf_counter()
+        data.partners[tag] = build_partner(name, customers, tag)
+        log(f"  {name}: {customers:,} customers in {time.perf_counter() - started:.1f} s")
+
+    large_partner = data.partners["large"]
+    started = time.perf_counter()
+    add_requests_and_events(large_partner, data.warnings)
+    admin, invitation = add_request_customer(large_partner)
+    log(f"  requests, audit events, request customer in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # Statistics for the bulk-loaded tables before anything reads them at this size.
+        cursor.execute("ANALYZE")
+    if "rebuild_customer_list" in get_commands():
+        # The project's Customer list read model, filled from the relationship tables.
+        call_command("rebuild_customer_list", verbosity=0)
+        log(f"  manage.py rebuild_customer_list in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # What autovacuum does after a bulk load: statistics and the visibility map.
+        cursor.execute("VACUUM ANALYZE")
+    log(f"  VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
+
+    for bench in data.partners.values():
+        bench.session = session_for(bench.agent)
+    try:
+        opened = import_module("admin_center.views").OPENED_REQUESTS
+    except (ImportError, AttributeError):
+        opened = "admin_center.opened_requests"
+    data.customer_admin_session = session_for(admin, **{opened: [str(invitation.pk)]})
+    data.invitation_id = str(invitation.pk)
+    return data

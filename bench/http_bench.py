@@ -1,0 +1,931 @@
+"""HTTP benchmark: the project's pages served by gunicorn, each against a bare Django page.
+
+    make bench                                                   # 1,000 and 100,000 customers
+    .venv/bin/python -m bench.http_bench --customers-large 20000 --seconds 4     # a quicker run
+    .venv/bin/python -m bench.http_bench --client python         # without wrk
+
+What it does, in order:
+
+1. Creates a throwaway PostgreSQL database (`bench_portal`, dropped first if it is there; the
+   server and credentials of DATABASE_URL when that is PostgreSQL, the name always one with
+   "bench" in it), migrates it with the production settings (DEBUG off, a random SECRET_KEY,
+   CONN_MAX_AGE=60), collects the static files into a scratch folder, and fills it: two partners
+   with N customers each (a third with admin roles, one in twenty ended) and a signed-in Sales +
+   Admin agent; requests, audit events and a customer page for the large one; a customer whose
+   Global administrator opened a pending request. `manage.py rebuild_customer_list` runs after
+   the bulk load when the project has it. Agents are signed in by creating their sessions.
+2. Serves the project and a bare Django site (bench/bare: a template with {% csrf_token %},
+   security, common and CSRF middleware, no database) with the same config/gunicorn.conf.py,
+   2 workers each, on free ports of 127.0.0.1.
+3. For each page: a warm-up, then bare, page, bare, page (wrk, 16 connections, 2 threads); the
+   medians of the page runs, the ratio to the bare runs beside them, p50 and p99, the workers'
+   CPU per request (from /proc), and the SQL queries of one request (test client, same database).
+4. Streams the CSV export of the large partner: rows/s and the workers' peak RSS.
+5. Prints one table (also written to bench/last-run.md), and stops everything it started and
+   drops the database, whatever happened.
+"""
+
+import argparse
+import contextlib
+import html
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import loadgen  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_portal"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+WORKERS = 2
+X = "\N{MULTIPLICATION SIGN}"  # as in "0.31 times the bare page"
+REPORT = Path(__file__).resolve().parent / "last-run.md"
+
+# (group, label, query string); the deep page's is found once the server runs.
+LIST_PAGES = [
+    ("list", "Customer list, page 1 (by name)", ""),
+    ("newest", "Customer list, newest first", "?sort=-since"),
+    ("search", "Customer list, search 'coffee'", "?q=coffee"),
+    ("filter-reseller", "Customer list, filter: reseller", "?relationship=reseller"),
+    ("filter-admin", "Customer list, filter: admin roles", "?relationship=admin"),
+    ("filter-ended", "Customer list, filter: ended", "?relationship=ended"),
+    ("deep", "Customer list, deep page", None),
+]
+
+
+def log(message: str = "") -> None:
+    print(message, flush=True)
+
+
+# --- The database ------------------------------------------------------------------------
+
+
+def bench_database_url(explicit: str | None) -> tuple[str, str]:
+    """(url, database name). Only PostgreSQL on this machine; the name always says "bench", so
+    a DATABASE_URL meant for something else never has its database dropped."""
+    url = explicit or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        parts = urlsplit(DEFAULT_DATABASE_URL)
+    if (parts.hostname or "") not in LOCAL_HOSTS:
+        raise SystemExit(f"The benchmark runs against 127.0.0.1 only, not {parts.hostname}.")
+    name = unquote(parts.path.lstrip("/"))
+    if "bench" not in name:
+        name = "bench_portal"
+    return urlunsplit(parts._replace(path=f"/{name}")), name
+
+
+def _admin_connection(url: str):
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=unquote(parts.username or "postgres"),
+        password=unquote(parts.password) if parts.password else None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def drop_database(url: str, name: str) -> None:
+    from psycopg import sql
+
+    with _admin_connection(url) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def create_database(url: str, name: str) -> None:
+    from psycopg import sql
+
+    drop_database(url, name)
+    with _admin_connection(url) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+# --- Processes ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Server:
+    """gunicorn with config/gunicorn.conf.py, bound to 127.0.0.1:port with WORKERS workers."""
+
+    def __init__(self, name: str, app: str, env: dict, folder: Path, port: int | None = None):
+        self.name = name
+        self.app = app
+        self.port = port or free_port()
+        self.env = env | {
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": str(WORKERS),
+        }
+        self.log_path = folder / f"gunicorn-{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "wb") as errors:
+            self.process = subprocess.Popen(  # noqa: S603 (our own arguments, no shell)
+                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", self.app],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # the access log
+                stderr=errors,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, path: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn ({self.name}) exited:\n{self.log_tail()}")
+            try:
+                status, _ = loadgen.get(self.port, path, timeout=5)
+            except OSError:
+                time.sleep(0.2)
+                continue
+            if status == 200 and len(self.workers()) >= WORKERS:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn ({self.name}) not ready after {timeout:.0f} s")
+
+    def workers(self) -> list[int]:
+        return _children(self.process.pid) if self.process else []
+
+    def cpu_ticks(self) -> int:
+        """CPU of the workers: the live ones, plus the reaped ones (the master's cutime+cstime),
+        so a worker recycled by max_requests during a run is still counted."""
+        master = _stat(self.process.pid)
+        ticks = int(master[13]) + int(master[14]) if master else 0
+        for pid in self.workers():
+            fields = _stat(pid)
+            if fields:
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None:
+            return
+        workers = self.workers()
+        if process.poll() is None:
+            process.terminate()  # graceful: workers finish their request
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(25)
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+        for pid in workers:  # a worker its master left behind, still in the master's group
+            fields = _stat(pid)
+            if fields and int(fields[2]) == process.pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        self.process = None
+
+
+# --- Pages and figures -------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    load: loadgen.LoadResult
+    cpu_ms: float  # per request
+
+
+@dataclass
+class Page:
+    label: str
+    customers: str
+    path: str | None
+    cookie: str | None
+    group: str
+    size: str | None = None
+    queries: int | None = None
+    runs: list[Run] = field(default_factory=list)
+    bare: list[Run] = field(default_factory=list)
+    error: str | None = None
+    failed: int = 0
+
+    def median(self, attribute: str, runs: list[Run] | None = None) -> float:
+        runs = self.runs if runs is None else runs
+        values = [
+            getattr(run.load, attribute)
+            if hasattr(run.load, attribute)
+            else getattr(run, attribute)
+            for run in runs
+        ]
+        return statistics.median(values) if values else float("nan")
+
+    @property
+    def rps(self) -> float:
+        return self.median("rps")
+
+    @property
+    def ratio(self) -> float:
+        bare = self.median("rps", self.bare)
+        return self.rps / bare if bare else float("nan")
+
+
+def plan_pages(data, port: int) -> list[Page]:
+    from django.conf import settings
+    from django.urls import reverse
+
+    cookie_name = settings.SESSION_COOKIE_NAME
+    pages: list[Page] = []
+
+    def add(label, customers, group, size, cookie, name, *args, query=""):
+        try:
+            path = reverse(name, args=args) + query
+            pages.append(Page(label, customers, path, cookie, group, size))
+        except Exception as error:
+            pages.append(Page(label, customers, None, cookie, group, size, error=repr(error)))
+
+    add("healthz", "—", "healthz", None, None, "healthz")
+    for size in ("small", "large"):
+        bench = data.partners[size]
+        cookie = f"{cookie_name}={bench.session}"
+        for group, label, query in LIST_PAGES:
+            add(
+                label,
+                f"{bench.customers:,}",
+                group,
+                size,
+                cookie,
+                "partner_center:customer-list",
+                query=query or "",
+            )
+    large = data.partners["large"]
+    cookie = f"{cookie_name}={large.session}"
+    customers = f"{large.customers:,}"
+    add(
+        "Relationship requests",
+        customers,
+        "requests",
+        "large",
+        cookie,
+        "partner_center:request-list",
+    )
+    if large.sample_customer is not None:
+        add(
+            "Customer page",
+            customers,
+            "customer",
+            "large",
+            cookie,
+            "partner_center:customer-detail",
+            large.sample_customer.pk,
+        )
+    add(
+        "Admin center request page",
+        "—",
+        "admin-request",
+        None,
+        f"{cookie_name}={data.customer_admin_session}",
+        "admin_center:partner-invitation",
+        data.invitation_id,
+    )
+    return pages
+
+
+_ANCHOR = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.DOTALL | re.IGNORECASE)
+_HREF = re.compile(r'\bhref="([^"]*)"')
+
+
+def next_href(body: bytes) -> str | None:
+    """The href of the page's "Next" link, if it has one."""
+    for attributes, text in _ANCHOR.findall(body.decode("utf-8", "replace")):
+        words = re.sub(r"<[^>]+>", "", text).strip()
+        if words.startswith("Next") or re.search(r'\brel="[^"]*\bnext\b', attributes):
+            href = _HREF.search(attributes)
+            if href:
+                return html.unescape(href.group(1))
+    return None
+
+
+def resolve_deep(page: Page, project: Server) -> None:
+    """Cursor paging: follow Next up to 40 times from page 1. Numbered: ?page=2000."""
+    first = page.path
+    status, body = loadgen.get(project.port, first, page.cookie)
+    if status != 200:
+        raise RuntimeError(f"page 1 answered HTTP {status}")
+    href = next_href(body)
+    if href and "cursor=" in href:
+        path, hops = first, 0
+        while href and hops < 40:
+            path = urljoin(path, href)
+            hops += 1
+            status, body = loadgen.get(project.port, path, page.cookie)
+            if status != 200:
+                raise RuntimeError(f"Next #{hops} answered HTTP {status}")
+            href = next_href(body)
+        page.path = path
+        page.label = f"Customer list, deep (Next {X}{hops}, cursor)"
+    else:
+        page.path = f"{first}?page=2000"
+        page.label = "Customer list, deep (?page=2000)"
+
+
+def count_queries(page: Page, port: int) -> int:
+    """SQL queries of one request, in process (Django's test client) against the same database."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST=f"127.0.0.1:{port}")
+    if page.cookie:
+        name, value = page.cookie.split("=", 1)
+        client.cookies[name] = value
+
+    def fetch():
+        response = client.get(page.path)
+        if response.streaming:
+            for _chunk in response.streaming_content:
+                pass
+        return response
+
+    fetch()  # warm: first-request work is not the page's
+    with CaptureQueriesContext(connection) as queries:
+        response = fetch()
+    if response.status_code != 200:
+        raise RuntimeError(f"test client: HTTP {response.status_code}")
+    return len(queries)
+
+
+def settled_cpu_ticks(server: Server) -> int:
+    """The workers' CPU once they are idle again (the requests cut off at the end finished)."""
+    last = server.cpu_ticks()
+    for _ in range(40):
+        time.sleep(0.05)
+        now = server.cpu_ticks()
+        if now == last:
+            break
+        last = now
+    return last
+
+
+def timed_run(server: Server, path: str, cookie: str | None, args) -> Run:
+    before = server.cpu_ticks()
+    load = loadgen.run_load(
+        args.client,
+        server.port,
+        path,
+        cookie=cookie,
+        connections=args.connections,
+        threads=args.threads,
+        seconds=args.seconds,
+    )
+    ticks = settled_cpu_ticks(server) - before
+    cpu_ms = ticks * 1000 / CLOCK_TICKS / load.requests if load.requests else float("nan")
+    return Run(load, cpu_ms)
+
+
+def measure(page: Page, project: Server, bare: Server, args) -> None:
+    status, _ = loadgen.get(project.port, page.path, page.cookie)
+    if status != 200:
+        raise RuntimeError(f"HTTP {status}")
+    # Warm-up: both workers compile the page's templates, fill their caches.
+    loadgen.run_load(
+        args.client,
+        project.port,
+        page.path,
+        cookie=page.cookie,
+        connections=args.connections,
+        threads=args.threads,
+        seconds=args.warmup,
+    )
+    for _ in range(args.rounds):
+        page.bare.append(timed_run(bare, "/", None, args))
+        run = timed_run(project, page.path, page.cookie, args)
+        page.runs.append(run)
+        page.failed += run.load.errors
+
+
+@dataclass
+class Export:
+    rows: int = 0
+    seconds: float = float("nan")
+    peak_rss_mib: float = float("nan")
+    growth_mib: float = float("nan")
+    queries: int | None = None
+    error: str | None = None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else float("nan")
+
+
+def measure_export(project: Server, path: str, cookie: str, runs: int = 2) -> Export:
+    """Stream the whole CSV export (best of `runs`) while sampling the workers' RSS."""
+    import http.client
+
+    result = Export()
+    baseline = {pid: _rss_kib(pid) for pid in project.workers()}
+    peak: dict[int, int] = {}
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            for pid in project.workers():
+                rss = _rss_kib(pid)
+                baseline.setdefault(pid, rss)
+                peak[pid] = max(peak.get(pid, 0), rss)
+            stop.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        for _ in range(runs):
+            connection = http.client.HTTPConnection("127.0.0.1", project.port, timeout=300)
+            started = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}")
+            lines = 0
+            while chunk := response.read(1 << 16):
+                lines += chunk.count(b"\n")
+            seconds = time.perf_counter() - started
+            connection.close()
+            if seconds < result.seconds or result.seconds != result.seconds:
+                result.rows, result.seconds = lines - 1, seconds  # less the header line
+    finally:
+        stop.set()
+        sampler.join()
+    if peak:
+        result.peak_rss_mib = max(peak.values()) / 1024
+        result.growth_mib = max(peak[pid] - baseline.get(pid, peak[pid]) for pid in peak) / 1024
+    return result
+
+
+# --- The report --------------------------------------------------------------------------
+
+HEADER = [
+    "page",
+    "customers",
+    "req/s",
+    "ratio to bare",
+    "p50 ms",
+    "p99 ms",
+    "queries/req",
+    "CPU ms/req",
+]
+
+
+def _number(value: float, digits: int = 1) -> str:
+    if value != value:  # NaN
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}"
+
+
+def table_rows(pages: list[Page]) -> list[list[str]]:
+    rows = []
+    bare_runs = [run for page in pages for run in page.bare]
+    if bare_runs:
+        reference = Page("bare Django page (reference)", "—", "/", None, "bare", runs=bare_runs)
+        rows.append(
+            [
+                reference.label,
+                "—",
+                _number(reference.rps),
+                f"1.00{X}",
+                _number(reference.median("p50_ms")),
+                _number(reference.median("p99_ms")),
+                "0",
+                _number(reference.median("cpu_ms"), 2),
+            ]
+        )
+    for page in pages:
+        label = page.label + (f" [{page.failed} failed]" if page.failed else "")
+        if page.error or not page.runs:
+            rows.append(
+                [label, page.customers, "error", "error", "error", "error", "error", "error"]
+            )
+            continue
+        rows.append(
+            [
+                label,
+                page.customers,
+                _number(page.rps),
+                f"{page.ratio:.2f}{X}",
+                _number(page.median("p50_ms")),
+                _number(page.median("p99_ms")),
+                "—" if page.queries is None else str(page.queries),
+                _number(page.median("cpu_ms"), 2),
+            ]
+        )
+    return rows
+
+
+def text_table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [HEADER, *rows]) for i in range(len(HEADER))]
+
+    def line(cells):
+        return "  ".join(
+            cell.ljust(width) if i < 2 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return "\n".join([line(HEADER), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    align = ["---" if i < 2 else "---:" for i in range(len(header))]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, align, *rows])
+
+
+def export_line(export: Export | None, customers: int) -> str:
+    if export is None:
+        return "CSV export: not measured"
+    if export.error:
+        return f"CSV export ({customers:,} customers): error ({export.error})"
+    queries = "—" if export.queries is None else str(export.queries)
+    return (
+        f"CSV export ({customers:,} customers): {export.rows:,} rows in {export.seconds:.2f} s = "
+        f"{export.rows_per_second:,.0f} rows/s (best of 2); worker peak RSS "
+        f"{export.peak_rss_mib:.1f} MiB (+{export.growth_mib:.1f} MiB during the export); "
+        f"{queries} queries"
+    )
+
+
+def targets(pages: list[Page], export: Export | None, large: int) -> list[list[str]]:
+    """[target, measured, verdict] for each target of the issue."""
+
+    def find(group: str, size: str) -> Page | None:
+        page = next((p for p in pages if p.group == group and p.size == size), None)
+        return page if page and page.runs and not page.error else None
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("met" if ok else "NOT met")
+
+    n = f"{large:,}"
+    out = []
+    page1 = find("list", "large")
+    out.append(
+        [
+            f"Customer list at {n}: ≥ 0.25{X} bare",
+            f"{page1.ratio:.2f}{X}" if page1 else "error",
+            verdict(round(page1.ratio, 2) >= 0.25 if page1 else None),
+        ]
+    )
+    p99 = page1.median("p99_ms") if page1 else None
+    out.append(
+        [
+            f"Customer list at {n}: p99 < 150 ms",
+            f"{p99:.0f} ms" if page1 else "error",
+            verdict(p99 < 150 if page1 else None),
+        ]
+    )
+    lookups = [
+        find(g, "large") for g in ("search", "filter-reseller", "filter-admin", "filter-ended")
+    ]
+    measured = [p for p in lookups if p]
+    worst = min(measured, key=lambda p: p.ratio) if measured else None
+    out.append(
+        [
+            f"Search and filters at {n}: ≥ 0.15{X} bare (worst)",
+            f"{worst.ratio:.2f}{X} ({worst.label.removeprefix('Customer list, ')})"
+            if worst
+            else "error",
+            verdict(
+                None
+                if len(measured) < len(lookups)
+                else all(round(p.ratio, 2) >= 0.15 for p in measured)
+            ),
+        ]
+    )
+    deep = find("deep", "large")
+    if page1 and deep:
+        slower = page1.rps / deep.rps
+        out.append(
+            [
+                f"Deep page at {n}: within 1.2{X} of page 1 (page-1 req/s ÷ deep req/s)",
+                f"{slower:.2f}{X}",
+                verdict(round(slower, 2) <= 1.2),
+            ]
+        )
+    else:
+        out.append([f"Deep page at {n}: within 1.2{X} of page 1", "error", "n/a"])
+    growth = []
+    for group, _label, _query in LIST_PAGES:
+        small_page, large_page = find(group, "small"), find(group, "large")
+        if small_page and large_page:
+            growth.append((large_page.median("cpu_ms") / small_page.median("cpu_ms"), group))
+    first = next((g for g, group in growth if group == "list"), None)
+    most = max(growth) if growth else None
+    out.append(
+        [
+            f"CPU per request, small → large: ≤ 1.2{X} (page 1; worst list page)",
+            (f"{first:.2f}{X}" if first else "error")
+            + (f"; worst {most[0]:.2f}{X} ({most[1]})" if most else ""),
+            verdict(round(most[0], 2) <= 1.2 if most and len(growth) == len(LIST_PAGES) else None),
+        ]
+    )
+    ok = export and not export.error and export.rows
+    out.append(
+        [
+            "CSV export: ≥ 40,000 rows/s",
+            f"{export.rows_per_second:,.0f} rows/s" if ok else "error",
+            verdict(export.rows_per_second >= 40_000 if ok else None),
+        ]
+    )
+    return out
+
+
+def report(pages, export, args, started_at, elapsed, tool) -> str:
+    rows = table_rows(pages)
+    goals = targets(pages, export, args.customers_large)
+    text = [
+        "",
+        text_table(rows),
+        "",
+        export_line(export, args.customers_large),
+        "",
+        "Targets from the issue:",
+    ]
+    width = max(len(goal[0]) for goal in goals)
+    text += [f"  {goal[0].ljust(width)}  {goal[1]:>24}  {goal[2]}" for goal in goals]
+    errors = [page for page in pages if page.error]
+    if errors:
+        text += ["", "Errors:"] + [f"  {page.label}: {page.error}" for page in errors]
+
+    markdown = [
+        "# `make bench`: last run",
+        "",
+        f"{started_at:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; {args.customers_small:,} and "
+        f"{args.customers_large:,} customers; {tool}, {args.connections} connections, "
+        f"{args.threads} threads, {args.seconds:g} s a run, {args.rounds} rounds of bare/page "
+        f"(medians); gunicorn config/gunicorn.conf.py with {WORKERS} workers; PostgreSQL; "
+        f"{elapsed / 60:.1f} min in all.",
+        "",
+        markdown_table(HEADER, rows),
+        "",
+        export_line(export, args.customers_large),
+        "",
+        markdown_table(["target (from the issue)", "measured", ""], goals),
+    ]
+    if errors:
+        markdown += ["", "Errors:", ""] + [f"- {page.label}: {page.error}" for page in errors]
+    args.report.write_text("\n".join(markdown) + "\n")
+    return "\n".join(text)
+
+
+# --- Main --------------------------------------------------------------------------------
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers-small", type=int, default=1_000)
+    parser.add_argument("--customers-large", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=8, help="length of each load run")
+    parser.add_argument("--rounds", type=int, default=2, help="bare/page pairs per page")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up per page (default: 1)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--client", choices=["auto", "wrk", "python"], default="auto", help="load generator"
+    )
+    parser.add_argument("--database-url", help="PostgreSQL URL; its database name must say bench")
+    parser.add_argument("--report", type=Path, default=REPORT, help="where to write the markdown")
+    args = parser.parse_args(argv)
+    if args.client == "auto":
+        args.client = "wrk" if loadgen.has_wrk() else "python"
+    if args.client == "wrk" and not loadgen.has_wrk():
+        parser.error("wrk is not installed (apt-get install wrk), use --client python")
+    if args.warmup is None:
+        args.warmup = min(1.0, args.seconds / 2)
+    return args
+
+
+def environment(database_url: str, project_port: int, static_root: str) -> dict:
+    def portal(setting: str, default_path: str) -> str:
+        path = urlsplit(os.environ.get(setting) or default_path).path or default_path
+        return f"http://127.0.0.1:{project_port}{path}"
+
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_READ_DOT_ENV_FILE="false",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        CSRF_TRUSTED_ORIGINS="",
+        DATABASE_URL=database_url,
+        CONN_MAX_AGE="60",
+        EMAIL_URL="consolemail://",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        SECURE_HSTS_SECONDS="0",
+        SECURE_PROXY_SSL_HEADER="false",
+        BENCH_STATIC_ROOT=static_root,
+        PARTNER_CENTER_URL=portal("PARTNER_CENTER_URL", "/partner-center/"),
+        ADMIN_CENTER_URL=portal("ADMIN_CENTER_URL", "/admin-center/"),
+        OFFICE_ADMIN_URL=portal("OFFICE_ADMIN_URL", "/office-admin/"),
+    )
+    return env
+
+
+def manage(env: dict, *command: str) -> None:
+    done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
+        [sys.executable, "manage.py", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+
+
+def _stop_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGHUP, _stop_on_signal)
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    database_url, database = bench_database_url(args.database_url)
+    scratch = tempfile.TemporaryDirectory(prefix="bench-http-")
+    folder = Path(scratch.name)
+    servers: list[Server] = []
+    created = django_ready = False
+    try:
+        project_port = free_port()
+        env = environment(database_url, project_port, str(folder / "static"))
+        os.environ.update(env)
+
+        phase = time.perf_counter()
+        create_database(database_url, database)
+        created = True
+        manage(env, "migrate", "--noinput", "--verbosity", "0")
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        log(
+            f"Database {database} created and migrated, static files collected: "
+            f"{time.perf_counter() - phase:.1f} s"
+        )
+
+        import django
+
+        django.setup()
+        django_ready = True
+        from bench.data import build
+
+        phase = time.perf_counter()
+        log("Building the data:")
+        data = build(args.customers_small, args.customers_large, log=log)
+        for warning in data.warnings:
+            log(f"  warning: {warning}")
+        log(f"  built in {time.perf_counter() - phase:.1f} s")
+
+        project = Server("project", "config.wsgi:application", env, folder, project_port)
+        bare = Server(
+            "bare",
+            "bench.bare.wsgi:application",
+            env | {"DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
+            folder,
+        )
+        servers += [project, bare]
+        for server in servers:
+            server.start()
+        project.wait_ready("/healthz")
+        bare.wait_ready("/")
+        log(
+            f"gunicorn: project on 127.0.0.1:{project.port}, bare Django page on "
+            f"127.0.0.1:{bare.port}, {WORKERS} workers each; load: {args.client}, "
+            f"{args.connections} connections, {args.seconds:g} s runs, {args.rounds} rounds"
+        )
+
+        pages = plan_pages(data, project.port)
+        loadgen.run_load(  # warm the bare site once
+            args.client,
+            bare.port,
+            "/",
+            cookie=None,
+            connections=args.connections,
+            threads=args.threads,
+            seconds=args.warmup,
+        )
+        log("")
+        for page in pages:
+            if page.error:
+                log(f"  {page.label}: error: {page.error}")
+                continue
+            try:
+                if page.group == "deep":
+                    resolve_deep(page, project)
+                page.queries = count_queries(page, project.port)
+                measure(page, project, bare, args)
+                log(
+                    f"  {page.label} ({page.customers}): {page.rps:,.1f} req/s, "
+                    f"{page.ratio:.2f}{X} bare, {page.queries} queries"
+                    + (f", {page.failed} failed responses" if page.failed else "")
+                )
+            except Exception as error:
+                page.error = f"{error}".splitlines()[0][:300] or repr(error)
+                log(f"  {page.label} ({page.customers}): error: {page.error}")
+                if os.environ.get("BENCH_TRACEBACK"):
+                    traceback.print_exc()
+
+        export = None
+        try:
+            from django.conf import settings
+            from django.urls import reverse
+
+            export_path = reverse("partner_center:customer-export")
+            cookie = f"{settings.SESSION_COOKIE_NAME}={data.partners['large'].session}"
+            export = measure_export(project, export_path, cookie)
+            try:
+                export.queries = count_queries(
+                    Page("export", "", export_path, cookie, "export"), project.port
+                )
+            except Exception as error:
+                log(f"  export queries: error: {error}")
+        except Exception as error:
+            export = Export(error=str(error).splitlines()[0][:300])
+        log(f"  {export_line(export, args.customers_large)}")
+
+        failing = [p for p in pages if p.error]
+        if failing and any("HTTP 5" in (p.error or "") for p in failing):
+            log("\nThe project's error log (last lines):\n" + project.log_tail(40))
+        log(report(pages, export, args, started_at, time.perf_counter() - started, args.client))
+        log(f"\nWritten to {args.report}; {(time.perf_counter() - started) / 60:.1f} min in all.")
+        return 0
+    finally:
+        for server in servers:
+            server.stop()
+        if django_ready:
+            from django.db import connections
+
+            connections.close_all()
+        if created:
+            try:
+                drop_database(database_url, database)
+            except Exception as error:
+                log(f"Could not drop the database {database}: {error}")
+        scratch.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
