@@ -268,3 +268,21 @@ def test_the_command_refuses_what_is_not_a_partner(customer, partner):
         call_command(
             "rebuild_customer_list", partner=str(customer.pk) if partner == "customer" else partner
         )
+
+
+@pytest.mark.postgres
+def test_postgresql_has_trigram_indexes_for_the_contains_search():
+    """On the expression Django's icontains compares, UPPER(column::text), so they serve it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'tenancy_customerlistrow'"
+        )
+        indexes = dict(cursor.fetchall())
+    for name, column in [
+        ("cl_name_trgm_idx", "customer_name"),
+        ("cl_domain_trgm_idx", "customer_domain"),
+    ]:
+        assert "USING gin" in indexes[name]
+        assert f"upper(({column})::text) gin_trgm_ops" in indexes[name]
