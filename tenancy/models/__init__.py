@@ -32,7 +32,6 @@ from tenancy.models.relationships import (
     FormedBy,
     RelationshipQuerySet,
     ResellerRelationship,
-    ResellerRelationshipQuerySet,
 )
 from tenancy.models.subscriptions import (
     Offer,
@@ -92,7 +91,6 @@ __all__ = [
     "OfferKind",
     "RelationshipQuerySet",
     "ResellerRelationship",
-    "ResellerRelationshipQuerySet",
     "Role",
     "Subscription",
     "SubscriptionQuerySet",

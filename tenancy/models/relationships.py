@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from tenancy.models.tenants import Tenant
@@ -14,30 +14,6 @@ class RelationshipQuerySet(models.QuerySet):
 
     def between(self, partner: Tenant, customer: Tenant):
         return self.filter(partner=partner, customer=customer)
-
-
-class ResellerRelationshipQuerySet(RelationshipQuerySet):
-    def customer_list(self, partner: Tenant):
-        """One row per customer `partner` has or had: the pair's latest relationship (active, or
-        the last one that ended), annotated `has_admin_relationship`.
-
-        Driven from this table so that the (partner, created_at) index serves "newest first"
-        and the pair index the "no newer relationship" check, at any number of customers.
-        """
-        newer = ResellerRelationship.objects.filter(
-            Q(created_at__gt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
-            partner=partner,
-            customer=OuterRef("customer"),
-        )
-        admin = AdminRelationship.objects.active().filter(
-            partner=partner, customer=OuterRef("customer")
-        )
-        return (
-            self.filter(partner=partner)
-            .exclude(Exists(newer))
-            .annotate(has_admin_relationship=Exists(admin))
-        )
 
 
 class Ending:
@@ -76,7 +52,7 @@ class ResellerRelationship(Ending, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = ResellerRelationshipQuerySet.as_manager()
+    objects = RelationshipQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,6 +12,8 @@ from tenancy.models import (
     AgreementAcceptance,
     AuditAction,
     AuditEvent,
+    CustomerListRow,
+    CustomerState,
     Invitation,
     InvitationStatus,
     ResellerRelationship,
@@ -48,8 +50,8 @@ class TestAccept:
         assert "Contoso Partners" in page and "Global Administrator" in page
 
         # The partner's side: the customer in its list, the request accepted and by whom.
-        row = ResellerRelationship.objects.customer_list(partner_a).get(customer=customer)
-        assert row.is_active and row.has_admin_relationship
+        row = CustomerListRow.objects.get(partner=partner_a, customer=customer)
+        assert row.is_active and row.state == CustomerState.ADMIN
         invitation.refresh_from_db()
         assert invitation.display_status() == InvitationStatus.ACCEPTED
         assert invitation.answered_by == customer_admin

@@ -8,12 +8,15 @@ from django.utils import timezone
 from tenancy.models import (
     AuditEvent,
     Country,
+    CustomerListRow,
+    CustomerState,
     Market,
     ResellerRelationship,
     Tenant,
     TenantKind,
     validate_tenant_domain,
 )
+from tenancy.services.customer_list import customer_list_rebuild
 from tests.factories import (
     AdminRelationshipFactory,
     AuditEventFactory,
@@ -148,12 +151,14 @@ class TestCustomerList:
             partner=partner, customer=gone, created_at=now - timedelta(days=20), ended_at=now
         )
         ResellerRelationshipFactory(customer=CustomerFactory())  # another partner's
-        rows = {row.customer_id: row for row in ResellerRelationship.objects.customer_list(partner)}
+        customer_list_rebuild(partner=partner)
+        rows = {row.customer_id: row for row in CustomerListRow.objects.filter(partner=partner)}
         assert set(rows) == {ended_then_back.pk, gone.pk}
-        assert rows[ended_then_back.pk] == current and current.pk != old.pk
-        assert rows[ended_then_back.pk].has_admin_relationship
-        assert rows[gone.pk] == last_end and last_end.pk != first_end.pk
-        assert not rows[gone.pk].has_admin_relationship
+        assert rows[ended_then_back.pk].since == current.created_at != old.created_at
+        assert rows[ended_then_back.pk].state == CustomerState.ADMIN
+        assert rows[gone.pk].since == last_end.created_at != first_end.created_at
+        assert rows[gone.pk].ended_at == last_end.ended_at
+        assert rows[gone.pk].state == CustomerState.ENDED
 
 
 class TestAuditEvents:
