@@ -19,11 +19,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## make run: install, migrate the embedded SQLite database, load the demo data, serve on 127.0.0.1:8000
+## make run: install, migrate the embedded SQLite database, load the demo data, send the admin
+## relationship reminders that are due (to the console), serve on 127.0.0.1:8000
 run: export DEBUG = true
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py admin_relationship_reminders
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make serve: the production way (collected, hashed and compressed static files; gunicorn)

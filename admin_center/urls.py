@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admin_center import views
+from admin_center import admin_relationships, views
 
 app_name = "admin_center"
 
@@ -23,6 +23,27 @@ urlpatterns = [
         views.invitation_decline,
         name="invitation-decline",
     ),
+    # The path of the real admin center's link (there after "#/"), so a partner recognizes it.
+    path(
+        "partners/invitation/granularAdminRelationships/<uuid:relationship_id>",
+        admin_relationships.admin_request_open,
+        name="gdap-open",
+    ),
+    path(
+        "partner-admin-relationships/<uuid:relationship_id>/",
+        admin_relationships.admin_request,
+        name="gdap-request",
+    ),
+    path(
+        "partner-admin-relationships/<uuid:relationship_id>/approve/",
+        admin_relationships.admin_request_approve,
+        name="gdap-approve",
+    ),
+    path(
+        "partner-admin-relationships/<uuid:relationship_id>/decline/",
+        admin_relationships.admin_request_decline,
+        name="gdap-decline",
+    ),
     path("customer-agreement/", views.agreement, name="agreement"),
     path("billing/agreements/", views.agreements, name="agreements"),
     path(
@@ -31,9 +52,9 @@ urlpatterns = [
         name="partner-relationships",
     ),
     path(
-        "settings/partner-relationships/<uuid:partner_id>/remove-roles/",
-        views.remove_roles,
-        name="remove-roles",
+        "settings/partner-relationships/admin-relationships/<uuid:relationship_id>/remove/",
+        admin_relationships.admin_relationship_terminate,
+        name="gdap-terminate",
     ),
     path(
         "settings/partner-relationships/<uuid:partner_id>/end-reseller/",

@@ -1,6 +1,8 @@
 """The customer's portal: the Microsoft 365 admin center, or for US Government tenants the
 Microsoft Office Admin portal (the same views under a second URL namespace)."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -12,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
@@ -21,21 +24,23 @@ from admin_center.forms import AcceptAgreementForm, OrganizationProfileForm
 from tenancy import rules, services
 from tenancy.http import CustomerRequest, MemberRequest
 from tenancy.models import (
-    ADMIN_ROLE_MEANINGS,
-    DELEGATED_ADMIN_ROLES,
+    AUTO_EXTEND_DAYS,
+    DEFAULT_DAYS,
+    DEFAULT_ROLES,
     AdminRelationship,
+    AdminRelationshipStatus,
     AgreementAcceptance,
     AuditEvent,
     Invitation,
     ResellerRelationship,
     Subscription,
     Tenant,
+    sorted_roles,
 )
 from tenancy.paging import keyset_page
 from tenancy.portals import Portal, admin_portal_for, portal_for_namespace
 from tenancy.rules import Action
 from tenancy.services import refusals
-from tenancy.text import possessive
 
 # The requests this browser session opened by their link: the token is exchanged for this
 # session entry at once, so no later URL, Referer or log line carries it.
@@ -179,7 +184,9 @@ def _request_context(
         "customer": customer,
         "form": form,
         "agreement_version": settings.CUSTOMER_AGREEMENT_VERSION,
-        "admin_roles": [(role.label, ADMIN_ROLE_MEANINGS[role]) for role in DELEGATED_ADMIN_ROLES],
+        "admin_roles": sorted_roles(DEFAULT_ROLES),
+        "admin_days": DEFAULT_DAYS,
+        "extend_days": AUTO_EXTEND_DAYS,
         "needs_profile": not rules.billing_address_first(customer),
         "can_edit_profile": rules.may(request.membership.roles, Action.EDIT_ORGANIZATION_PROFILE),
         "profile_url": f"{portal_url(request, 'organization-profile')}?next={request.path}",
@@ -295,33 +302,103 @@ def home(request: CustomerRequest):
     )
 
 
+# The stylesheet's badge for each status an admin relationship shows.
+_ADMIN_BADGES = {
+    AdminRelationshipStatus.APPROVAL_PENDING: "pending",
+    AdminRelationshipStatus.ACTIVE: "active",
+    AdminRelationshipStatus.EXPIRING: "pending",
+    AdminRelationshipStatus.EXPIRED: "expired",
+    AdminRelationshipStatus.DECLINED: "declined",
+    AdminRelationshipStatus.WITHDRAWN: "revoked",
+    AdminRelationshipStatus.TERMINATED: "ended",
+}
+
+
+@dataclass(frozen=True)
+class AdminRelationshipRow:
+    """An admin relationship as Partner relationships shows it: its status and the date that
+    matters for that status ("Ends on …", "Ended by Contoso on …", "Declined on …")."""
+
+    relationship: AdminRelationship
+    status: AdminRelationshipStatus
+    when: str
+    date: datetime | None
+
+    @property
+    def badge(self) -> str:
+        return _ADMIN_BADGES.get(self.status, "")
+
+    @property
+    def in_force(self) -> bool:
+        return self.status in (AdminRelationshipStatus.ACTIVE, AdminRelationshipStatus.EXPIRING)
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == AdminRelationshipStatus.APPROVAL_PENDING
+
+
+def _admin_row(relationship: AdminRelationship, customer: Tenant, now) -> AdminRelationshipRow:
+    S = AdminRelationshipStatus
+    status = relationship.display_status(now)
+    if status in (S.ACTIVE, S.EXPIRING):
+        when, date = "Ends on", relationship.current_end(now)
+    elif status == S.APPROVAL_PENDING:
+        when, date = "Waiting for approval until", relationship.request_expires_at()
+    elif status == S.EXPIRED and relationship.approved_at is None:
+        when, date = "Request expired on", relationship.request_expires_at()
+    elif status == S.EXPIRED:
+        when, date = "Ended on", relationship.ends_at
+    elif status == S.TERMINATED:
+        side = "your organization" if relationship.closed_by_tenant_id == customer.pk else None
+        when, date = f"Ended by {side or relationship.partner.name} on", relationship.closed_at
+    else:
+        when, date = f"{status.label} on", relationship.closed_at
+    return AdminRelationshipRow(relationship, status, when, date)
+
+
 @require_GET
 @customer_view(Action.VIEW_PARTNER_RELATIONSHIPS)
 def partner_relationships(request: CustomerRequest):
+    """Each partner with its reseller relationship and every admin relationship it asked this
+    organization for (drafts aside). Two queries whatever the number of partners."""
     customer = request.customer
+    now = timezone.now()
     resellers = ResellerRelationship.objects.filter(customer=customer).select_related(
         "partner__country"
     )
-    admins = AdminRelationship.objects.filter(customer=customer).select_related("partner__country")
+    admins = (
+        AdminRelationship.objects.filter(customer=customer)
+        .exclude(status=AdminRelationshipStatus.CREATED)
+        .select_related("partner__country")
+    )
     partners: dict = {}
-    for relationship in [*resellers, *admins]:
-        row = partners.setdefault(
-            relationship.partner_id,
-            {"partner": relationship.partner, "reseller": None, "admin": None, "ended": []},
+
+    def row_of(partner: Tenant) -> dict:
+        return partners.setdefault(
+            partner.pk, {"partner": partner, "reseller": None, "ended": [], "admins": []}
         )
-        kind = "reseller" if isinstance(relationship, ResellerRelationship) else "admin"
-        if relationship.is_active:
-            row[kind] = relationship
+
+    for reseller in resellers:
+        row = row_of(reseller.partner)
+        if reseller.is_active:
+            row["reseller"] = reseller
         else:
-            row["ended"].append((kind, relationship))
-    active = [row for row in partners.values() if row["reseller"] or row["admin"]]
-    past = [row for row in partners.values() if not (row["reseller"] or row["admin"])]
+            row["ended"].append(reseller)
+    for admin in admins:
+        row_of(admin.partner)["admins"].append(_admin_row(admin, customer, now))
+    current, past = [], []
+    for row in partners.values():
+        # In force first, then waiting for approval, then the ended ones; newest first in each.
+        row["admins"].sort(key=lambda admin: (not admin.in_force, not admin.waiting))
+        ongoing = any(admin.in_force or admin.waiting for admin in row["admins"])
+        (current if row["reseller"] or ongoing else past).append(row)
     return render(
         request,
         "admin_center/partner_relationships.html",
         {
-            "active": sorted(active, key=lambda row: row["partner"].name.lower()),
+            "active": sorted(current, key=lambda row: row["partner"].name.lower()),
             "past": sorted(past, key=lambda row: row["partner"].name.lower()),
+            "extend_days": AUTO_EXTEND_DAYS,
         },
     )
 
@@ -329,8 +406,8 @@ def partner_relationships(request: CustomerRequest):
 def _related_partner(request: CustomerRequest, partner_id) -> Tenant:
     """A partner that has or had a relationship of either kind with this customer, else 404.
 
-    Ended relationships count, so that a form posted twice gets the service's answer ("nothing
-    left to remove"), not a 404.
+    Ended relationships count, so that a form posted twice gets the service's answer (the
+    relationship already ended), not a 404.
     """
     customer = request.customer
     partner = (
@@ -346,41 +423,6 @@ def _related_partner(request: CustomerRequest, partner_id) -> Tenant:
     if partner is None:
         raise Http404("No such partner relationship.")
     return partner
-
-
-@require_http_methods(["GET", "POST"])
-@customer_view(Action.REMOVE_ADMIN_ROLES)
-def remove_roles(request: CustomerRequest, partner_id):
-    partner = _related_partner(request, partner_id)
-    if request.method == "POST":
-        try:
-            services.admin_relationship_end(
-                partner=partner, customer=request.customer, ended_by=request.user
-            )
-        except services.ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, f"{partner.name} no longer holds admin roles in your organization."
-            )
-        return redirect(portal_url(request, "partner-relationships"))
-    admin = AdminRelationship.objects.active().between(partner, request.customer).first()
-    if admin is None:
-        raise Http404("This partner holds no admin roles.")
-    return render(
-        request,
-        "admin_center/confirm.html",
-        {
-            "title": f"Remove {possessive(partner.name)} admin roles?",
-            "body": [
-                f"{possessive(partner.name)} agents will lose these roles in your organization: "
-                f"{', '.join(admin.role_labels)}.",
-                "The reseller relationship stays as it is. To give admin roles back, the partner "
-                "sends a new request.",
-            ],
-            "button": "Remove roles",
-        },
-    )
 
 
 @require_http_methods(["GET", "POST"])

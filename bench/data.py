@@ -39,7 +39,9 @@ def build_partner(name: str, customers: int, tag: str) -> BenchPartner:
     """A partner with `customers` customers (a third with admin roles, one in twenty ended) and
     a Sales + Admin agent, by bulk inserts."""
     from tenancy.models import (
+        DEFAULT_ROLES,
         AdminRelationship,
+        AdminRelationshipStatus,
         FormedBy,
         ResellerRelationship,
         Role,
@@ -80,7 +82,16 @@ def build_partner(name: str, customers: int, tag: str) -> BenchPartner:
             for i, tenant in enumerate(tenants, start)
         )
         AdminRelationship.objects.bulk_create(
-            AdminRelationship(partner=partner, customer=tenant, roles=["global_administrator"])
+            AdminRelationship(
+                partner=partner,
+                customer=tenant,
+                name=f"Bench {i:06d}",
+                roles=list(DEFAULT_ROLES),
+                duration_days=730,
+                status=AdminRelationshipStatus.ACTIVE,
+                approved_at=now - timedelta(days=1),
+                ends_at=now + timedelta(days=729),
+            )
             for i, tenant in enumerate(tenants, start)
             if i % 3 == 0 and i % 20
         )

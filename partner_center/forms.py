@@ -60,11 +60,14 @@ class RequestFilterForm(forms.Form):
 
 
 class CustomerSearchForm(forms.Form):
+    # "admin" is not a state of the row but a time: an admin relationship not yet ended.
+    WITH_ADMIN = "admin"
     RELATIONSHIP_CHOICES = [
         ("", "All relationships"),
         ("reseller", "Reseller"),
-        ("admin", "Reseller with admin roles"),
-        ("ended", "Ended"),
+        (WITH_ADMIN, "With an active admin relationship"),
+        ("ended", "Reseller relationship ended"),
+        ("admin_only", "Admin relationship only"),
     ]
     SORT_CHOICES = [
         ("name", "Company name, A to Z"),

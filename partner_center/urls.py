@@ -1,5 +1,6 @@
 from django.urls import path
 
+from partner_center import admin_relationships as admin
 from partner_center import views
 
 app_name = "partner_center"
@@ -30,6 +31,69 @@ urlpatterns = [
         "customers/<uuid:customer_id>/remove-reseller/",
         views.remove_reseller,
         name="remove-reseller",
+    ),
+    path("admin-relationships/", admin.admin_relationship_list, name="admin-relationship-list"),
+    path("admin-relationships/new/", admin.admin_relationship_new, name="admin-relationship-new"),
+    path(
+        "admin-relationships/<uuid:relationship_id>/",
+        admin.admin_relationship_detail,
+        name="admin-relationship-detail",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/finalize/",
+        admin.admin_relationship_finalize,
+        name="admin-relationship-finalize",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/send/",
+        admin.admin_relationship_send,
+        name="admin-relationship-send",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/withdraw/",
+        admin.admin_relationship_withdraw,
+        name="admin-relationship-withdraw",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/terminate/",
+        admin.admin_relationship_terminate,
+        name="admin-relationship-terminate",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/assignments/new/",
+        admin.access_assignment_new,
+        name="access-assignment-new",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/assignments/<uuid:assignment_id>/",
+        admin.access_assignment_edit,
+        name="access-assignment-edit",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/assignments/<uuid:assignment_id>/remove/",
+        admin.access_assignment_remove,
+        name="access-assignment-remove",
+    ),
+    path("security-groups/", admin.security_group_list, name="security-group-list"),
+    path(
+        "security-groups/<uuid:group_id>/",
+        admin.security_group_detail,
+        name="security-group-detail",
+    ),
+    path(
+        "security-groups/<uuid:group_id>/rename/",
+        admin.security_group_rename,
+        name="security-group-rename",
+    ),
+    path(
+        "security-groups/<uuid:group_id>/members/",
+        admin.security_group_member_add,
+        name="security-group-member-add",
+    ),
+    path(
+        "security-groups/<uuid:group_id>/members/<int:membership_id>/remove/",
+        admin.security_group_member_remove,
+        name="security-group-member-remove",
     ),
     path("activity/", views.activity_log, name="activity-log"),
     path("activity/export.csv", views.activity_export, name="activity-export"),

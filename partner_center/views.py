@@ -32,6 +32,7 @@ from partner_center.forms import (
 from tenancy import rules, services
 from tenancy.http import MemberRequest, PartnerRequest
 from tenancy.models import (
+    ADMIN_FOREVER,
     AdminRelationship,
     AgreementAcceptance,
     AuditEvent,
@@ -46,6 +47,7 @@ from tenancy.models import (
     Tenant,
     domain_for,
     domain_prefix_validator,
+    role_names,
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
@@ -163,7 +165,11 @@ def _customer_rows(request: PartnerRequest) -> tuple:
                 if as_id
                 else Q(customer_name__icontains=q) | Q(customer_domain__icontains=q)
             )
-        if data["relationship"]:
+        if data["relationship"] == CustomerSearchForm.WITH_ADMIN:
+            # Compared with now: an admin relationship's end needs no job to take effect.
+            rows = rows.filter(admin_until__gt=timezone.now())
+            searching = True  # counted, up to the limit, like a search
+        elif data["relationship"]:
             rows = rows.filter(state=data["relationship"])
         sort = data["sort"] or sort
     return form, rows, CUSTOMER_ORDERS[sort], searching
@@ -215,8 +221,16 @@ def customer_export(request: PartnerRequest):
         "state",
         "since",
         "ended_at",
+        "admin_until",
     )
     labels = dict(CustomerState.choices)
+    now = timezone.now()
+
+    def admin_column(until) -> str:
+        if until is None or until <= now:
+            return ""
+        return "auto-extends" if until == ADMIN_FOREVER else f"until {until.date()}"
+
     lines = (
         (
             name,
@@ -226,9 +240,10 @@ def customer_export(request: PartnerRequest):
             labels[state],
             since.date(),
             ended.date() if ended else "",
+            admin_column(admin_until),
         )
-        for name, domain, microsoft_id, country, state, since, ended in columns.iterator(
-            chunk_size=2000
+        for name, domain, microsoft_id, country, state, since, ended, admin_until in (
+            columns.iterator(chunk_size=2000)
         )
     )
     return _csv_response(
@@ -241,6 +256,7 @@ def customer_export(request: PartnerRequest):
             "Relationship",
             "Since",
             "Ended",
+            "Admin relationship",
         ],
         lines,
     )
@@ -427,7 +443,13 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
     reseller = (
         ResellerRelationship.objects.between(partner, customer).order_by("-created_at").first()
     )
-    admin = AdminRelationship.objects.active().between(partner, customer).first()
+    admins = list(
+        AdminRelationship.objects.filter(partner=partner, customer=customer).order_by("-created_at")
+    )
+    has_admin = any(relationship.is_in_force() for relationship in admins)
+    agent_roles = (
+        services.agent_roles_in(request.membership, customer) if has_admin else frozenset()
+    )
     # Only that an acceptance exists, its version and date: who signed is the customer's and
     # its own partner's business, not every partner's.
     agreement = (
@@ -446,7 +468,8 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
                 is_azure_plan=subscription.offer.is_azure,
                 provisioned_by_partner=True,
                 has_reseller_relationship=has_reseller,
-                has_admin_relationship=admin is not None,
+                has_admin_relationship=has_admin,
+                agent_roles=agent_roles,
             ),
         )
         for subscription in subscriptions
@@ -454,7 +477,8 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
     return {
         "customer": customer,
         "reseller": reseller,
-        "admin": admin,
+        "admin_relationships": admins,
+        "agent_roles": role_names(agent_roles),
         "agreement": agreement,
         "subscriptions": rows,
         "purchase": rules.may_purchase(
@@ -524,8 +548,7 @@ def subscription_update(request: PartnerRequest, customer_id, subscription_id):
     try:
         services.subscription_update(
             subscription=subscription,
-            partner=request.partner,
-            changed_by=request.user,
+            membership=request.membership,
             **form.update(),
         )
     except services.ServiceError as error:

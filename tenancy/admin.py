@@ -6,6 +6,7 @@ import uuid
 from django.contrib import admin
 
 from tenancy.models import (
+    AccessAssignment,
     AdminRelationship,
     AgreementAcceptance,
     AuditEvent,
@@ -17,6 +18,7 @@ from tenancy.models import (
     MembershipRole,
     Offer,
     ResellerRelationship,
+    SecurityGroup,
     Subscription,
     Tenant,
 )
@@ -167,10 +169,46 @@ class ResellerRelationshipAdmin(ReadOnlyAdmin):
 
 @admin.register(AdminRelationship)
 class AdminRelationshipAdmin(ReadOnlyAdmin):
-    list_display = ["partner", "customer", "roles", "granted_at", "ended_at"]
-    list_filter = [ActiveFilter, "partner__cloud"]
-    search_fields = ["partner__name", "partner__domain", "customer__name", "customer__domain"]
+    list_display = [
+        "name",
+        "partner",
+        "customer",
+        "shown_status",
+        "duration_days",
+        "auto_extend",
+        "approved_at",
+        "ends_at",
+    ]
+    list_filter = ["status", "auto_extend", "partner__cloud"]
+    search_fields = [
+        "=id",
+        "name",
+        "partner__name",
+        "partner__domain",
+        "customer__name",
+        "customer__domain",
+    ]
     list_select_related = ["partner", "customer"]
+    exclude = ["token_salt", "token_hash"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="status")
+    def shown_status(self, obj):
+        return obj.display_status().label
+
+
+@admin.register(SecurityGroup)
+class SecurityGroupAdmin(ReadOnlyAdmin):
+    list_display = ["name", "partner", "created_at"]
+    search_fields = ["name", "partner__name"]
+    list_select_related = ["partner"]
+
+
+@admin.register(AccessAssignment)
+class AccessAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["group", "relationship", "created_at", "removed_at"]
+    search_fields = ["group__name", "relationship__name"]
+    list_select_related = ["group", "relationship"]
 
 
 @admin.register(Invitation)

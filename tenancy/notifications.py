@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 
 
 @dataclass(frozen=True)
@@ -14,11 +15,16 @@ class EmailContent:
     html: str
 
 
+def _plain(template_name: str, context: dict) -> str:
+    """A plain-text template rendered as plain text: "&" stays "&" (only HTML is escaped)."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
 def render_email(name: str, context: dict) -> EmailContent:
-    subject = render_to_string(f"emails/{name}_subject.txt", context)
+    subject = _plain(f"emails/{name}_subject.txt", context)
     return EmailContent(
         subject=" ".join(subject.split()),
-        text=render_to_string(f"emails/{name}.txt", context).strip() + "\n",
+        text=_plain(f"emails/{name}.txt", context).strip() + "\n",
         html=render_to_string(f"emails/{name}.html", context),
     )
 

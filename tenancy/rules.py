@@ -9,7 +9,21 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from tenancy.models import Cloud, Membership, Role, Tenant, TenantKind
+from tenancy.models import (
+    BILLING_ADMINISTRATOR,
+    ENTRA_ROLES,
+    GLOBAL_ADMINISTRATOR,
+    LICENSE_ADMINISTRATOR,
+    MAX_DAYS,
+    MIN_DAYS,
+    NAME_MAX_LENGTH,
+    Cloud,
+    Membership,
+    Role,
+    Tenant,
+    TenantKind,
+    role_names,
+)
 from tenancy.text import in_country
 
 
@@ -23,12 +37,16 @@ class Action(StrEnum):
     MANAGE_SUBSCRIPTION = "manage subscription"
     REMOVE_RESELLER = "remove reseller"
     VIEW_ACTIVITY = "view activity"
+    VIEW_ADMIN_RELATIONSHIPS = "view admin relationships"
+    MANAGE_ADMIN_RELATIONSHIPS = "manage admin relationships"
+    MANAGE_SECURITY_GROUPS = "manage security groups"
     # A customer organisation's actions.
     ACCEPT_RESELLER = "accept reseller"
     ACCEPT_WITH_ADMIN = "accept with admin"
     ACCEPT_AGREEMENT = "accept agreement"
     VIEW_PARTNER_RELATIONSHIPS = "view partner relationships"
     REMOVE_ADMIN_ROLES = "remove admin roles"
+    APPROVE_ADMIN_RELATIONSHIP = "approve admin relationship"
     END_RESELLER = "end reseller"
     EDIT_ORGANIZATION_PROFILE = "edit organization profile"
     VIEW_ORGANIZATION_ACTIVITY = "view organization activity"
@@ -46,11 +64,21 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     Action.MANAGE_SUBSCRIPTION: (R.ADMIN_AGENT, R.SALES_AGENT),
     Action.REMOVE_RESELLER: (R.GLOBAL_ADMIN,),
     Action.VIEW_ACTIVITY: (R.GLOBAL_ADMIN, R.ADMIN_AGENT),
+    Action.VIEW_ADMIN_RELATIONSHIPS: (
+        R.GLOBAL_ADMIN,
+        R.ADMIN_AGENT,
+        R.SALES_AGENT,
+        R.HELPDESK_AGENT,
+    ),
+    # Request, finalize, withdraw and terminate admin relationships; give groups their roles.
+    Action.MANAGE_ADMIN_RELATIONSHIPS: (R.ADMIN_AGENT,),
+    Action.MANAGE_SECURITY_GROUPS: (R.GLOBAL_ADMIN, R.ADMIN_AGENT),
     Action.ACCEPT_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.ACCEPT_WITH_ADMIN: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.ACCEPT_AGREEMENT: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.VIEW_PARTNER_RELATIONSHIPS: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.REMOVE_ADMIN_ROLES: (R.CUSTOMER_GLOBAL_ADMIN,),
+    Action.APPROVE_ADMIN_RELATIONSHIP: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.END_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.EDIT_ORGANIZATION_PROFILE: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.VIEW_ORGANIZATION_ACTIVITY: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
@@ -67,11 +95,16 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.MANAGE_SUBSCRIPTION: "change or suspend a subscription",
     Action.REMOVE_RESELLER: "remove a reseller relationship",
     Action.VIEW_ACTIVITY: "see the activity log",
+    Action.VIEW_ADMIN_RELATIONSHIPS: "see admin relationships",
+    Action.MANAGE_ADMIN_RELATIONSHIPS: "request, withdraw or terminate admin relationships and "
+    "give security groups their roles",
+    Action.MANAGE_SECURITY_GROUPS: "manage security groups",
     Action.ACCEPT_RESELLER: "accept a reseller relationship",
     Action.ACCEPT_WITH_ADMIN: "accept a request that includes admin permissions",
     Action.ACCEPT_AGREEMENT: "accept the Microsoft Customer Agreement",
     Action.VIEW_PARTNER_RELATIONSHIPS: "see partner relationships",
     Action.REMOVE_ADMIN_ROLES: "remove a partner's admin roles",
+    Action.APPROVE_ADMIN_RELATIONSHIP: "approve or decline a partner's admin relationship",
     Action.END_RESELLER: "end a reseller relationship",
     Action.EDIT_ORGANIZATION_PROFILE: "change the organization profile",
     Action.VIEW_ORGANIZATION_ACTIVITY: "see your organization's activity",
@@ -194,20 +227,118 @@ def may_end_reseller(*, partner: Tenant, customer: Tenant, active_subscriptions:
     return ALLOWED
 
 
+# --- Admin relationships (GDAP) -------------------------------------------------------------
+
+
+class CustomerTask(StrEnum):
+    """What a partner's agent does inside a customer organization, through an admin relationship."""
+
+    MANAGE_SUBSCRIPTION = "change or suspend a subscription"
+
+
+# The Microsoft Entra roles that let an agent do each task in a customer. An agent holds a role
+# in a customer only through a security group assigned it on an admin relationship in force;
+# its Partner Center role alone gives it none.
+ENTRA_ROLES_FOR: dict[CustomerTask, tuple[str, ...]] = {
+    CustomerTask.MANAGE_SUBSCRIPTION: (
+        GLOBAL_ADMINISTRATOR,
+        BILLING_ADMINISTRATOR,
+        LICENSE_ADMINISTRATOR,
+    ),
+}
+
+
+def entra_roles_allow(roles: frozenset[str] | set[str], task: CustomerTask) -> bool:
+    return not set(roles).isdisjoint(ENTRA_ROLES_FOR[task])
+
+
+def _or_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def task_roles_phrase(task: CustomerTask) -> str:
+    """'Global Administrator, Billing Administrator or License Administrator'."""
+    return _or_list([ENTRA_ROLES[role].name for role in ENTRA_ROLES_FOR[task]])
+
+
+def admin_request_problems(
+    *, name: str, duration_days: int | None, roles, auto_extend: bool
+) -> dict[str, str]:
+    """What is wrong with an admin relationship request, by field; empty when nothing is.
+    (That the name is free is the service's to check: it needs the database.)"""
+    problems = {}
+    name = (name or "").strip()
+    if not name:
+        problems["name"] = "Enter a name for the admin relationship."
+    elif len(name) > NAME_MAX_LENGTH:
+        problems["name"] = f"Use at most {NAME_MAX_LENGTH} characters (this name has {len(name)})."
+    elif any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problems["name"] = "Use a single line without control characters."
+    if duration_days is None or not MIN_DAYS <= duration_days <= MAX_DAYS:
+        problems["duration_days"] = f"Choose a duration from {MIN_DAYS} to {MAX_DAYS} days."
+    roles = list(roles or [])
+    unknown = [role for role in roles if role not in ENTRA_ROLES]
+    if unknown:
+        problems["roles"] = f"Unknown Microsoft Entra role: {', '.join(map(str, unknown[:3]))}."
+    elif not roles:
+        problems["roles"] = "Select at least one Microsoft Entra role."
+    if auto_extend and GLOBAL_ADMINISTRATOR in roles:
+        problems["auto_extend"] = (
+            "A relationship that includes Global Administrator can't extend automatically. "
+            "Clear auto-extend, or leave Global Administrator out."
+        )
+    return problems
+
+
+def assignment_problems(*, roles, relationship_roles) -> dict[str, str]:
+    """A security group gets some of the relationship's roles, and at least one."""
+    roles = list(roles or [])
+    outside = [role for role in roles if role not in relationship_roles]
+    if outside:
+        names = role_names(outside) or [str(role) for role in outside[:3]]
+        return {
+            "roles": f"Not a role of this admin relationship: {', '.join(names)}. A security "
+            "group can only get roles the customer approved."
+        }
+    if not roles:
+        return {"roles": "Select at least one of the relationship's roles."}
+    return {}
+
+
+def may_administer(partner: Tenant, customer: Tenant) -> Decision:
+    """May `partner` hold admin roles in `customer`? Same cloud; no market rule (an admin
+    relationship needs no reseller relationship)."""
+    if customer.kind != TenantKind.CUSTOMER:
+        return Decision(False, f"{customer.name} is not a customer organization.", "not_customer")
+    if partner.cloud != customer.cloud:
+        return Decision(
+            False,
+            f"{partner.name} works in {Cloud(partner.cloud).label} and {customer.name} is in "
+            f"{Cloud(customer.cloud).label}. A partner can only hold admin roles in "
+            "organizations of its own cloud.",
+            "cloud",
+        )
+    return ALLOWED
+
+
 def may_manage_subscription(
     *,
     is_azure_plan: bool,
     provisioned_by_partner: bool,
     has_reseller_relationship: bool,
     has_admin_relationship: bool,
+    agent_roles: frozenset[str] = frozenset(),
 ) -> Decision:
-    """Changing or suspending a subscription needs delegated admin permissions, except that a
-    partner may manage an Azure plan it provisioned itself with the reseller relationship alone."""
+    """Changing or suspending a subscription needs, in the customer, one of the Entra roles the
+    table gives the task, held by the agent through a security group's assignment on an admin
+    relationship in force. The exception: an Azure plan the partner provisioned itself is
+    managed with the reseller relationship alone."""
+    task = CustomerTask.MANAGE_SUBSCRIPTION
     if not provisioned_by_partner:
         return Decision(False, "Only the partner that sold a subscription can manage it.", "owner")
-    if has_admin_relationship:
-        return ALLOWED
     if is_azure_plan and has_reseller_relationship:
+        return ALLOWED
+    if entra_roles_allow(agent_roles, task):
         return ALLOWED
     if is_azure_plan:
         return Decision(
@@ -215,9 +346,19 @@ def may_manage_subscription(
             "Managing this Azure plan needs an active reseller relationship with the customer.",
             "reseller",
         )
+    if not has_admin_relationship:
+        return Decision(
+            False,
+            f"Changing or suspending this subscription needs {task_roles_phrase(task)} in the "
+            "customer's organization, and your organization has no admin relationship in force "
+            "with this customer. Request an admin relationship that includes one of them.",
+            "admin",
+        )
     return Decision(
         False,
-        "Managing this subscription needs admin permissions in the customer's organization. "
-        "Ask the customer to accept a request that includes delegated administration.",
-        "admin",
+        f"Changing or suspending this subscription needs {task_roles_phrase(task)} in the "
+        "customer's organization, and none of your security groups holds one of them here. "
+        "Ask an Admin agent to add you to a security group that is assigned one of these roles "
+        "on this customer's admin relationship.",
+        "admin_role",
     )

@@ -10,11 +10,21 @@ import os
 import pytest
 from django.test import Client
 
-from tenancy.models import Cloud, Role
+from tenancy.models import Cloud, Country, Market, Offer, Role
+from tenancy.reference_data import load_markets, load_offers
 from tests.factories import PASSWORD, CustomerFactory, PartnerFactory, member
 
 # Browser tests drive a live server from pytest's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def reference_data():
+    """The markets, countries and offers the data migrations load. A transactional test that
+    runs after a browser test finds them gone (the browser test empties the database), so such
+    tests ask for them again."""
+    load_markets(Market, Country)
+    load_offers(Offer)
 
 
 @pytest.fixture

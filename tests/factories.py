@@ -10,9 +10,11 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from tenancy.models import (
-    DELEGATED_ADMIN_ROLES,
+    DEFAULT_ROLES,
     AcceptanceMethod,
+    AccessAssignment,
     AdminRelationship,
+    AdminRelationshipStatus,
     AgreementAcceptance,
     AuditAction,
     AuditEvent,
@@ -28,6 +30,8 @@ from tenancy.models import (
     OfferKind,
     ResellerRelationship,
     Role,
+    SecurityGroup,
+    SecurityGroupMember,
     Subscription,
     Tenant,
     TenantKind,
@@ -152,18 +156,68 @@ class ResellerRelationshipFactory(DjangoModelFactory[ResellerRelationship]):
 
 
 class AdminRelationshipFactory(DjangoModelFactory[AdminRelationship]):
+    """An approved admin relationship, 10 days into 90 (`pending=True`: finalized, waiting for
+    the customer, with a working link: `factory_admin_token(relationship)`)."""
+
     class Meta:
         model = AdminRelationship
         skip_postgeneration_save = True
 
+    class Params:
+        pending = factory.Trait(
+            status=AdminRelationshipStatus.APPROVAL_PENDING,
+            approved_at=None,
+            ends_at=None,
+            approved_by=None,
+        )
+
     partner = factory.SubFactory(PartnerFactory)
     customer = factory.SubFactory(CustomerFactory)
-    roles = factory.LazyFunction(lambda: [role.value for role in DELEGATED_ADMIN_ROLES])
+    name = factory.Sequence(lambda n: f"Admin relationship {n}")
+    roles = factory.LazyFunction(lambda: sorted(DEFAULT_ROLES))
+    duration_days = 90
+    status = AdminRelationshipStatus.ACTIVE
+    created_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=11))
+    finalized_at = factory.LazyAttribute(lambda o: o.created_at)
+    approved_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
+    ends_at = factory.LazyAttribute(
+        lambda o: o.approved_at + timedelta(days=o.duration_days) if o.approved_at else None
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        relationship = model_class(*args, **kwargs)
+        if relationship.status != AdminRelationshipStatus.CREATED:
+            relationship.mint_token()
+        relationship.save(force_insert=True)
+        return relationship
 
     @factory.post_generation
     def customer_list(self, create, extracted, **kwargs):
-        if create:
+        if create and self.customer_id and self.approved_at:
             customer_list_refresh(partner=self.partner, customer=self.customer)
+
+
+def factory_admin_token(relationship: AdminRelationship) -> str:
+    return relationship.token()
+
+
+class SecurityGroupFactory(DjangoModelFactory[SecurityGroup]):
+    class Meta:
+        model = SecurityGroup
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Security group {n}")
+
+
+def grant_roles(membership: Membership, relationship: AdminRelationship, *roles: str):
+    """Put `membership` in a new security group assigned `roles` (default: all of the
+    relationship's) on `relationship`; returns the assignment."""
+    group = SecurityGroupFactory(partner=relationship.partner)
+    SecurityGroupMember.objects.create(group=group, membership=membership)
+    return AccessAssignment.objects.create(
+        relationship=relationship, group=group, roles=list(roles or relationship.roles)
+    )
 
 
 class InvitationFactory(DjangoModelFactory[Invitation]):

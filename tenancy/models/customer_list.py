@@ -1,20 +1,31 @@
 """The read model behind Partner Center's Customer list.
 
-One row per partner and customer the partner has or had a reseller relationship with: what the
-list shows, sorts and filters on, with the indexes for each. The services write it in the same
-transaction that changes a relationship (`tenancy.services.customer_list`); nothing else does,
-and `manage.py rebuild_customer_list` recomputes it from the relationship tables.
+One row per partner and customer the partner has or had a reseller relationship, or an approved
+admin relationship, with: what the list shows, sorts and filters on, with the indexes for each.
+The services write it in the same transaction that changes a relationship
+(`tenancy.services.customer_list`); nothing else does, and `manage.py rebuild_customer_list`
+recomputes it from the relationship tables.
 """
 
+from datetime import UTC, datetime
+
 from django.db import models
+from django.utils import timezone
 
 from tenancy.models.tenants import Country, Tenant
 
 
 class CustomerState(models.TextChoices):
+    """The pair's reseller relationship: active, ended, or none ever (the partner only has or
+    had an admin relationship with the customer)."""
+
     RESELLER = "reseller", "Reseller"
-    ADMIN = "admin", "Reseller with admin roles"
     ENDED = "ended", "Ended"
+    ADMIN_ONLY = "admin_only", "Admin relationship only"
+
+
+# `admin_until` of a pair whose admin relationship extends itself: it never lapses.
+ADMIN_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class CustomerListRow(models.Model):
@@ -25,9 +36,14 @@ class CustomerListRow(models.Model):
     customer_domain = models.CharField(max_length=80)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=10, choices=CustomerState)
-    # When the pair's latest reseller relationship started, and ended (if it did).
+    # When the pair's latest reseller relationship started, and ended (if it did); with no
+    # reseller relationship, when the first admin relationship was approved.
     since = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The latest end among the partner's approved, not terminated admin relationships in the
+    # customer (ADMIN_FOREVER when one extends itself); empty when there is none. Time passing
+    # needs no update: the pages compare it with the time of the request.
+    admin_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -44,6 +60,7 @@ class CustomerListRow(models.Model):
             models.Index(
                 fields=["partner", "state", "since", "customer"], name="cl_state_since_idx"
             ),
+            models.Index(fields=["partner", "admin_until"], name="cl_admin_until_idx"),
         ]
 
     def __str__(self) -> str:
@@ -51,7 +68,15 @@ class CustomerListRow(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.state != CustomerState.ENDED
+        return self.state == CustomerState.RESELLER
+
+    @property
+    def has_admin(self) -> bool:
+        return self.admin_until is not None and self.admin_until > timezone.now()
+
+    @property
+    def admin_extends(self) -> bool:
+        return self.admin_until == ADMIN_FOREVER
 
     @property
     def state_label(self) -> str:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenancy import tokens
-from tenancy.models.relationships import ADMIN_ROLE_MEANINGS, DELEGATED_ADMIN_ROLES
+from tenancy.models.admin_relationships import DEFAULT_DAYS, DEFAULT_ROLES, sorted_roles
 from tenancy.models.tenants import Tenant
 from tenancy.notifications import EmailContent, render_email
 
@@ -187,9 +187,8 @@ class Invitation(models.Model):
                 "partner": self.partner,
                 "portal": admin_portal_for(self.partner.cloud),
                 "link": self.link(),
-                "admin_roles": [
-                    (role.label, ADMIN_ROLE_MEANINGS[role]) for role in DELEGATED_ADMIN_ROLES
-                ],
+                "admin_roles": sorted_roles(DEFAULT_ROLES),
+                "admin_days": DEFAULT_DAYS,
             },
         )
 

@@ -86,11 +86,15 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(kind=TenantKind.CUSTOMER)
 
     def customers_of(self, partner: "Tenant"):
-        """Customers with which `partner` has or had a reseller relationship."""
-        from tenancy.models.relationships import ResellerRelationship  # defined after Tenant
+        """Customers with which `partner` has or had a reseller relationship, or an approved
+        admin relationship: the rows of its Customer list."""
+        from tenancy.models.admin_relationships import AdminRelationship  # defined after Tenant
+        from tenancy.models.relationships import ResellerRelationship
 
+        pair = {"partner": partner, "customer": OuterRef("pk")}
         return self.filter(
-            Exists(ResellerRelationship.objects.filter(partner=partner, customer=OuterRef("pk"))),
+            Exists(ResellerRelationship.objects.filter(**pair))
+            | Exists(AdminRelationship.objects.filter(approved_at__isnull=False, **pair)),
             kind=TenantKind.CUSTOMER,
         )
 

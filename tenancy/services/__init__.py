@@ -6,6 +6,29 @@ return, or the message of the ServiceError they raise.
 """
 
 from tenancy.models import LinkUnavailable
+from tenancy.services.admin_relationships import (
+    AdminRequest,
+    AdminRequestInvalid,
+    TimeRun,
+    access_assignment_create,
+    access_assignment_remove,
+    access_assignment_update,
+    admin_relationship_approve,
+    admin_relationship_create,
+    admin_relationship_decline,
+    admin_relationship_finalize,
+    admin_relationship_find,
+    admin_relationship_record_refusal,
+    admin_relationship_send,
+    admin_relationship_terminate,
+    admin_relationship_time,
+    admin_relationship_withdraw,
+    agent_roles_in,
+    security_group_create,
+    security_group_member_add,
+    security_group_member_remove,
+    security_group_rename,
+)
 from tenancy.services.agreements import Attestation, Signer, agreement_accept
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customers import (
@@ -26,7 +49,7 @@ from tenancy.services.invitations import (
     invitation_send,
 )
 from tenancy.services.refusals import InvitationRefused, Refusal
-from tenancy.services.relationships import admin_relationship_end, reseller_relationship_end
+from tenancy.services.relationships import reseller_relationship_end
 from tenancy.services.subscriptions import (
     MAX_QUANTITY,
     subscription_manage_decision,
@@ -37,6 +60,8 @@ from tenancy.services.subscriptions import (
 __all__ = [
     "MAX_QUANTITY",
     "Acceptance",
+    "AdminRequest",
+    "AdminRequestInvalid",
     "Attestation",
     "CustomerAdded",
     "CustomerDetails",
@@ -45,7 +70,21 @@ __all__ = [
     "Refusal",
     "ServiceError",
     "Signer",
-    "admin_relationship_end",
+    "TimeRun",
+    "access_assignment_create",
+    "access_assignment_remove",
+    "access_assignment_update",
+    "admin_relationship_approve",
+    "admin_relationship_create",
+    "admin_relationship_decline",
+    "admin_relationship_finalize",
+    "admin_relationship_find",
+    "admin_relationship_record_refusal",
+    "admin_relationship_send",
+    "admin_relationship_terminate",
+    "admin_relationship_time",
+    "admin_relationship_withdraw",
+    "agent_roles_in",
     "agreement_accept",
     "audit",
     "customer_add",
@@ -58,6 +97,10 @@ __all__ = [
     "invitation_send",
     "organization_profile_update",
     "reseller_relationship_end",
+    "security_group_create",
+    "security_group_member_add",
+    "security_group_member_remove",
+    "security_group_rename",
     "subscription_manage_decision",
     "subscription_purchase",
     "subscription_update",

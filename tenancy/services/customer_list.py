@@ -1,15 +1,18 @@
 """Keeping the Customer list's read model (CustomerListRow) equal to the relationship tables.
 
-Every service that starts or ends a reseller or admin relationship calls
-`customer_list_refresh` for the pair inside its own transaction, after its writes; the rebuild
+Every service that starts or ends a reseller relationship, or approves or terminates an admin
+relationship, calls `customer_list_refresh` for the pair inside its own transaction, after its
+writes; the rebuild
 recomputes every row from the relationship tables (`manage.py rebuild_customer_list`).
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 
 from tenancy.models import (
+    ADMIN_FOREVER,
     AdminRelationship,
+    AdminRelationshipStatus,
     CustomerListCount,
     CustomerListRow,
     CustomerState,
@@ -17,14 +20,23 @@ from tenancy.models import (
     Tenant,
 )
 
-_UPDATED = ["customer_name", "customer_domain", "country", "state", "since", "ended_at"]
+_UPDATED = [
+    "customer_name",
+    "customer_domain",
+    "country",
+    "state",
+    "since",
+    "ended_at",
+    "admin_until",
+]
 
 
-def _row(partner_id, customer: Tenant, latest: ResellerRelationship, has_admin: bool):
-    if latest.ended_at is not None:
-        state = CustomerState.ENDED
+def _row(partner_id, customer: Tenant, latest: ResellerRelationship | None, admin: "_Admin"):
+    if latest is None:
+        state, since, ended_at = CustomerState.ADMIN_ONLY, admin.first_approved, None
     else:
-        state = CustomerState.ADMIN if has_admin else CustomerState.RESELLER
+        state = CustomerState.ENDED if latest.ended_at is not None else CustomerState.RESELLER
+        since, ended_at = latest.created_at, latest.ended_at
     return CustomerListRow(
         partner_id=partner_id,
         customer_id=customer.pk,
@@ -32,8 +44,39 @@ def _row(partner_id, customer: Tenant, latest: ResellerRelationship, has_admin: 
         customer_domain=customer.domain,
         country_id=customer.country_id,
         state=state,
-        since=latest.created_at,
-        ended_at=latest.ended_at,
+        since=since,
+        ended_at=ended_at,
+        admin_until=admin.until,
+    )
+
+
+class _Admin:
+    """What the list keeps of a pair's admin relationships: when the first was approved, and
+    the latest end among those not terminated (ADMIN_FOREVER for one that extends itself)."""
+
+    def __init__(self):
+        self.first_approved = None
+        self.until = None
+
+    def add(self, *, approved_at, ends_at, auto_extend: bool, in_force: bool) -> None:
+        if self.first_approved is None or approved_at < self.first_approved:
+            self.first_approved = approved_at
+        if in_force:
+            end = ADMIN_FOREVER if auto_extend else ends_at
+            self.until = end if self.until is None else max(self.until, end)
+
+    def __bool__(self) -> bool:
+        return self.first_approved is not None
+
+
+def _approved(relationships):
+    """(customer, approved_at, ends_at, auto_extend, not terminated) of approved relationships.
+    Whether an end has passed is left to the pages (they compare `admin_until` with now), so the
+    row never depends on when it was written."""
+    return (
+        relationships.filter(approved_at__isnull=False)
+        .annotate(running=Q(status=AdminRelationshipStatus.ACTIVE))
+        .values_list("customer_id", "approved_at", "ends_at", "auto_extend", "running")
     )
 
 
@@ -54,12 +97,18 @@ def customer_list_refresh(*, partner: Tenant, customer: Tenant) -> None:
             .values_list("state", flat=True)
             .first()
         )
-        if latest is None:
+        admin = _Admin()
+        for _, approved_at, ends_at, auto_extend, in_force in _approved(
+            AdminRelationship.objects.filter(partner=partner, customer=customer)
+        ):
+            admin.add(
+                approved_at=approved_at, ends_at=ends_at, auto_extend=auto_extend, in_force=in_force
+            )
+        if latest is None and not admin:
             CustomerListRow.objects.filter(partner=partner, customer=customer).delete()
             _count(partner, before, -1)
             return
-        has_admin = AdminRelationship.objects.active().between(partner, customer).exists()
-        row = _row(partner.pk, customer, latest, has_admin)
+        row = _row(partner.pk, customer, latest, admin)
         CustomerListRow.objects.bulk_create(
             [row],
             update_conflicts=True,
@@ -95,11 +144,16 @@ def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -
     for one in partners:
         with transaction.atomic():
             CustomerListRow.objects.filter(partner=one).delete()
-            admin = set(
-                AdminRelationship.objects.active()
-                .filter(partner=one)
-                .values_list("customer_id", flat=True)
-            )
+            admin: dict = {}
+            for customer_id, approved_at, ends_at, auto_extend, in_force in _approved(
+                AdminRelationship.objects.filter(partner=one)
+            ):
+                admin.setdefault(customer_id, _Admin()).add(
+                    approved_at=approved_at,
+                    ends_at=ends_at,
+                    auto_extend=auto_extend,
+                    in_force=in_force,
+                )
             # One pass over the partner's relationships in (customer, start) order: the last
             # one seen for a customer is its latest. Cheaper than asking, per row, whether a
             # newer one exists.
@@ -109,18 +163,23 @@ def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -
                 .order_by("customer_id", "created_at", "pk")
                 .iterator(chunk_size=batch)
             )
-            chunk, previous = [], None
+            chunk, previous, seen = [], None, set()
             for relationship in relationships:
                 if previous is not None and previous.customer_id != relationship.customer_id:
                     chunk.append(_latest_row(one, previous, admin))
                 previous = relationship
+                seen.add(relationship.customer_id)
                 if len(chunk) == batch:
                     CustomerListRow.objects.bulk_create(chunk)
                     written += len(chunk)
                     chunk = []
             if previous is not None:
                 chunk.append(_latest_row(one, previous, admin))
-            CustomerListRow.objects.bulk_create(chunk)
+            # Customers the partner only has (or had) an admin relationship with.
+            admin_only = [pk for pk in admin if pk not in seen]
+            for customer in Tenant.objects.filter(pk__in=admin_only).iterator(chunk_size=batch):
+                chunk.append(_row(one.pk, customer, None, admin[customer.pk]))
+            CustomerListRow.objects.bulk_create(chunk, batch_size=batch)
             written += len(chunk)
             CustomerListCount.objects.filter(partner=one).delete()
             CustomerListCount.objects.bulk_create(
@@ -133,5 +192,5 @@ def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -
     return written
 
 
-def _latest_row(partner: Tenant, latest: ResellerRelationship, admin: set) -> CustomerListRow:
-    return _row(partner.pk, latest.customer, latest, latest.customer_id in admin)
+def _latest_row(partner: Tenant, latest: ResellerRelationship, admin: dict) -> CustomerListRow:
+    return _row(partner.pk, latest.customer, latest, admin.get(latest.customer_id, _Admin()))

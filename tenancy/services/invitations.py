@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from tenancy import rules, tokens
 from tenancy.models import (
-    DELEGATED_ADMIN_ROLES,
     AdminRelationship,
     AgreementAcceptance,
     AuditAction,
@@ -22,6 +21,7 @@ from tenancy.models import (
 )
 from tenancy.notifications import render_email, send_email
 from tenancy.services import refusals
+from tenancy.services.admin_relationships import default_admin_relationship
 from tenancy.services.agreements import Signer, record_agreement
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
@@ -215,17 +215,26 @@ def invitation_accept(
             events.append((AuditAction.RESELLER_STARTED, {"formed_by": FormedBy.INVITATION}))
         admin = None
         if invitation.include_admin:
-            admin = AdminRelationship.objects.active().between(partner, customer).first()
+            admin = (
+                AdminRelationship.objects.in_force(now)
+                .filter(partner=partner, customer=customer)
+                .first()
+            )
             if admin is None:
-                admin = AdminRelationship.objects.create(
-                    partner=partner,
-                    customer=customer,
-                    roles=[role.value for role in DELEGATED_ADMIN_ROLES],
-                    invitation=invitation,
-                    granted_at=now,
-                    granted_by=user,
+                admin = default_admin_relationship(
+                    invitation=invitation, customer=customer, approved_by=user, now=now
                 )
-                events.append((AuditAction.ADMIN_GRANTED, {"roles": admin.roles}))
+                events.append(
+                    (
+                        AuditAction.ADMIN_APPROVED,
+                        {
+                            "relationship": str(admin.id),
+                            "name": admin.name,
+                            "roles": admin.roles,
+                            "ends_at": admin.ends_at.isoformat(),
+                        },
+                    )
+                )
         invitation.status = InvitationStatus.ACCEPTED
         invitation.answered_at = now
         invitation.answered_by = user

@@ -11,6 +11,7 @@ from django.utils import dateformat, timezone
 from tenancy import rules
 from tenancy.models import (
     AdminRelationship,
+    AdminRelationshipStatus,
     AuditAction,
     AuditEvent,
     Cloud,
@@ -22,6 +23,7 @@ from tenancy.models import (
 )
 from tenancy.portals import admin_portal_for
 from tenancy.services.base import ServiceError, audit
+from tenancy.text import possessive as possessive_name
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def unknown_link_refusal() -> Refusal:
     return Refusal(
         "unknown",
         "This link doesn't work",
-        "The link is incomplete, or it isn't a reseller relationship request.",
+        "The link is incomplete, or it isn't a partner's relationship request.",
         "Copy the whole link from the partner's email into the address bar, or ask the partner "
         "for a new request.",
         404,
@@ -172,7 +174,9 @@ def invitation_refusal(
 def _adds_admin_roles(invitation: Invitation, customer: Tenant) -> bool:
     return (
         invitation.include_admin
-        and not AdminRelationship.objects.active().between(invitation.partner, customer).exists()
+        and not AdminRelationship.objects.in_force()
+        .filter(partner=invitation.partner, customer=customer)
+        .exists()
     )
 
 
@@ -202,3 +206,116 @@ def invitation_record_refusal(
         invitation=invitation,
         details={"reason": refusal.code, "message": refusal.message},
     )
+
+
+# --- Admin relationship (GDAP) requests ------------------------------------------------------
+
+
+def admin_wrong_portal_refusal(relationship: AdminRelationship) -> Refusal:
+    portal = admin_portal_for(relationship.partner.cloud)
+    return Refusal(
+        "wrong_portal",
+        f"Open this request in the {portal.name}",
+        f"{relationship.partner.name} works in {Cloud(relationship.partner.cloud).label}, so "
+        f"its admin relationship requests are answered in the {portal.name}, not here.",
+        f"Open the link exactly as the partner sent it; it leads to the {portal.name}.",
+        400,
+    )
+
+
+def admin_request_refusal(
+    *, relationship: AdminRelationship, membership: Membership | None, portal_cloud: str
+) -> Refusal | None:
+    """Every reason this member cannot approve or decline this admin relationship request in
+    this portal, the first one wins; None when they may."""
+    S = AdminRelationshipStatus
+    partner = relationship.partner
+    if partner.cloud != portal_cloud:
+        return admin_wrong_portal_refusal(relationship)
+    if relationship.status == S.CREATED:
+        return unknown_link_refusal()
+    if relationship.status == S.WITHDRAWN:
+        return Refusal(
+            "withdrawn",
+            "This request was withdrawn",
+            f"{partner.name} withdrew this admin relationship request on "
+            f"{_day(relationship.closed_at)}.",
+            f"If {partner.name} should still manage your services, ask them for a new request.",
+            410,
+        )
+    customer = membership.tenant if membership else None
+    if relationship.status in (S.ACTIVE, S.DECLINED, S.TERMINATED):
+        answer = "declined" if relationship.status == S.DECLINED else "approved"
+        when = relationship.closed_at if answer == "declined" else relationship.approved_at
+        who = relationship.closed_by if answer == "declined" else relationship.approved_by
+        if customer is not None and relationship.customer_id == customer.pk:
+            return Refusal(
+                "answered_here",
+                f"Your organization already {answer} this request",
+                f"{who.get_username() if who else 'An administrator'} {answer} the admin "
+                f"relationship “{relationship.name}” from {partner.name} on {_day(when)}.",
+                "A request is answered once. Your partners' admin relationships are listed on "
+                "Partner relationships.",
+                409,
+            )
+        return Refusal(
+            "answered",
+            "This request was already answered",
+            f"This admin relationship request from {partner.name} was {answer} by another "
+            f"organization on {_day(when)}.",
+            f"A request is answered once. Ask {partner.name} for a request of your own.",
+            409,
+        )
+    if relationship.display_status() == S.EXPIRED:
+        return Refusal(
+            "expired",
+            "This request has expired",
+            f"The admin relationship request from {partner.name} expired on "
+            f"{_day(relationship.request_expires_at())}, unanswered.",
+            f"Ask {partner.name} to send you a new request.",
+            410,
+        )
+    if customer is None or not customer.is_customer:
+        where = f"{customer.name}, a partner organization" if customer else "no organization"
+        return Refusal(
+            "not_customer",
+            "Sign in as an administrator of your organization",
+            f"The account you signed in with belongs to {where}. An admin relationship "
+            "request is approved by a Global administrator of the customer's organization.",
+            "Sign out, open the link from the partner's email again, and sign in with your "
+            "organization's Global administrator account.",
+            403,
+        )
+    if relationship.customer_id is not None and relationship.customer_id != customer.pk:
+        return Refusal(
+            "other_customer",
+            "This request is for another organization",
+            f"{partner.name} made this admin relationship request for "
+            f"{relationship.customer.name}, not for {customer.name}.",
+            f"If {partner.name} should manage {possessive_name(customer.name)} services, ask "
+            "them for a request of your own.",
+            403,
+        )
+    decision = rules.may_administer(partner, customer)
+    if not decision:
+        portal = admin_portal_for(customer.cloud)
+        return Refusal(
+            decision.code,
+            "This partner is in another cloud",
+            decision.reason,
+            f"Your organization answers requests in the {portal.name}. Ask a partner in "
+            f"{Cloud(customer.cloud).label} for a request.",
+            403,
+        )
+    action = rules.Action.APPROVE_ADMIN_RELATIONSHIP
+    if not rules.may(membership.roles, action):
+        return Refusal(
+            "role",
+            "Only a Global administrator can approve admin roles",
+            f"{rules.denial_message(action)} You are signed in as "
+            f"{' and '.join(membership.role_labels) or 'a user'} of {customer.name}.",
+            f"Forward the partner's email to a Global administrator of {customer.name}; they "
+            "open the link and sign in.",
+            403,
+        )
+    return None

@@ -1,10 +1,10 @@
-"""Ending relationships: never deleted, ended with who ended them."""
+"""Ending reseller relationships: never deleted, ended with who ended them. (Admin
+relationships end in `admin_relationships`.)"""
 
 from django.db import transaction
 
 from tenancy import rules
 from tenancy.models import (
-    AdminRelationship,
     AuditAction,
     ResellerRelationship,
     Subscription,
@@ -44,24 +44,4 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
             actor_tenant=by,
             partner=partner,
             customer=customer,
-        )
-
-
-def admin_relationship_end(*, partner: Tenant, customer: Tenant, ended_by) -> None:
-    """The customer removes a partner's delegated admin roles."""
-    with transaction.atomic():
-        relationship = (
-            AdminRelationship.objects.select_for_update().active().between(partner, customer)
-        ).first()
-        if relationship is None:
-            raise ServiceError(f"{partner.name} has no admin roles to remove.", code="none")
-        relationship.end(by=ended_by)
-        customer_list_refresh(partner=partner, customer=customer)
-        audit(
-            action=AuditAction.ADMIN_REMOVED,
-            actor=ended_by,
-            actor_tenant=customer,
-            partner=partner,
-            customer=customer,
-            details={"roles": relationship.roles},
         )

@@ -8,12 +8,14 @@ from tenancy import rules
 from tenancy.models import (
     AdminRelationship,
     AuditAction,
+    Membership,
     Offer,
     ResellerRelationship,
     Subscription,
     SubscriptionStatus,
     Tenant,
 )
+from tenancy.services.admin_relationships import agent_roles_in
 from tenancy.services.base import ServiceError, audit
 
 MAX_QUANTITY = 10_000
@@ -59,32 +61,38 @@ def subscription_purchase(
     return subscription
 
 
-def subscription_manage_decision(*, subscription: Subscription, partner: Tenant) -> rules.Decision:
-    customer_id = subscription.customer_id
-    pair = Q(partner=partner, customer_id=customer_id)
+def subscription_manage_decision(
+    *, subscription: Subscription, membership: Membership
+) -> rules.Decision:
+    """May this agent change or suspend the subscription? Its partner's relationships with the
+    customer, and the Entra roles the agent's security groups hold there, decide."""
+    partner = membership.tenant
+    customer = subscription.customer
+    pair = Q(partner=partner, customer=customer)
     return rules.may_manage_subscription(
         is_azure_plan=subscription.offer.is_azure,
         provisioned_by_partner=subscription.partner_id == partner.pk,
         has_reseller_relationship=ResellerRelationship.objects.active().filter(pair).exists(),
-        has_admin_relationship=AdminRelationship.objects.active().filter(pair).exists(),
+        has_admin_relationship=AdminRelationship.objects.in_force().filter(pair).exists(),
+        agent_roles=agent_roles_in(membership, customer),
     )
 
 
 def subscription_update(
     *,
     subscription: Subscription,
-    partner: Tenant,
-    changed_by,
+    membership: Membership,
     quantity: int | None = None,
     status: SubscriptionStatus | None = None,
 ) -> Subscription:
+    partner, changed_by = membership.tenant, membership.user
     with transaction.atomic():
         subscription = (
             Subscription.objects.select_for_update(of=("self",))
             .select_related("offer", "customer")
             .get(pk=subscription.pk)
         )
-        decision = subscription_manage_decision(subscription=subscription, partner=partner)
+        decision = subscription_manage_decision(subscription=subscription, membership=membership)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
         events = []

@@ -4,11 +4,9 @@ Each test widens the race window: the rule check inside the accepting transactio
 without the locks both requests would pass it and create a second relationship.
 """
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -23,10 +21,14 @@ from tenancy.models import (
 from tenancy.services import refusals
 from tenancy.services.customer_list import customer_list_rebuild
 from tests.admin_center.conftest import SIGNER, accept_url, link_path
+from tests.threads import at_once
 
+# Transactional tests run last (pytest-django orders them after the others), some after the
+# browser tests have emptied the database: the reference data is loaded again, not restored.
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
 ]
 
 
@@ -61,28 +63,6 @@ def signed_in_client(user, invitation) -> Client:
     client.force_login(user)
     assert client.get(link_path(invitation)).status_code == 302
     return client
-
-
-def at_once(*calls):
-    """Run the calls in threads released together; return their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_the_same_link_accepted_twice_at_once(invitation, customer_admin, slow_checks):

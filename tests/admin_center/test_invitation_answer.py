@@ -47,11 +47,11 @@ class TestAccept:
         assert response.redirect_chain[-1][0].endswith("/settings/partner-relationships/")
         page = response.content.decode()
         assert "Contoso Partners is now your organization&#x27;s reseller" in page
-        assert "Contoso Partners" in page and "Global Administrator" in page
+        assert "Contoso Partners" in page and "Helpdesk Administrator" in page
 
         # The partner's side: the customer in its list, the request accepted and by whom.
         row = CustomerListRow.objects.get(partner=partner_a, customer=customer)
-        assert row.is_active and row.state == CustomerState.ADMIN
+        assert row.is_active and row.state == CustomerState.RESELLER and row.has_admin
         invitation.refresh_from_db()
         assert invitation.display_status() == InvitationStatus.ACCEPTED
         assert invitation.answered_by == customer_admin

@@ -43,8 +43,10 @@ class TestTheRequestPage:
         assert "United States" in page
         assert str(partner_a.mpn_id) in page
         assert "Reseller relationship" in page
-        assert "Global Administrator" in page and "Helpdesk Administrator" in page
-        assert "reset passwords" in page  # what the roles could do, said plainly
+        assert "User Administrator" in page and "Helpdesk Administrator" in page
+        assert "Global Administrator" not in page  # not among the default roles
+        assert "Reset the passwords of users" in page  # what the roles could do, said plainly
+        assert "for 730 days, extended by 180 days each time" in page
         assert "Microsoft Customer Agreement" in page
         assert reverse("admin_center:agreement") in page
         assert "I have read and accept the agreement" in page
@@ -56,7 +58,7 @@ class TestTheRequestPage:
     ):
         page = opened(customer_billing_admin, reseller_only).get(request_url(reseller_only))
         assert page.status_code == 200
-        assert b"Global Administrator" not in page.content
+        assert b"Helpdesk Administrator" not in page.content
         assert "doesn't ask for admin roles" in page.content.decode()
 
     def test_the_header_and_title_name_the_microsoft_365_admin_center(

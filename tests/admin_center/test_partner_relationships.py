@@ -1,9 +1,19 @@
-import pytest
-from django.test import Client
-from django.urls import reverse
-from django.utils import timezone
+import html
+from datetime import timedelta
 
-from tenancy.models import AdminRelationship, AuditAction, AuditEvent, ResellerRelationship, Role
+import pytest
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from tenancy.models import (
+    GLOBAL_ADMINISTRATOR,
+    HELPDESK_ADMINISTRATOR,
+    AdminRelationshipStatus,
+    AuditAction,
+    AuditEvent,
+    ResellerRelationship,
+    Role,
+)
 from tests.factories import (
     AdminRelationshipFactory,
     CustomerFactory,
@@ -15,24 +25,59 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+S = AdminRelationshipStatus
+
 LIST = reverse("admin_center:partner-relationships")
-# Session, user, membership with its roles; reseller and admin relationships with their partners.
+# Session, user, membership with its roles; the reseller relationships and the admin
+# relationships, each with its partner and country, however many of them there are.
 LIST_QUERIES = 5
-
-
-def remove_roles_url(partner):
-    return reverse("admin_center:remove-roles", args=[partner.pk])
 
 
 def end_reseller_url(partner):
     return reverse("admin_center:end-reseller", args=[partner.pk])
 
 
+def remove_url(relationship):
+    return reverse("admin_center:gdap-terminate", args=[relationship.pk])
+
+
 @pytest.fixture
 def related(partner_a, customer):
     ResellerRelationshipFactory(partner=partner_a, customer=customer)
-    AdminRelationshipFactory(partner=partner_a, customer=customer)
+    AdminRelationshipFactory(
+        partner=partner_a,
+        customer=customer,
+        name="Northwind support",
+        roles=[GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR],
+    )
     return partner_a
+
+
+def every_kind_of_admin_relationship(partner, customer):
+    """One admin relationship in each state a customer sees, and a draft it doesn't."""
+    now = timezone.now()
+    active = AdminRelationshipFactory(partner=partner, customer=customer, auto_extend=True)
+    expiring = AdminRelationshipFactory(
+        partner=partner, customer=customer, approved_at=now - timedelta(days=80)
+    )
+    expired = AdminRelationshipFactory(
+        partner=partner, customer=customer, approved_at=now - timedelta(days=100)
+    )
+    pending = AdminRelationshipFactory(partner=partner, customer=customer, pending=True)
+    declined = AdminRelationshipFactory(
+        partner=partner, customer=customer, pending=True, status=S.DECLINED, closed_at=now
+    )
+    terminated = AdminRelationshipFactory(
+        partner=partner,
+        customer=customer,
+        status=S.TERMINATED,
+        closed_at=now - timedelta(days=2),
+        closed_by_tenant=partner,
+    )
+    draft = AdminRelationshipFactory(
+        partner=partner, customer=customer, pending=True, status=S.CREATED, name="Draft"
+    )
+    return active, expiring, expired, pending, declined, terminated, draft
 
 
 class TestTheList:
@@ -42,28 +87,74 @@ class TestTheList:
         ResellerRelationshipFactory(partner=partner_b, customer=customer)
         page = client_for(customer_admin).get(LIST).content.decode()
         assert "Contoso Partners" in page and "Litware Partners" in page
-        assert "Admin roles: Global Administrator, Helpdesk Administrator" in page
+        assert "<strong>Northwind support</strong>" in page
+        assert "Helpdesk Administrator, Global Administrator" in page
         assert page.count("<div>Reseller <span") == 2
-        assert "Remove roles" in page and "End reseller relationship" in page
+        assert page.count(">Remove roles<") == 1
+        assert page.count("End reseller relationship<") == 2
+
+    def test_it_shows_every_admin_relationship_with_its_status_and_end(
+        self, client_for, customer_admin, partner_a, customer
+    ):
+        active, expiring, expired, pending, declined, terminated, _draft = (
+            every_kind_of_admin_relationship(partner_a, customer)
+        )
+        page = html.unescape(client_for(customer_admin).get(LIST).content.decode())
+
+        def shown(relationship, label, when):
+            item = page.split(f"<strong>{relationship.name}</strong>")[1].split("</p>")[0]
+            assert f">{label}</span>" in item, item
+            assert when in item, item
+            return item
+
+        def day(moment):
+            return dateformat.format(timezone.localtime(moment), "M j, Y")
+
+        item = shown(active, "Active", f"Ends on {day(active.ends_at)}")
+        assert "then extended by 180 days each time" in item
+        assert f'href="{remove_url(active)}"' in item
+        item = shown(expiring, "Expiring", f"Ends on {day(expiring.ends_at)}")
+        assert f'href="{remove_url(expiring)}"' in item
+        shown(expired, "Expired", f"Ended on {day(expired.ends_at)}")
+        deadline = day(pending.request_expires_at())
+        shown(pending, "Approval pending", f"Waiting for approval until {deadline}")
+        shown(declined, "Declined", f"Declined on {day(declined.closed_at)}")
+        shown(terminated, "Terminated", "Ended by Contoso Partners")
+        assert "Draft" not in page
+        assert page.count(">Remove roles<") == 2
+        # In force first, then waiting, then the ended ones.
+        order = [page.index(f"<strong>{r.name}</strong>") for r in (active, pending, expired)]
+        assert order == sorted(order)
 
     def test_it_lists_only_this_organizations_partners(self, client_for, customer_admin, partner_b):
         ResellerRelationshipFactory(partner=partner_b, customer=CustomerFactory())
+        AdminRelationshipFactory(partner=partner_b, customer=CustomerFactory())
         page = client_for(customer_admin).get(LIST).content.decode()
         assert "Litware Partners" not in page
         assert "No partner works with your organization" in page
 
     def test_ended_relationships_are_kept_as_history(self, client_for, customer_admin, customer):
-        ResellerRelationshipFactory(
-            partner=PartnerFactory(name="Old Partner"), customer=customer, ended_at=timezone.now()
+        old = PartnerFactory(name="Old Partner")
+        ResellerRelationshipFactory(partner=old, customer=customer, ended_at=timezone.now())
+        AdminRelationshipFactory(
+            partner=old,
+            customer=customer,
+            name="Old roles",
+            status=S.TERMINATED,
+            closed_at=timezone.now(),
+            closed_by_tenant=customer,
         )
         page = client_for(customer_admin).get(LIST).content.decode()
-        assert "Past relationships" in page and "Old Partner" in page
+        history = page.split("Past relationships")[1]
+        assert "Old Partner" in history and "Old roles" in history
+        assert "Ended by your organization" in history
+        assert "Remove roles" not in page
 
     def test_a_billing_administrator_sees_it_without_the_actions(
         self, client_for, customer_billing_admin, related
     ):
         page = client_for(customer_billing_admin).get(LIST).content.decode()
-        assert "Contoso Partners" in page
+        assert "Contoso Partners" in page and "Northwind support" in page
         assert "Remove roles" not in page and "End reseller relationship" not in page
 
     def test_a_plain_user_gets_403_saying_who_may(self, client_for, customer_user):
@@ -91,81 +182,19 @@ class TestTheList:
             for _ in range(n):
                 partner = PartnerFactory()
                 ResellerRelationshipFactory(partner=partner, customer=customer)
-                AdminRelationshipFactory(partner=partner, customer=customer)
+                every_kind_of_admin_relationship(partner, customer)
 
         add_partners(2)
         with django_assert_num_queries(LIST_QUERIES):
-            client.get(LIST)
+            page = client.get(LIST)
+        assert page.content.decode().count(">Remove roles<") == 4
         add_partners(20)
         with django_assert_num_queries(LIST_QUERIES):
             page = client.get(LIST)
-        assert page.content.decode().count("<div>Reseller <span") == 22
-
-
-class TestRemoveRoles:
-    def test_it_confirms_then_ends_the_admin_relationship(
-        self, client_for, customer_admin, related, customer
-    ):
-        client = client_for(customer_admin)
-        confirm = client.get(remove_roles_url(related))
-        assert b"Remove Contoso Partners" in confirm.content
-        assert b"Global Administrator, Helpdesk Administrator" in confirm.content
-        response = client.post(remove_roles_url(related), follow=True)
-        assert b"no longer holds admin roles" in response.content
-        admin = AdminRelationship.objects.get()
-        assert admin.ended_at is not None and admin.ended_by == customer_admin
-        assert ResellerRelationship.objects.active().count() == 1
-        assert AuditEvent.objects.filter(action=AuditAction.ADMIN_REMOVED).count() == 1
-
-    def test_posting_twice_answers_the_second_post_with_a_message(
-        self, client_for, customer_admin, related
-    ):
-        """A double submit: the second post finds nothing to remove and says so (no 404/500)."""
-        client = client_for(customer_admin)
-        assert client.post(remove_roles_url(related)).status_code == 302
-        again = client.post(remove_roles_url(related), follow=True)
-        assert again.status_code == 200
-        assert b"Contoso Partners has no admin roles to remove." in again.content
-        assert AuditEvent.objects.filter(action=AuditAction.ADMIN_REMOVED).count() == 1
-
-    def test_roles_removed_between_the_check_and_the_post_answer_with_a_message(
-        self, client_for, customer_admin, related, customer, monkeypatch
-    ):
-        """Two posts at once: the page's check passes for both; the service refuses the later."""
-        from tenancy import services
-
-        real = services.admin_relationship_end
-
-        def removed_meanwhile(**kwargs):
-            real(**kwargs)  # the other post's removal, committed first
-            real(**kwargs)
-
-        monkeypatch.setattr(services, "admin_relationship_end", removed_meanwhile)
-        response = client_for(customer_admin).post(remove_roles_url(related), follow=True)
-        assert response.status_code == 200
-        assert b"has no admin roles to remove" in response.content
-
-    def test_a_billing_administrator_gets_403(self, client_for, customer_billing_admin, related):
-        client = client_for(customer_billing_admin)
-        assert client.post(remove_roles_url(related)).status_code == 403
-        assert AdminRelationship.objects.active().count() == 1
-
-    def test_another_customers_partner_is_a_404(self, client_for, customer_admin, partner_b):
-        AdminRelationshipFactory(partner=partner_b, customer=CustomerFactory())
-        assert client_for(customer_admin).post(remove_roles_url(partner_b)).status_code == 404
-        assert AdminRelationship.objects.active().count() == 1
-
-    def test_a_partner_without_roles_is_a_404(
-        self, client_for, customer_admin, partner_a, customer
-    ):
-        ResellerRelationshipFactory(partner=partner_a, customer=customer)
-        assert client_for(customer_admin).get(remove_roles_url(partner_a)).status_code == 404
-
-    def test_csrf_is_enforced(self, customer_admin, related):
-        client = Client(enforce_csrf_checks=True)
-        client.force_login(customer_admin)
-        assert client.post(remove_roles_url(related)).status_code == 403
-        assert AdminRelationship.objects.active().count() == 1
+        page = page.content.decode()
+        assert page.count("<div>Reseller <span") == 22
+        assert page.count("Admin relationship <strong>") == 22 * 6
+        assert page.count(">Remove roles<") == 22 * 2
 
 
 class TestEndReseller:

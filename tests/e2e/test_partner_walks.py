@@ -59,7 +59,7 @@ def test_a_request_from_partner_center_to_a_purchase(page, demo, sign_in, sign_o
     expect(page.get_by_role("heading", name="Partner relationships")).to_be_visible()
     row = page.get_by_role("row", name="Contoso Cloud Partners")
     expect(row).to_contain_text("Reseller")
-    expect(row).to_contain_text("Global Administrator")
+    expect(row).to_contain_text("License Administrator")
     axe.check("Partner relationships")
     sign_out()
 
@@ -68,7 +68,7 @@ def test_a_request_from_partner_center_to_a_purchase(page, demo, sign_in, sign_o
     page.get_by_label("Search").fill("Northwind")
     page.get_by_role("button", name="Apply").click()
     customer_row = page.get_by_role("row", name="Northwind Traders")
-    expect(customer_row).to_contain_text("Reseller with admin roles")
+    expect(customer_row).to_contain_text("Admin roles")
     customer_row.get_by_role("link", name="Northwind Traders").click()
     expect(page.get_by_role("heading", name="Northwind Traders", exact=True)).to_be_visible()
     axe.check("customer page")

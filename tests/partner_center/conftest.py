@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -51,10 +52,16 @@ def csrf_client():
 
 @pytest.fixture
 def book(partner_a):
-    """Partner A's customers in each state (reseller, with admin roles, ended), and one customer
-    of another partner."""
+    """Partner A's customers in each state (reseller whose admin relationship expired, reseller
+    with an admin relationship, ended), and one customer of another partner."""
     fourth = CustomerFactory(name="Fourth Coffee", domain="fourthcoffee.onmicrosoft.com")
     ResellerRelationshipFactory(partner=partner_a, customer=fourth)
+    AdminRelationshipFactory(
+        partner=partner_a,
+        customer=fourth,
+        approved_at=timezone.now() - timedelta(days=100),
+        duration_days=90,
+    )
     litware = CustomerFactory(name="Litware", domain="litware.onmicrosoft.com")
     ResellerRelationshipFactory(partner=partner_a, customer=litware)
     AdminRelationshipFactory(partner=partner_a, customer=litware)

@@ -3,12 +3,13 @@
 import pytest
 from django.utils import timezone
 
-from tenancy.models import AcceptanceMethod
+from tenancy.models import LICENSE_ADMINISTRATOR, AcceptanceMethod
 from tests.factories import (
     AdminRelationshipFactory,
     AgreementAcceptanceFactory,
     ResellerRelationshipFactory,
     SubscriptionFactory,
+    grant_roles,
 )
 from tests.partner_center.conftest import SIGNED_IN_QUERIES, offer, url
 
@@ -17,12 +18,17 @@ pytestmark = pytest.mark.django_db
 # The customer, the reseller and admin relationships, the agreement, the subscriptions with
 # their offers, and the offers of the purchase form.
 PAGE_QUERIES = SIGNED_IN_QUERIES + 6
+# With an admin relationship in force: and the Entra roles the agent's groups hold there.
+PAGE_WITH_ADMIN_QUERIES = PAGE_QUERIES + 1
 
 
 def test_it_shows_profile_relationships_agreement_and_own_subscriptions(
     client_for, sales_agent, partner_a, customer, reseller
 ):
-    AdminRelationshipFactory(partner=partner_a, customer=customer)
+    relationship = AdminRelationshipFactory(
+        partner=partner_a, customer=customer, name="Northwind helpdesk"
+    )
+    grant_roles(sales_agent.membership, relationship, LICENSE_ADMINISTRATOR)
     AgreementAcceptanceFactory(customer=customer, signer_first_name="Nancy")
     SubscriptionFactory(partner=partner_a, customer=customer, offer=offer("microsoft-365-e3"))
     SubscriptionFactory(customer=customer, offer=offer("office-365-e1"))  # another partner's
@@ -30,7 +36,10 @@ def test_it_shows_profile_relationships_agreement_and_own_subscriptions(
     page = response.content.decode()
     assert "<h1>Northwind Traders</h1>" in page and "northwindtraders.onmicrosoft.com" in page
     assert str(customer.pk) in page and "United States" in page
-    assert "Since" in page and "Global Administrator, Helpdesk Administrator" in page
+    assert "Since" in page and "Northwind helpdesk" in page
+    assert url("admin-relationship-detail", relationship.pk) in page
+    # What this agent may do here, through its security group.
+    assert "Your admin roles here</dt>\n      <dd>License Administrator</dd>" in page
     assert "Accepted (MCA" in page
     offers = [subscription.offer.name for subscription, _ in response.context["subscriptions"]]
     assert offers == ["Microsoft 365 E3"]
@@ -117,14 +126,20 @@ def test_it_rejects_post(client_for, sales_agent, customer, reseller):
 def test_its_query_count_does_not_grow_with_subscriptions(
     client_for, sales_agent, partner_a, customer, reseller, django_assert_num_queries
 ):
-    AdminRelationshipFactory(partner=partner_a, customer=customer)
+    relationship = AdminRelationshipFactory(partner=partner_a, customer=customer)
+    grant_roles(sales_agent.membership, relationship)
     AgreementAcceptanceFactory(customer=customer)
     client = client_for(sales_agent)
     SubscriptionFactory(partner=partner_a, customer=customer)
-    with django_assert_num_queries(PAGE_QUERIES):
+    with django_assert_num_queries(PAGE_WITH_ADMIN_QUERIES):
         client.get(url("customer-detail", customer.pk))
     for code in ["azure-plan", "office-365-e1", "microsoft-365-e3"] * 5:
         SubscriptionFactory(partner=partner_a, customer=customer, offer=offer(code))
-    with django_assert_num_queries(PAGE_QUERIES):
+    for _ in range(5):
+        grant_roles(
+            sales_agent.membership, AdminRelationshipFactory(partner=partner_a, customer=customer)
+        )
+    with django_assert_num_queries(PAGE_WITH_ADMIN_QUERIES):
         response = client.get(url("customer-detail", customer.pk))
     assert len(response.context["subscriptions"]) == 16
+    assert len(response.context["admin_relationships"]) == 6

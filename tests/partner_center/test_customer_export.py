@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from tenancy.models import Role
+from tenancy.models import AdminRelationship, Role
 from tests.factories import CustomerFactory, ResellerRelationshipFactory, member
 from tests.partner_center.conftest import make_customers, url
 
@@ -31,13 +31,18 @@ def test_it_streams_the_filtered_list_as_csv(client_for, sales_agent, book):
     assert header[:3] == ["Company name", "Primary domain", "Microsoft ID"]
     assert [line[0] for line in lines] == ["Litware"]
     assert lines[0][1:3] == ["litware.onmicrosoft.com", str(book["litware"].pk)]
-    assert lines[0][4] == "Reseller with admin roles"
+    assert lines[0][4] == "Reseller"
+    ends = AdminRelationship.objects.get(customer=book["litware"]).ends_at
+    assert header[7] == "Admin relationship"
+    assert lines[0][7] == f"until {ends.date()}"
 
 
 def test_it_exports_only_own_customers_in_the_lists_order(client_for, sales_agent, book):
     _, *lines = rows(client_for(sales_agent).get(EXPORT, {"sort": "-name"}))
     assert [line[0] for line in lines] == ["Litware", "Fourth Coffee", "Coho Winery"]
-    assert [line[4] for line in lines] == ["Reseller with admin roles", "Reseller", "Ended"]
+    assert [line[4] for line in lines] == ["Reseller", "Reseller", "Ended"]
+    # Fourth Coffee's admin relationship ended: no admin column for it.
+    assert [bool(line[7]) for line in lines] == [True, False, False]
     assert lines[2][6]  # the day it ended
 
 

@@ -3,12 +3,19 @@
 import pytest
 
 from tenancy import services
-from tenancy.models import AuditAction, AuditEvent, SubscriptionStatus
+from tenancy.models import (
+    HELPDESK_ADMINISTRATOR,
+    LICENSE_ADMINISTRATOR,
+    AuditAction,
+    AuditEvent,
+    SubscriptionStatus,
+)
 from tests.factories import (
     AdminRelationshipFactory,
     CustomerFactory,
     ResellerRelationshipFactory,
     SubscriptionFactory,
+    grant_roles,
 )
 from tests.partner_center.conftest import offer, url
 
@@ -33,18 +40,37 @@ def test_managing_a_licence_subscription_is_refused_without_an_admin_relationshi
 ):
     client = client_for(sales_agent)
     page = client.get(url("customer-detail", licences.customer_id)).content
-    assert b"needs admin permissions" in page and b"Change quantity" not in page
+    assert b"no admin relationship in force" in page and b"Change quantity" not in page
     refused = change(client, licences, change="quantity", quantity="20")
-    assert b"Managing this subscription needs admin permissions" in refused.content
+    assert b"Changing or suspending this subscription needs Global Administrator" in (
+        refused.content
+    )
     licences.refresh_from_db()
     assert licences.quantity == 10
     assert not AuditEvent.objects.filter(action=AuditAction.SUBSCRIPTION_CHANGED).exists()
 
 
-def test_managing_a_licence_subscription_is_allowed_with_an_admin_relationship(
+def test_an_admin_relationship_alone_is_not_enough_the_agents_group_needs_a_role(
     client_for, sales_agent, partner_a, customer, licences
 ):
-    AdminRelationshipFactory(partner=partner_a, customer=customer)
+    relationship = AdminRelationshipFactory(partner=partner_a, customer=customer)
+    client = client_for(sales_agent)
+    page = client.get(url("customer-detail", customer.pk)).content
+    assert b"none of your security groups holds one of them here" in page
+    assert b"Change quantity" not in page
+    grant_roles(sales_agent.membership, relationship, HELPDESK_ADMINISTRATOR)
+    refused = change(client, licences, change="quantity", quantity="20")
+    assert b"Nothing changed" not in refused.content
+    assert b"none of your security groups holds one of them here" in refused.content
+    licences.refresh_from_db()
+    assert licences.quantity == 10
+
+
+def test_managing_a_licence_subscription_is_allowed_with_a_license_administrator_group(
+    client_for, sales_agent, partner_a, customer, licences
+):
+    relationship = AdminRelationshipFactory(partner=partner_a, customer=customer)
+    grant_roles(sales_agent.membership, relationship, LICENSE_ADMINISTRATOR)
     client = client_for(sales_agent)
     assert b"Change quantity" in client.get(url("customer-detail", customer.pk)).content
     done = change(client, licences, change="quantity", quantity="20")
@@ -123,7 +149,9 @@ def test_a_subscription_under_another_customers_address_is_a_404(
 def test_bad_input_changes_nothing_and_says_why(
     client_for, sales_agent, partner_a, customer, licences, data
 ):
-    AdminRelationshipFactory(partner=partner_a, customer=customer)
+    grant_roles(
+        sales_agent.membership, AdminRelationshipFactory(partner=partner_a, customer=customer)
+    )
     response = change(client_for(sales_agent), licences, **data)
     assert response.status_code == 200
     assert b"Nothing changed" in response.content
@@ -159,7 +187,9 @@ def test_csrf_is_enforced(csrf_client, sales_agent, partner_a, customer, licence
 def test_the_quantity_box_allows_what_the_service_allows(
     client_for, sales_agent, partner_a, customer, reseller
 ):
-    AdminRelationshipFactory(partner=partner_a, customer=customer)
+    grant_roles(
+        sales_agent.membership, AdminRelationshipFactory(partner=partner_a, customer=customer)
+    )
     SubscriptionFactory(partner=partner_a, customer=customer)
     page = client_for(sales_agent).get(url("customer-detail", customer.pk)).content.decode()
     assert f'max="{services.MAX_QUANTITY}"' in page

@@ -8,7 +8,10 @@ from django.utils import timezone
 
 from tenancy import services
 from tenancy.models import (
+    HELPDESK_ADMINISTRATOR,
+    LICENSE_ADMINISTRATOR,
     AcceptanceMethod,
+    AdminRelationshipStatus,
     AgreementAcceptance,
     AuditAction,
     AuditEvent,
@@ -28,6 +31,7 @@ from tests.factories import (
     CustomerFactory,
     ResellerRelationshipFactory,
     SubscriptionFactory,
+    grant_roles,
     member,
 )
 
@@ -204,21 +208,54 @@ class TestPurchase:
 
 
 class TestManageSubscription:
-    def test_a_licence_subscription_needs_an_admin_relationship(
+    def test_a_licence_subscription_needs_an_entra_role_through_a_security_group(
         self, partner_a, sales_agent, customer
     ):
         ResellerRelationshipFactory(partner=partner_a, customer=customer)
         subscription = SubscriptionFactory(partner=partner_a, customer=customer)
-        with pytest.raises(services.ServiceError, match="admin permissions"):
-            services.subscription_update(
-                subscription=subscription, partner=partner_a, changed_by=sales_agent, quantity=20
-            )
-        AdminRelationshipFactory(partner=partner_a, customer=customer)
+        agent = sales_agent.membership
+        with pytest.raises(services.ServiceError, match="no admin relationship in force"):
+            services.subscription_update(subscription=subscription, membership=agent, quantity=20)
+        relationship = AdminRelationshipFactory(partner=partner_a, customer=customer)
+        # The relationship alone gives this agent nothing: its groups hold no role there.
+        with pytest.raises(services.ServiceError, match="none of your security groups"):
+            services.subscription_update(subscription=subscription, membership=agent, quantity=20)
+        grant_roles(agent, relationship, HELPDESK_ADMINISTRATOR)
+        with pytest.raises(services.ServiceError, match="License Administrator"):
+            services.subscription_update(subscription=subscription, membership=agent, quantity=20)
+        grant_roles(agent, relationship, LICENSE_ADMINISTRATOR)
         updated = services.subscription_update(
-            subscription=subscription, partner=partner_a, changed_by=sales_agent, quantity=20
+            subscription=subscription, membership=agent, quantity=20
         )
         assert updated.quantity == 20
         assert AuditEvent.objects.filter(action=AuditAction.SUBSCRIPTION_CHANGED).exists()
+
+    def test_an_assignment_counts_only_while_its_relationship_is_in_force(
+        self, partner_a, sales_agent, customer, customer_admin
+    ):
+        subscription = SubscriptionFactory(partner=partner_a, customer=customer)
+        agent = sales_agent.membership
+        relationship = AdminRelationshipFactory(partner=partner_a, customer=customer)
+        grant_roles(agent, relationship, LICENSE_ADMINISTRATOR)
+        assert services.agent_roles_in(agent, customer) == {LICENSE_ADMINISTRATOR}
+        later = relationship.ends_at + timedelta(seconds=1)
+        assert services.agent_roles_in(agent, customer, now=later) == set()
+        services.admin_relationship_terminate(
+            relationship=relationship, terminated_by=customer_admin, by=customer
+        )
+        assert services.agent_roles_in(agent, customer) == set()
+        with pytest.raises(services.ServiceError, match="no admin relationship in force"):
+            services.subscription_update(subscription=subscription, membership=agent, quantity=3)
+
+    def test_a_role_the_relationship_lacks_gives_nothing_even_if_assigned(
+        self, partner_a, sales_agent, customer
+    ):
+        relationship = AdminRelationshipFactory(
+            partner=partner_a, customer=customer, roles=[HELPDESK_ADMINISTRATOR]
+        )
+        # Written past the service's check, as a stale or tampered row would be.
+        grant_roles(sales_agent.membership, relationship, LICENSE_ADMINISTRATOR)
+        assert services.agent_roles_in(sales_agent.membership, customer) == set()
 
     def test_the_partners_own_azure_plan_is_managed_with_the_reseller_relationship_alone(
         self, partner_a, sales_agent, customer
@@ -229,8 +266,7 @@ class TestManageSubscription:
         )
         suspended = services.subscription_update(
             subscription=plan,
-            partner=partner_a,
-            changed_by=sales_agent,
+            membership=sales_agent.membership,
             status=SubscriptionStatus.SUSPENDED,
         )
         assert suspended.status == SubscriptionStatus.SUSPENDED
@@ -240,15 +276,15 @@ class TestManageSubscription:
         self, partner_a, partner_b, sales_agent, customer
     ):
         ResellerRelationshipFactory(partner=partner_a, customer=customer)
-        AdminRelationshipFactory(partner=partner_a, customer=customer)
+        relationship = AdminRelationshipFactory(partner=partner_a, customer=customer)
+        grant_roles(sales_agent.membership, relationship)
         plan = SubscriptionFactory(
             partner=partner_b, customer=customer, offer=offer("azure-plan"), quantity=1
         )
-        with pytest.raises(services.ServiceError):
+        with pytest.raises(services.ServiceError, match="Only the partner that sold"):
             services.subscription_update(
                 subscription=plan,
-                partner=partner_a,
-                changed_by=sales_agent,
+                membership=sales_agent.membership,
                 status=SubscriptionStatus.SUSPENDED,
             )
 
@@ -294,14 +330,15 @@ class TestEndRelationships:
 
     def test_the_customer_removes_admin_roles(self, partner_a, customer, customer_admin):
         admin = AdminRelationshipFactory(partner=partner_a, customer=customer)
-        services.admin_relationship_end(
-            partner=partner_a, customer=customer, ended_by=customer_admin
+        services.admin_relationship_terminate(
+            relationship=admin, terminated_by=customer_admin, by=customer
         )
         admin.refresh_from_db()
-        assert not admin.is_active
-        with pytest.raises(services.ServiceError, match="no admin roles"):
-            services.admin_relationship_end(
-                partner=partner_a, customer=customer, ended_by=customer_admin
+        assert admin.display_status() == AdminRelationshipStatus.TERMINATED
+        assert (admin.closed_by, admin.closed_by_tenant) == (customer_admin, customer)
+        with pytest.raises(services.ServiceError, match="was terminated"):
+            services.admin_relationship_terminate(
+                relationship=admin, terminated_by=customer_admin, by=customer
             )
 
 

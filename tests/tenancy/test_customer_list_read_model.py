@@ -9,6 +9,10 @@ from django.core.management import CommandError, call_command
 
 from tenancy import services
 from tenancy.models import (
+    ADMIN_FOREVER,
+    HELPDESK_ADMINISTRATOR,
+    LICENSE_ADMINISTRATOR,
+    AdminRelationship,
     Cloud,
     Country,
     CustomerListCount,
@@ -46,6 +50,7 @@ def snapshot() -> list[tuple]:
             "state",
             "since",
             "ended_at",
+            "admin_until",
         )
     )
 
@@ -74,8 +79,14 @@ class TestEachService:
     ):
         accept(partner_a, sales_agent, customer_admin, include_admin=True)
         row = CustomerListRow.objects.get()
-        assert (row.partner, row.customer, row.state) == (partner_a, customer, CustomerState.ADMIN)
+        assert (row.partner, row.customer, row.state) == (
+            partner_a,
+            customer,
+            CustomerState.RESELLER,
+        )
         assert (row.customer_name, row.customer_domain) == (customer.name, customer.domain)
+        # The default admin relationship extends itself: it never lapses.
+        assert row.has_admin and row.admin_until == ADMIN_FOREVER
 
     def test_a_reseller_only_request_lists_a_reseller(
         self, partner_a, sales_agent, customer, customer_admin
@@ -87,10 +98,37 @@ class TestEachService:
         self, partner_a, sales_agent, customer, customer_admin
     ):
         accept(partner_a, sales_agent, customer_admin, include_admin=True)
-        services.admin_relationship_end(
-            partner=partner_a, customer=customer, ended_by=customer_admin
+        services.admin_relationship_terminate(
+            relationship=AdminRelationship.objects.get(),
+            terminated_by=customer_admin,
+            by=customer,
         )
         assert state_of(partner_a, customer) == CustomerState.RESELLER
+        assert CustomerListRow.objects.get().admin_until is None
+
+    def test_an_approved_admin_relationship_alone_lists_the_customer(
+        self, partner_a, customer, customer_admin
+    ):
+        agent = member(partner_a, Role.ADMIN_AGENT)
+        relationship = services.admin_relationship_create(
+            partner=partner_a,
+            created_by=agent,
+            request=services.AdminRequest("Helpdesk", 90, [HELPDESK_ADMINISTRATOR]),
+            finalize=True,
+        )
+        assert state_of(partner_a, customer) is None  # nobody approved it yet
+        services.admin_relationship_approve(
+            relationship_id=relationship.pk, user=customer_admin, portal_cloud=Cloud.PUBLIC
+        )
+        row = CustomerListRow.objects.get()
+        relationship.refresh_from_db()
+        assert (row.state, row.since) == (CustomerState.ADMIN_ONLY, relationship.approved_at)
+        assert row.admin_until == relationship.ends_at
+        services.admin_relationship_terminate(
+            relationship=relationship, terminated_by=agent, by=partner_a
+        )
+        row.refresh_from_db()
+        assert (row.state, row.admin_until) == (CustomerState.ADMIN_ONLY, None)
 
     def test_ending_the_reseller_relationship_lists_it_as_ended(
         self, partner_a, sales_agent, customer, customer_admin, partner_global_admin
@@ -152,7 +190,8 @@ class TestEachService:
 def test_the_rebuild_equals_what_the_services_kept_after_random_actions():
     """Two partners, a dozen customers, 120 random actions through the services (requests with
     and without admin roles, Add customer, purchases, suspensions, ends by either side, admin
-    roles removed): the incremental read model equals the one rebuilt from the tables."""
+    relationships approved and terminated by either side): the incremental read model equals
+    the one rebuilt from the tables."""
     rng = random.Random(20261126)
     us = Country.objects.get(code="US")
     partners = [PartnerFactory(country=us) for _ in range(2)]
@@ -206,8 +245,7 @@ def test_the_rebuild_equals_what_the_services_kept_after_random_actions():
         ):
             services.subscription_update(
                 subscription=subscription,
-                partner=partner,
-                changed_by=agents[partner.pk],
+                membership=agents[partner.pk].membership,
                 status=SubscriptionStatus.SUSPENDED,
             )
 
@@ -221,15 +259,46 @@ def test_the_rebuild_equals_what_the_services_kept_after_random_actions():
             partner=partner, customer=customer, ended_by=customer_admins[customer.pk], by=customer
         )
 
-    def remove_roles(partner, customer):
-        services.admin_relationship_end(
-            partner=partner, customer=customer, ended_by=customer_admins[customer.pk]
+    def request_admin(partner, customer):
+        relationship = services.admin_relationship_create(
+            partner=partner,
+            created_by=agents[partner.pk],
+            request=services.AdminRequest(
+                f"Support {rng.randrange(10**9)}",
+                rng.choice([1, 90, 730]),
+                [LICENSE_ADMINISTRATOR],
+                auto_extend=rng.random() < 0.3,
+            ),
+            finalize=True,
+        )
+        services.admin_relationship_approve(
+            relationship_id=relationship.pk,
+            user=customer_admins[customer.pk],
+            portal_cloud=Cloud.PUBLIC,
         )
 
+    def terminate(partner, customer, *, by_customer: bool):
+        relationship = (
+            AdminRelationship.objects.in_force().filter(partner=partner, customer=customer).first()
+        )
+        if relationship is None:
+            raise services.ServiceError("No admin relationship to terminate.")
+        services.admin_relationship_terminate(
+            relationship=relationship,
+            terminated_by=customer_admins[customer.pk] if by_customer else agents[partner.pk],
+            by=customer if by_customer else partner,
+        )
+
+    def remove_roles(partner, customer):
+        terminate(partner, customer, by_customer=True)
+
+    def terminate_by_partner(partner, customer):
+        terminate(partner, customer, by_customer=False)
+
     actions = [request, request, request, add, buy, suspend_all, end_by_partner, end_by_customer]
-    actions.append(remove_roles)
+    actions += [request_admin, request_admin, remove_roles, terminate_by_partner]
     done = 0
-    for _ in range(120):
+    for _ in range(160):
         action = rng.choice(actions)
         try:
             action(rng.choice(partners), rng.choice(customers))
@@ -238,7 +307,9 @@ def test_the_rebuild_equals_what_the_services_kept_after_random_actions():
             pass  # refused (nothing to end, subscriptions running...): nothing changed
     assert done > 40, "enough of the actions went through to mean something"
     states = set(CustomerListRow.objects.values_list("state", flat=True))
-    assert states == {"reseller", "admin", "ended"}, "every state was reached"
+    assert states == {"reseller", "admin_only", "ended"}, "every state was reached"
+    assert CustomerListRow.objects.filter(admin_until__isnull=False).exists()
+    assert CustomerListRow.objects.filter(admin_until=ADMIN_FOREVER).exists()
 
     incremental = snapshot()
     customer_list_rebuild()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from tenancy import services
 from tenancy.models import (
     AdminRelationship,
+    AdminRelationshipStatus,
     AgreementAcceptance,
     AuditAction,
     AuditEvent,
@@ -93,6 +94,19 @@ class TestLink:
 
 
 class TestEmail:
+    def test_only_the_html_part_escapes_names(self, partner_a, sales_agent):
+        partner_a.name = "City Power & Light <Partners>"
+        partner_a.save()
+        email = create(partner_a, sales_agent).email()
+        assert email.subject.startswith("City Power & Light <Partners> asks")
+        assert "City Power & Light <Partners>, a Microsoft Cloud" in email.text
+        assert "&amp;" not in email.subject + email.text
+        assert "City Power &amp; Light &lt;Partners&gt;" in email.html
+
+    def test_the_text_part_gives_the_partner_id(self, partner_a, sales_agent):
+        email = create(partner_a, sales_agent).email()
+        assert f"(PartnerID {partner_a.mpn_id})" in email.text
+
     def test_it_says_who_asks_what_where_until_when_with_the_link(self, partner_a, sales_agent):
         invitation = create(partner_a, sales_agent, label="Northwind Traders")
         email = invitation.email()
@@ -101,8 +115,11 @@ class TestEmail:
         assert "Contoso Partners" in body
         assert "United States" in body
         assert "reseller relationship" in body.lower()
-        assert "Delegated administration permissions" in body
-        assert "Global Administrator" in body
+        assert "An admin relationship" in body
+        assert "for 730 days" in body
+        # The default roles, each with its meaning; never Global Administrator.
+        assert "License Administrator: Assign and remove product licences" in body
+        assert "Global Administrator" not in body
         assert "Microsoft 365 admin center" in body
         assert invitation.expires_at.strftime("%B") in body
         assert invitation.link() in body
@@ -218,16 +235,27 @@ class TestAccept:
         assert agreement.invitation == invitation
         assert agreement.recorded_by == customer_admin
         assert result.reseller_relationship.is_active
-        assert result.admin_relationship.role_labels == [
-            "Global Administrator",
+        admin = result.admin_relationship
+        assert admin.role_names == [
+            "Directory Readers",
+            "Service Support Administrator",
             "Helpdesk Administrator",
+            "User Administrator",
+            "License Administrator",
         ]
+        assert admin.display_status() == AdminRelationshipStatus.ACTIVE
+        assert (admin.customer, admin.approved_by, admin.invitation) == (
+            customer,
+            customer_admin,
+            invitation,
+        )
+        assert (admin.duration_days, admin.auto_extend) == (730, True)
         actions = set(AuditEvent.objects.filter(customer=customer).values_list("action", flat=True))
         assert actions == {
             AuditAction.INVITATION_ACCEPTED,
             AuditAction.AGREEMENT_ACCEPTED,
             AuditAction.RESELLER_STARTED,
-            AuditAction.ADMIN_GRANTED,
+            AuditAction.ADMIN_APPROVED,
         }
         [email] = mail.outbox
         assert email.to == [sales_agent.email]

@@ -65,10 +65,17 @@ class TestOneActiveResellerRelationship:
             ResellerRelationship.objects.create(partner=partner, customer=partner, formed_by="x")
 
 
-def test_one_active_admin_relationship_per_pair():
-    first = AdminRelationshipFactory()
+def test_an_admin_relationship_name_is_unique_per_partner_whatever_its_case():
+    first = AdminRelationshipFactory(name="Helpdesk")
+    AdminRelationshipFactory(name="Helpdesk")  # another partner's
     with pytest.raises(IntegrityError), transaction.atomic():
-        AdminRelationshipFactory(partner=first.partner, customer=first.customer)
+        AdminRelationshipFactory(partner=first.partner, name="HELPDESK")
+
+
+@pytest.mark.parametrize("days", [0, 731])
+def test_an_admin_relationship_lasts_1_to_730_days(days):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AdminRelationshipFactory(duration_days=days)
 
 
 class TestTenant:
@@ -155,7 +162,8 @@ class TestCustomerList:
         rows = {row.customer_id: row for row in CustomerListRow.objects.filter(partner=partner)}
         assert set(rows) == {ended_then_back.pk, gone.pk}
         assert rows[ended_then_back.pk].since == current.created_at != old.created_at
-        assert rows[ended_then_back.pk].state == CustomerState.ADMIN
+        assert rows[ended_then_back.pk].state == CustomerState.RESELLER
+        assert rows[ended_then_back.pk].has_admin
         assert rows[gone.pk].since == last_end.created_at != first_end.created_at
         assert rows[gone.pk].ended_at == last_end.ended_at
         assert rows[gone.pk].state == CustomerState.ENDED

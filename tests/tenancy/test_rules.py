@@ -1,9 +1,13 @@
 import pytest
 
-from tenancy.models import Cloud, Country, Role, Tenant, TenantKind
+from tenancy.models import HELPDESK_ADMINISTRATOR, Cloud, Country, Role, Tenant, TenantKind
 from tenancy.rules import (
+    ENTRA_ROLES_FOR,
     Action,
+    CustomerTask,
     admin_permissions_required,
+    admin_request_problems,
+    assignment_problems,
     denial_message,
     may,
     may_manage_subscription,
@@ -172,11 +176,22 @@ class TestMayManageSubscription:
         }
         return may_manage_subscription(**(facts | overrides))
 
-    def test_a_licence_subscription_needs_admin_permissions(self):
+    def test_a_licence_subscription_needs_one_of_the_tables_entra_roles(self):
         refused = self.decide()
         assert not refused
-        assert "admin permissions" in refused.reason
-        assert self.decide(has_admin_relationship=True)
+        assert refused.code == "admin"
+        assert "no admin relationship in force" in refused.reason
+        # A relationship, but the agent's groups hold no role there: a different reason.
+        refused = self.decide(has_admin_relationship=True)
+        assert refused.code == "admin_role"
+        assert "none of your security groups" in refused.reason
+        assert not self.decide(has_admin_relationship=True, agent_roles={HELPDESK_ADMINISTRATOR})
+        for role in ENTRA_ROLES_FOR[CustomerTask.MANAGE_SUBSCRIPTION]:
+            assert self.decide(has_admin_relationship=True, agent_roles=frozenset({role}))
+
+    def test_the_table_names_the_roles_in_the_reason(self):
+        reason = self.decide(has_admin_relationship=True).reason
+        assert "Global Administrator, Billing Administrator or License Administrator" in reason
 
     def test_the_partners_own_azure_plan_needs_the_reseller_relationship_alone(self):
         assert self.decide(is_azure_plan=True)
@@ -188,3 +203,52 @@ class TestMayManageSubscription:
         assert not self.decide(
             is_azure_plan=True, provisioned_by_partner=False, has_admin_relationship=True
         )
+
+
+class TestAdminRequestProblems:
+    GOOD = {"name": "Helpdesk", "duration_days": 90, "roles": [HELPDESK_ADMINISTRATOR]}
+
+    def problems(self, **overrides):
+        return admin_request_problems(**({"auto_extend": False} | self.GOOD | overrides))
+
+    def test_a_good_request_has_none(self):
+        assert self.problems() == {}
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "says"),
+        [
+            ({"duration_days": 0}, "duration_days", "from 1 to 730 days"),
+            ({"duration_days": 731}, "duration_days", "from 1 to 730 days"),
+            ({"duration_days": None}, "duration_days", "from 1 to 730 days"),
+            ({"name": "x" * 51}, "name", "at most 50 characters (this name has 51)"),
+            ({"name": "   "}, "name", "Enter a name"),
+            ({"name": "Help\ndesk"}, "name", "control characters"),
+            ({"roles": []}, "roles", "at least one"),
+            ({"roles": ["not-a-role"]}, "roles", "Unknown Microsoft Entra role: not-a-role"),
+            (
+                {"roles": ["62e90394-69f5-4237-9190-012177145e10"], "auto_extend": True},
+                "auto_extend",
+                "includes Global Administrator can't extend automatically",
+            ),
+        ],
+    )
+    def test_each_bad_field_is_named(self, overrides, field, says):
+        problems = self.problems(**overrides)
+        assert says in problems[field]
+
+    def test_fifty_characters_is_fine(self):
+        assert self.problems(name="x" * 50) == {}
+
+
+def test_a_group_gets_only_roles_of_the_relationship():
+    assert assignment_problems(roles=[HELPDESK_ADMINISTRATOR], relationship_roles=[]) == {
+        "roles": "Not a role of this admin relationship: Helpdesk Administrator. A security "
+        "group can only get roles the customer approved."
+    }
+    assert "at least one" in assignment_problems(roles=[], relationship_roles=[])["roles"]
+    assert (
+        assignment_problems(
+            roles=[HELPDESK_ADMINISTRATOR], relationship_roles=[HELPDESK_ADMINISTRATOR]
+        )
+        == {}
+    )

@@ -10,9 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenancy.models import (
-    DELEGATED_ADMIN_ROLES,
+    DEFAULT_AUTO_EXTEND,
+    DEFAULT_DAYS,
+    DEFAULT_ROLES,
+    ENTRA_ROLES,
     AcceptanceMethod,
     AdminRelationship,
+    AdminRelationshipStatus,
     AgreementAcceptance,
     AuditAction,
     AuditEvent,
@@ -26,12 +30,23 @@ from tenancy.models import (
     Offer,
     ResellerRelationship,
     Role,
+    SecurityGroup,
     Subscription,
     Tenant,
     TenantKind,
     domain_for,
 )
+from tenancy.services import (
+    AdminRequest,
+    access_assignment_create,
+    admin_relationship_create,
+    admin_relationship_withdraw,
+    security_group_create,
+    security_group_member_add,
+)
+from tenancy.services.admin_relationships import default_name
 from tenancy.services.customer_list import customer_list_refresh
+from tenancy.text import possessive
 
 DEMO_PASSWORD = "Demo-Reseller-2026"  # noqa: S105 (published on purpose: demo data only)
 
@@ -164,6 +179,38 @@ BOOK_NAMES = [
 ]
 BOOK_SUFFIXES = ["", " West"]
 
+S = AdminRelationshipStatus
+ROLE = {role.name: role.id for role in ENTRA_ROLES.values()}
+SUPPORT_ROLES = [
+    ROLE[name]
+    for name in (
+        "Directory Readers",
+        "Service Support Administrator",
+        "Helpdesk Administrator",
+        "User Administrator",
+        "License Administrator",
+    )
+]
+# Book customers that show one of Contoso's admin relationships each, so they get no default one.
+ADMIN_SHOWCASE = {
+    "Relecloud",
+    "Proseware",
+    "Wide World Importers",
+    "Wingtip Toys",
+    "Bellows College",
+    "City Power & Light",
+}
+# Book customers with a demo account of their own: Relecloud's Global administrator sees
+# Contoso's active admin relationship from the customer's side.
+BOOK_ACCOUNTS = [
+    ("Relecloud", [("admin", "Rachel", "Kim", [Role.CUSTOMER_GLOBAL_ADMIN])]),
+]
+HELPDESK_GROUP = "Helpdesk \N{EN DASH} tier 1"
+
+
+def book_prefix(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())[:40]
+
 
 class Command(BaseCommand):
     help = "Create the demo partners, customers, agents and history. Safe to run again."
@@ -209,8 +256,9 @@ class Command(BaseCommand):
                 tenants[key] = (tenant, self.members(tenant, users))
             self.operator()
             self.book_of_business(tenants)
+            self.admin_relationships(tenants)
             self.requests(tenants)
-        self.report()
+        self.report(tenants)
 
     # --- building blocks ---------------------------------------------------------------
 
@@ -262,9 +310,8 @@ class Command(BaseCommand):
         contoso, contoso_people = tenants["contoso"]
         names = [f"{base}{suffix}" for suffix in BOOK_SUFFIXES for base in BOOK_NAMES]
         for index, name in enumerate(names):
-            prefix = "".join(c for c in name.lower() if c.isalnum())[:40]
             customer = self.tenant(
-                prefix,
+                book_prefix(name),
                 kind=TenantKind.CUSTOMER,
                 name=name,
                 country_id="US",
@@ -276,7 +323,7 @@ class Command(BaseCommand):
                 customer,
                 agent=contoso_people["sales"],
                 days_ago=5 + index * 14,
-                with_admin=index % 3 != 0,
+                with_admin=index % 3 != 0 and name not in ADMIN_SHOWCASE,
                 ended=index in (7, 19, 33),
                 subscriptions=index % 4 != 1,
             )
@@ -350,12 +397,33 @@ class Command(BaseCommand):
         )
         self.event(AuditAction.AGREEMENT_ATTESTED, agent, partner, customer, started)
         if with_admin and not ended:
-            AdminRelationship.objects.create(
+            # What "Include delegated administration permissions" grants: the default roles,
+            # two years, extended automatically.
+            approved = started + timedelta(hours=1)
+            admin = AdminRelationship(
                 **common,
-                roles=[role.value for role in DELEGATED_ADMIN_ROLES],
-                granted_at=started + timedelta(hours=1),
+                roles=list(DEFAULT_ROLES),
+                duration_days=DEFAULT_DAYS,
+                auto_extend=DEFAULT_AUTO_EXTEND,
+                status=S.ACTIVE,
+                created_at=started,
+                created_by=agent,
+                finalized_at=started,
+                finalized_by=agent,
+                approved_at=approved,
+                ends_at=approved + timedelta(days=DEFAULT_DAYS),
             )
-            self.event(AuditAction.ADMIN_GRANTED, None, partner, customer, started, customer)
+            admin.name = default_name(admin, customer)
+            admin.save(force_insert=True)
+            self.event(
+                AuditAction.ADMIN_APPROVED,
+                None,
+                partner,
+                customer,
+                approved,
+                customer,
+                details=self.admin_details(admin),
+            )
         customer_list_refresh(partner=partner, customer=customer)
         if ended:
             self.event(AuditAction.RESELLER_ENDED, agent, partner, customer, started + timedelta(3))
@@ -391,6 +459,228 @@ class Command(BaseCommand):
             customer=customer,
             details=details or {},
         )
+
+    def admin_relationships(self, tenants) -> None:
+        """Contoso's admin relationships, one in each state the pages show, and a security group
+        whose members (the Helpdesk and Sales agents) hold Helpdesk Administrator and License
+        Administrator in the active one's customer; Tailspin's request waits in the Microsoft
+        Office Admin portal."""
+        contoso, people = tenants["contoso"]
+        agent = people["adminagent"]
+        book = {
+            name: Tenant.objects.get(domain=domain_for(book_prefix(name)))
+            for name in ADMIN_SHOWCASE
+        }
+        relecloud_admin = self.book_accounts()["Relecloud"]["admin"]
+
+        # What a partner does today goes through the services.
+        self.admin_request(contoso, agent, "Teams rollout", ["Teams Administrator"], 120)
+        self.admin_request(
+            contoso,
+            agent,
+            "Northwind Traders - support",
+            SUPPORT_ROLES,
+            DEFAULT_DAYS,
+            auto_extend=True,
+            customer=tenants["northwind"][0],
+            finalize=True,
+        )
+        withdrawn = self.admin_request(
+            contoso,
+            agent,
+            "City Power & Light - audit",
+            ["Global Reader"],
+            30,
+            customer=book["City Power & Light"],
+            finalize=True,
+        )
+        if withdrawn is not None:
+            admin_relationship_withdraw(relationship=withdrawn, withdrawn_by=agent)
+        tailspin, tailspin_people = tenants["tailspin"]
+        self.admin_request(
+            tailspin,
+            tailspin_people["adminagent"],
+            "Springfield Public Works - helpdesk",
+            ["Directory Readers", "Helpdesk Administrator"],
+            180,
+            customer=tenants["springfield"][0],
+            finalize=True,
+        )
+
+        # Answers given in the past: written as the services would have written them then.
+        active = self.answered(
+            contoso,
+            agent,
+            "Relecloud - licences and helpdesk",
+            book["Relecloud"],
+            SUPPORT_ROLES,
+            365,
+            asked=62,
+            answered=60,
+            answered_by=relecloud_admin,
+        )
+        self.answered(
+            contoso,
+            agent,
+            "Proseware - Exchange project",
+            book["Proseware"],
+            [ROLE["Directory Readers"], ROLE["Exchange Administrator"]],
+            90,
+            asked=72,
+            answered=70,
+        )
+        self.answered(
+            contoso,
+            agent,
+            "Wide World Importers - migration",
+            book["Wide World Importers"],
+            [ROLE["Global Administrator"], ROLE["Exchange Administrator"]],
+            180,
+            asked=203,
+            answered=200,
+        )
+        self.answered(
+            contoso,
+            agent,
+            "Wingtip Toys - billing",
+            book["Wingtip Toys"],
+            [ROLE["Billing Administrator"], ROLE["License Administrator"]],
+            180,
+            asked=15,
+            answered=14,
+            status=S.DECLINED,
+        )
+        self.answered(
+            contoso,
+            agent,
+            "Bellows College - security review",
+            book["Bellows College"],
+            [ROLE["Security Reader"], ROLE["Security Administrator"]],
+            365,
+            asked=122,
+            answered=120,
+            terminated=30,
+        )
+
+        if not SecurityGroup.objects.filter(partner=contoso, name=HELPDESK_GROUP).exists():
+            group = security_group_create(
+                partner=contoso,
+                name=HELPDESK_GROUP,
+                created_by=agent,
+                description="First-line support: password resets, users and licences.",
+            )
+            for handle in ("helpdesk", "sales"):
+                security_group_member_add(
+                    group=group,
+                    membership=Membership.objects.get(user=people[handle]),
+                    added_by=agent,
+                )
+            access_assignment_create(
+                relationship=active,
+                group=group,
+                roles=[ROLE["Helpdesk Administrator"], ROLE["License Administrator"]],
+                created_by=agent,
+            )
+
+    def admin_request(
+        self, partner, agent, name, roles, days, *, auto_extend=False, customer=None, finalize=False
+    ) -> AdminRelationship | None:
+        """A request made now, through the service; None when the demo already has it."""
+        if AdminRelationship.objects.filter(partner=partner, name=name).exists():
+            return None
+        return admin_relationship_create(
+            partner=partner,
+            created_by=agent,
+            request=AdminRequest(
+                name=name,
+                duration_days=days,
+                roles=[ROLE.get(role, role) for role in roles],
+                auto_extend=auto_extend,
+            ),
+            customer=customer,
+            finalize=finalize,
+        )
+
+    def answered(
+        self,
+        partner,
+        agent,
+        name,
+        customer,
+        roles,
+        days,
+        *,
+        asked,
+        answered,
+        answered_by=None,
+        status=S.ACTIVE,
+        terminated=None,
+    ) -> AdminRelationship:
+        """A request finalized `asked` days ago and approved (or declined) `answered` days ago;
+        terminated by the partner `terminated` days ago when given."""
+        existing = AdminRelationship.objects.filter(partner=partner, name=name).first()
+        if existing is not None:
+            return existing
+        asked_at = self.now - timedelta(days=asked)
+        answered_at = self.now - timedelta(days=answered)
+        relationship = AdminRelationship(
+            partner=partner,
+            customer=customer,
+            name=name,
+            roles=sorted(set(roles)),
+            duration_days=days,
+            status=status,
+            created_at=asked_at,
+            created_by=agent,
+            finalized_at=asked_at,
+            finalized_by=agent,
+        )
+        relationship.mint_token()
+        details = self.admin_details(relationship)
+        self.event(AuditAction.ADMIN_CREATED, agent, partner, customer, asked_at, details=details)
+        self.event(AuditAction.ADMIN_FINALIZED, agent, partner, customer, asked_at, details=details)
+        if status == S.DECLINED:
+            relationship.closed_at = answered_at
+            relationship.closed_by = answered_by
+            relationship.closed_by_tenant = customer
+            action = AuditAction.ADMIN_DECLINED
+        else:
+            relationship.approved_at = answered_at
+            relationship.approved_by = answered_by
+            relationship.ends_at = answered_at + timedelta(days=days)
+            action = AuditAction.ADMIN_APPROVED
+        self.event(action, answered_by, partner, customer, answered_at, customer, details)
+        if terminated is not None:
+            relationship.status = S.TERMINATED
+            relationship.closed_at = self.now - timedelta(days=terminated)
+            relationship.closed_by = agent
+            relationship.closed_by_tenant = partner
+            self.event(
+                AuditAction.ADMIN_TERMINATED,
+                agent,
+                partner,
+                customer,
+                relationship.closed_at,
+                details=details | {"side": "partner"},
+            )
+        relationship.save(force_insert=True)
+        customer_list_refresh(partner=partner, customer=customer)
+        return relationship
+
+    @staticmethod
+    def admin_details(relationship: AdminRelationship) -> dict:
+        return {
+            "relationship": str(relationship.id),
+            "name": relationship.name,
+            "roles": relationship.roles,
+        }
+
+    def book_accounts(self) -> dict:
+        accounts = {}
+        for name, users in BOOK_ACCOUNTS:
+            customer = Tenant.objects.get(domain=domain_for(book_prefix(name)))
+            accounts[name] = self.members(customer, users)
+        return accounts
 
     def requests(self, tenants) -> None:
         """A few relationship requests of Contoso's, in each state a list can show."""
@@ -428,12 +718,40 @@ class Command(BaseCommand):
                 invitation=invitation,
             )
 
-    def report(self) -> None:
+    def report(self, tenants) -> None:
         self.stdout.write("\nDemo accounts (demo data only; never reuse this password):")
-        for _key, name, prefix, *_rest, users in PARTNERS + CUSTOMERS:
+        accounts = [(name, prefix, users) for _key, name, prefix, *_rest, users in PARTNERS]
+        accounts += [(name, prefix, users) for _key, name, prefix, *_rest, users in CUSTOMERS]
+        accounts += [(name, book_prefix(name), users) for name, users in BOOK_ACCOUNTS]
+        for name, prefix, users in accounts:
             for handle, _first, _last, roles in users:
                 login = f"{handle}@{domain_for(prefix)}"
                 labels = ", ".join(role.label for role in roles)
                 self.stdout.write(f"  {login:44} {name:27} {labels}")
         self.stdout.write(f"  {'operator':44} {'(Django admin, /operators/)':27} superuser")
         self.stdout.write(f"\nPassword for every demo account: {DEMO_PASSWORD}\n")
+        contoso = tenants["contoso"][0]
+        self.stdout.write(
+            f"{possessive(contoso.name)} admin relationships (besides its customers' default ones):"
+        )
+        showcase = (
+            AdminRelationship.objects.filter(partner=contoso)
+            .exclude(name__startswith="Default roles - ")
+            .select_related("customer")
+            .order_by("name")
+        )
+        for relationship in showcase:
+            customer = relationship.customer.name if relationship.customer else "(any customer)"
+            status = relationship.display_status(self.now).label
+            self.stdout.write(f"  {relationship.name:36} {status:17} {customer}")
+        demo_partners = [tenant for tenant, _people in tenants.values() if tenant.is_partner]
+        pending = (
+            AdminRelationship.objects.with_status(S.APPROVAL_PENDING, self.now)
+            .filter(partner__in=demo_partners, customer__isnull=False)
+            .select_related("partner", "customer")
+        )
+        for relationship in pending.order_by("name"):
+            self.stdout.write(
+                f"\nTo approve “{relationship.name}” (a Global administrator of "
+                f"{relationship.customer.name}), open:\n  {relationship.link()}"
+            )

@@ -1,0 +1,292 @@
+"""Partner Center forms for admin relationships (GDAP), access assignments and security groups.
+
+They parse what was posted and ask the rules in `tenancy.rules` what is wrong with it, so every
+problem reads the same in the form as when a service refuses it.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from tenancy import rules, services
+from tenancy.models import (
+    AUTO_EXTEND_DAYS,
+    ENTRA_ROLES,
+    GLOBAL_ADMINISTRATOR,
+    MAX_DAYS,
+    MIN_DAYS,
+    NAME_MAX_LENGTH,
+    ROLE_GROUPS,
+    AdminRelationship,
+    AdminRelationshipStatus,
+    Membership,
+    SecurityGroup,
+    Tenant,
+    sorted_roles,
+)
+
+DURATION_MESSAGE = f"Choose a duration from {MIN_DAYS} to {MAX_DAYS} days."
+GLOBAL_ADMINISTRATOR_WARNING = (
+    "Global Administrator gives your agents full control of the customer's organization. "
+    "Choose it only if no other role will do: a relationship that includes it can't extend "
+    "automatically."
+)
+
+
+class RolesField(forms.MultipleChoiceField):
+    """Checkboxes of Microsoft Entra role ids. Whatever ids are posted are passed on to the
+    rules, which name an unknown role, or one the relationship doesn't have, in their words."""
+
+    widget = forms.CheckboxSelectMultiple
+    MAX_VALUES = 100
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)  # the rules say "Select at least one ..."
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        if len(value) > self.MAX_VALUES or any(len(role) > 100 for role in value):
+            raise ValidationError("Select roles from the list.")
+
+
+def add_problems(form: forms.Form, problems: dict[str, str]) -> None:
+    """Problems by field (the rules', or a service's `AdminRequestInvalid.problems`), each on
+    its field; a field that already has an error keeps only that one."""
+    for name, message in problems.items():
+        field = name if name in form.fields else None
+        if field is None or field not in form.errors:
+            form.add_error(field, message)
+
+
+class RoleChoice:
+    """One checkbox of the role picker, as the template shows it."""
+
+    def __init__(self, info, checked: bool):
+        self.info = info
+        self.checked = checked
+        self.id = info.id
+        self.name = info.name
+        self.meaning = info.meaning
+        self.is_global_administrator = info.id == GLOBAL_ADMINISTRATOR
+
+
+def _chosen(bound_field) -> set[str]:
+    value = bound_field.value() or []
+    return {str(role) for role in value}
+
+
+class AdminRelationshipForm(forms.Form):
+    """Create an admin relationship request: name, duration, customer, roles, auto extend."""
+
+    name = forms.CharField(
+        label="Admin relationship name",
+        error_messages={"required": "Enter a name for the admin relationship."},
+        widget=forms.TextInput(attrs={"maxlength": NAME_MAX_LENGTH, "autocomplete": "off"}),
+        help_text=f"At most {NAME_MAX_LENGTH} characters, unique in your organization (ended "
+        "relationships included). The customer sees it.",
+    )
+    duration_days = forms.IntegerField(
+        label="Duration in days",
+        initial=MAX_DAYS,
+        error_messages={"required": DURATION_MESSAGE, "invalid": DURATION_MESSAGE},
+        widget=forms.NumberInput(attrs={"min": MIN_DAYS, "max": MAX_DAYS}),
+        help_text=f"From {MIN_DAYS} to {MAX_DAYS} days. It counts from the customer's approval.",
+    )
+    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    roles = RolesField(
+        label="Select Microsoft Entra roles",
+        choices=[(role.id, role.name) for role in sorted_roles(ENTRA_ROLES)],
+    )
+    auto_extend = forms.TypedChoiceField(
+        label="Auto extend",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        initial="no",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the relationship extends automatically."},
+        help_text=f"Yes: the relationship extends by {AUTO_EXTEND_DAYS} days each time it "
+        "would end, until either side ends it. Not possible with Global Administrator.",
+    )
+
+    def __init__(self, *args, partner: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partner = partner
+
+    def clean_customer(self) -> Tenant | None:
+        customer_id = self.cleaned_data["customer"]
+        if customer_id is None:
+            return None
+        customer = customer_for_request(self.partner, customer_id)
+        if customer is None:
+            raise ValidationError(
+                "Choose one of your customers, or request the relationship for any customer."
+            )
+        return customer
+
+    def clean(self):
+        data = super().clean()
+        add_problems(
+            self,
+            rules.admin_request_problems(
+                name=data.get("name", ""),
+                duration_days=data.get("duration_days"),
+                roles=data.get("roles", []),
+                auto_extend=bool(data.get("auto_extend")),
+            ),
+        )
+        return data
+
+    def admin_request(self) -> services.AdminRequest:
+        data = self.cleaned_data
+        return services.AdminRequest(
+            name=data["name"],
+            duration_days=data["duration_days"],
+            roles=data["roles"],
+            auto_extend=data["auto_extend"],
+        )
+
+    def role_groups(self) -> list[tuple[str, list[RoleChoice]]]:
+        """The catalog by group, in ROLE_GROUPS' order, least privileged first in each."""
+        chosen = _chosen(self["roles"])
+        infos = sorted_roles(ENTRA_ROLES)
+        return [
+            (group, [RoleChoice(info, info.id in chosen) for info in infos if info.group == group])
+            for group in ROLE_GROUPS
+        ]
+
+    def global_administrator_chosen(self) -> bool:
+        return GLOBAL_ADMINISTRATOR in _chosen(self["roles"])
+
+
+def customer_for_request(partner: Tenant, customer_id) -> Tenant | None:
+    """One of the partner's own customers (its Customer list): an admin relationship request can
+    name no other organization."""
+    return (
+        Tenant.objects.customers_of(partner)
+        .select_related("country")
+        .filter(pk=customer_id)
+        .first()
+    )
+
+
+class SendForm(forms.Form):
+    to = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address to send the request to.",
+            "invalid": "Enter a valid email address.",
+        },
+        help_text="The customer's Global administrator, or someone who will pass it on.",
+    )
+
+
+class AdminRelationshipFilterForm(forms.Form):
+    STATUS_CHOICES = [("", "All statuses"), *AdminRelationshipStatus.choices]
+
+    q = forms.CharField(
+        label="Search",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or customer"}),
+    )
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+
+
+class _AssignmentRolesMixin:
+    relationship: AdminRelationship
+
+    def _relationship_roles(self):
+        return [(info.id, info.name) for info in self.relationship.role_infos]
+
+    def role_choices(self) -> list[RoleChoice]:
+        chosen = _chosen(self["roles"])
+        return [RoleChoice(info, info.id in chosen) for info in self.relationship.role_infos]
+
+    def clean(self):
+        data = super().clean()
+        if "roles" in data:
+            add_problems(
+                self,
+                rules.assignment_problems(
+                    roles=data["roles"], relationship_roles=self.relationship.roles
+                ),
+            )
+        return data
+
+
+class AccessAssignmentForm(_AssignmentRolesMixin, forms.Form):
+    """Give one of the partner's security groups some of a relationship's roles."""
+
+    group = forms.ModelChoiceField(
+        label="Security group",
+        queryset=SecurityGroup.objects.none(),
+        empty_label="Select a security group",
+        error_messages={
+            "required": "Choose a security group.",
+            "invalid_choice": "Choose one of your organization's security groups.",
+        },
+    )
+    roles = RolesField(label="Roles")
+
+    def __init__(self, *args, relationship: AdminRelationship, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.relationship = relationship
+        self.fields["group"].queryset = SecurityGroup.objects.filter(
+            partner_id=relationship.partner_id
+        ).order_by("name")
+        self.fields["roles"].choices = self._relationship_roles()
+
+
+class AccessAssignmentEditForm(_AssignmentRolesMixin, forms.Form):
+    roles = RolesField(label="Roles")
+
+    def __init__(self, *args, relationship: AdminRelationship, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.relationship = relationship
+        self.fields["roles"].choices = self._relationship_roles()
+
+
+class SecurityGroupForm(forms.Form):
+    name = forms.CharField(
+        label="Group name",
+        max_length=120,
+        error_messages={"required": "Enter a name for the security group."},
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=300,
+        required=False,
+        help_text="What the group's members do, for instance “Helpdesk, first line”.",
+    )
+
+
+class SecurityGroupRenameForm(forms.Form):
+    name = forms.CharField(
+        label="Group name",
+        max_length=120,
+        error_messages={"required": "Enter a name for the security group."},
+    )
+
+
+class MemberAddForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label="User",
+        queryset=Membership.objects.none(),
+        empty_label="Select a user",
+        error_messages={
+            "required": "Choose a user to add.",
+            "invalid_choice": "Choose one of your organization's users who isn't a member yet.",
+        },
+    )
+
+    def __init__(self, *args, group: SecurityGroup, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Partners have few users: all of them, less the members, in one select.
+        field = self.fields["member"]
+        field.queryset = (
+            Membership.objects.filter(tenant_id=group.partner_id)
+            .exclude(security_groups=group)
+            .select_related("user")
+            .order_by("user__username")
+        )
+        field.label_from_instance = lambda membership: membership.user.get_username()

@@ -1,0 +1,540 @@
+"""Partner Center: admin relationships (GDAP) — request, finalize, send, withdraw, terminate —,
+the roles each security group holds on them (access assignments), and the security groups of
+the partner's own users. Views parse input, call a service in `tenancy`, and render."""
+
+import uuid
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from partner_center.admin_forms import (
+    GLOBAL_ADMINISTRATOR_WARNING,
+    AccessAssignmentEditForm,
+    AccessAssignmentForm,
+    AdminRelationshipFilterForm,
+    AdminRelationshipForm,
+    MemberAddForm,
+    SecurityGroupForm,
+    SecurityGroupRenameForm,
+    SendForm,
+    add_problems,
+    customer_for_request,
+)
+from partner_center.views import PAGE_SIZE, _posted, partner_view
+from tenancy import services
+from tenancy.http import PartnerRequest
+from tenancy.models import (
+    AccessAssignment,
+    AdminRelationship,
+    AdminRelationshipStatus,
+    Membership,
+    SecurityGroup,
+    SecurityGroupMember,
+)
+from tenancy.paging import keyset_page
+from tenancy.rules import Action
+
+S = AdminRelationshipStatus
+IN_FORCE = (S.ACTIVE, S.EXPIRING)
+
+
+def _get_relationship(request: PartnerRequest, relationship_id) -> AdminRelationship:
+    """One of this partner's admin relationships; anyone else's is a 404."""
+    relationship = (
+        AdminRelationship.objects.select_related(
+            "customer", "created_by", "finalized_by", "approved_by", "closed_by", "closed_by_tenant"
+        )
+        .filter(pk=relationship_id, partner=request.partner)
+        .first()
+    )
+    if relationship is None:
+        raise Http404("No such admin relationship.")
+    # The partner came with the membership (country and market included): no query for it.
+    relationship.partner = request.partner
+    return relationship
+
+
+def _get_assignment(relationship: AdminRelationship, assignment_id) -> AccessAssignment:
+    assignment = get_object_or_404(
+        AccessAssignment.objects.select_related("group"),
+        pk=assignment_id,
+        relationship=relationship,
+        removed_at__isnull=True,
+    )
+    assignment.relationship = relationship
+    return assignment
+
+
+def _get_group(request: PartnerRequest, group_id) -> SecurityGroup:
+    group = get_object_or_404(SecurityGroup, pk=group_id, partner=request.partner)
+    group.partner = request.partner
+    return group
+
+
+def _customer_name(relationship: AdminRelationship) -> str:
+    return relationship.customer.name if relationship.customer else "the customer"
+
+
+def _role_list(names: list[str]) -> str:
+    return ", ".join(names) if names else "no roles"
+
+
+# --- Admin relationships ----------------------------------------------------------------
+
+
+@require_GET
+@partner_view(Action.VIEW_ADMIN_RELATIONSHIPS)
+def admin_relationship_list(request: PartnerRequest):
+    form = AdminRelationshipFilterForm(request.GET or None)
+    relationships = AdminRelationship.objects.filter(partner=request.partner).select_related(
+        "customer"
+    )
+    now = timezone.now()
+    searching = False
+    if form.is_bound:
+        form.is_valid()  # each valid field still filters when another one isn't
+        data = form.cleaned_data
+        if status := data.get("status"):
+            relationships = relationships.with_status(S(status), now)
+        if q := data.get("q", "").strip():
+            searching = True
+            relationships = relationships.filter(
+                Q(name__icontains=q) | Q(customer__name__icontains=q)
+            )
+    page = keyset_page(
+        relationships,
+        order=["-created_at", "-id"],
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
+    rows = [(relationship, relationship.display_status(now)) for relationship in page]
+    return render(
+        request,
+        "partner_center/admin_relationships/list.html",
+        {"form": form, "page": page, "rows": rows, "searching": searching, "now": now},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def admin_relationship_new(request: PartnerRequest):
+    partner = request.partner
+    customer = None
+    if request.method == "GET" and "customer" in request.GET:
+        # From a customer's page: the request names that customer (one of this partner's).
+        try:
+            customer_id = uuid.UUID(request.GET["customer"])
+        except ValueError:
+            raise Http404("No such customer.") from None
+        customer = customer_for_request(partner, customer_id)
+        if customer is None:
+            raise Http404("No such customer.")
+    form = AdminRelationshipForm(
+        _posted(request), partner=partner, initial={"customer": customer and customer.pk}
+    )
+    if request.method == "POST" and form.is_valid():
+        customer = form.cleaned_data["customer"]
+        try:
+            relationship = services.admin_relationship_create(
+                partner=partner,
+                created_by=request.user,
+                request=form.admin_request(),
+                customer=customer,
+                finalize=True,
+            )
+        except services.AdminRequestInvalid as error:
+            add_problems(form, error.problems)
+        else:
+            messages.success(
+                request,
+                "The request is finalized. Share the email or the link below with the "
+                "customer's Global administrator.",
+            )
+            return redirect("partner_center:admin-relationship-detail", relationship.pk)
+    elif form.is_bound:
+        customer = form.cleaned_data.get("customer")
+    return render(
+        request,
+        "partner_center/admin_relationships/new.html",
+        {"form": form, "customer": customer, "global_admin_warning": GLOBAL_ADMINISTRATOR_WARNING},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _detail_context(
+    request: PartnerRequest, relationship: AdminRelationship, send_form=None
+) -> dict:
+    now = timezone.now()
+    status = relationship.display_status(now)
+    context = {
+        "relationship": relationship,
+        "status": status,
+        "ends_at": relationship.current_end(now),
+        "days_left": relationship.days_left(now),
+        "in_force": status in IN_FORCE,
+    }
+    if status == S.APPROVAL_PENDING:
+        link = relationship.link()
+        if link is not None:
+            email = relationship.email()
+            context |= {
+                "link": link,
+                "email": email,
+                "mailto": "mailto:?subject={}&body={}".format(
+                    quote(email.subject, safe=""), quote(email.text, safe="")
+                ),
+                "send_form": send_form or SendForm(),
+            }
+    if status in IN_FORCE:
+        context["assignments"] = list(
+            AccessAssignment.objects.filter(relationship=relationship, removed_at__isnull=True)
+            .select_related("group")
+            .order_by("group__name", "id")
+        )
+    return context
+
+
+@never_cache
+@require_GET
+@partner_view(Action.VIEW_ADMIN_RELATIONSHIPS)
+def admin_relationship_detail(request: PartnerRequest, relationship_id):
+    """The relationship; while it waits for approval, its email and link; once active, the
+    roles each security group holds in the customer through it."""
+    relationship = _get_relationship(request, relationship_id)
+    return render(
+        request,
+        "partner_center/admin_relationships/detail.html",
+        _detail_context(request, relationship),
+    )
+
+
+@require_POST
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def admin_relationship_finalize(request: PartnerRequest, relationship_id):
+    relationship = _get_relationship(request, relationship_id)
+    try:
+        services.admin_relationship_finalize(relationship=relationship, finalized_by=request.user)
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            "The request is finalized. Share the email or the link below with the customer's "
+            "Global administrator.",
+        )
+    return redirect("partner_center:admin-relationship-detail", relationship.pk)
+
+
+@never_cache
+@require_POST
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def admin_relationship_send(request: PartnerRequest, relationship_id):
+    relationship = _get_relationship(request, relationship_id)
+    form = SendForm(request.POST)
+    if not form.is_valid() and relationship.display_status() == S.APPROVAL_PENDING:
+        return render(
+            request,
+            "partner_center/admin_relationships/detail.html",
+            _detail_context(request, relationship, send_form=form),
+            status=400,
+        )
+    to = form.cleaned_data.get("to", "")
+    try:
+        services.admin_relationship_send(relationship=relationship, sent_by=request.user, to=to)
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Sent to {to}.")
+    return redirect("partner_center:admin-relationship-detail", relationship.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def admin_relationship_withdraw(request: PartnerRequest, relationship_id):
+    relationship = _get_relationship(request, relationship_id)
+    if request.method == "POST":
+        try:
+            services.admin_relationship_withdraw(
+                relationship=relationship, withdrawn_by=request.user
+            )
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "The request was withdrawn. Its link no longer works.")
+        return redirect("partner_center:admin-relationship-detail", relationship.pk)
+    status = relationship.display_status()
+    return render(
+        request,
+        "partner_center/admin_relationships/withdraw.html",
+        {
+            "relationship": relationship,
+            "status": status,
+            "can_withdraw": relationship.status in (S.CREATED, S.APPROVAL_PENDING),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def admin_relationship_terminate(request: PartnerRequest, relationship_id):
+    relationship = _get_relationship(request, relationship_id)
+    if request.method == "POST":
+        try:
+            services.admin_relationship_terminate(
+                relationship=relationship, terminated_by=request.user, by=request.partner
+            )
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                f"The admin relationship “{relationship.name}” was terminated. Your security "
+                f"groups no longer hold its roles in {_customer_name(relationship)}.",
+            )
+        return redirect("partner_center:admin-relationship-detail", relationship.pk)
+    now = timezone.now()
+    return render(
+        request,
+        "partner_center/admin_relationships/terminate.html",
+        {
+            "relationship": relationship,
+            "status": relationship.display_status(now),
+            "ends_at": relationship.current_end(now),
+            "in_force": relationship.is_in_force(now),
+            "assignments": AccessAssignment.objects.filter(
+                relationship=relationship, removed_at__isnull=True
+            ).count(),
+        },
+    )
+
+
+# --- Access assignments -----------------------------------------------------------------
+
+
+def _not_assignable(request: PartnerRequest, relationship: AdminRelationship):
+    messages.error(
+        request,
+        "Security groups get roles only on an active admin relationship, and this one is "
+        f"{relationship.display_status().label.lower()}.",
+    )
+    return redirect("partner_center:admin-relationship-detail", relationship.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def access_assignment_new(request: PartnerRequest, relationship_id):
+    relationship = _get_relationship(request, relationship_id)
+    if not relationship.is_in_force():
+        return _not_assignable(request, relationship)
+    form = AccessAssignmentForm(_posted(request), relationship=relationship)
+    if request.method == "POST" and form.is_valid():
+        group = form.cleaned_data["group"]
+        try:
+            assignment = services.access_assignment_create(
+                relationship=relationship,
+                group=group,
+                roles=form.cleaned_data["roles"],
+                created_by=request.user,
+            )
+        except services.AdminRequestInvalid as error:
+            add_problems(form, error.problems)
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("partner_center:admin-relationship-detail", relationship.pk)
+        else:
+            messages.success(
+                request,
+                f"{group.name} now has {_role_list(assignment.role_names)} in "
+                f"{_customer_name(relationship)}.",
+            )
+            return redirect("partner_center:admin-relationship-detail", relationship.pk)
+    return render(
+        request,
+        "partner_center/admin_relationships/assignment_form.html",
+        {"form": form, "relationship": relationship, "assignment": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def access_assignment_edit(request: PartnerRequest, relationship_id, assignment_id):
+    relationship = _get_relationship(request, relationship_id)
+    assignment = _get_assignment(relationship, assignment_id)
+    if not relationship.is_in_force():
+        return _not_assignable(request, relationship)
+    form = AccessAssignmentEditForm(
+        _posted(request), relationship=relationship, initial={"roles": assignment.roles}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment = services.access_assignment_update(
+                assignment=assignment, roles=form.cleaned_data["roles"], updated_by=request.user
+            )
+        except services.AdminRequestInvalid as error:
+            add_problems(form, error.problems)
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("partner_center:admin-relationship-detail", relationship.pk)
+        else:
+            messages.success(
+                request,
+                f"{assignment.group.name} now has {_role_list(assignment.role_names)} in "
+                f"{_customer_name(relationship)}.",
+            )
+            return redirect("partner_center:admin-relationship-detail", relationship.pk)
+    return render(
+        request,
+        "partner_center/admin_relationships/assignment_form.html",
+        {"form": form, "relationship": relationship, "assignment": assignment},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def access_assignment_remove(request: PartnerRequest, relationship_id, assignment_id):
+    relationship = _get_relationship(request, relationship_id)
+    assignment = _get_assignment(relationship, assignment_id)
+    try:
+        services.access_assignment_remove(assignment=assignment, removed_by=request.user)
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"{assignment.group.name} no longer has roles in {_customer_name(relationship)} "
+            "through this relationship.",
+        )
+    return redirect("partner_center:admin-relationship-detail", relationship.pk)
+
+
+# --- Security groups --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_SECURITY_GROUPS)
+def security_group_list(request: PartnerRequest):
+    form = SecurityGroupForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.security_group_create(
+                partner=request.partner,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                created_by=request.user,
+            )
+        except services.AdminRequestInvalid as error:
+            add_problems(form, error.problems)
+        else:
+            messages.success(request, f"Security group {group.name} created. Add its members.")
+            return redirect("partner_center:security-group-detail", group.pk)
+    groups = SecurityGroup.objects.filter(partner=request.partner).annotate(
+        member_count=Count("memberships", distinct=True),
+        assignment_count=Count(
+            "assignments", filter=Q(assignments__removed_at__isnull=True), distinct=True
+        ),
+    )
+    page = keyset_page(
+        groups, order=["name", "id"], cursor=request.GET.get("cursor"), size=PAGE_SIZE
+    )
+    return render(
+        request,
+        "partner_center/security_groups/list.html",
+        {"form": form, "page": page},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _group_context(group: SecurityGroup, rename_form=None, member_form=None) -> dict:
+    return {
+        "group": group,
+        "rename_form": rename_form or SecurityGroupRenameForm(initial={"name": group.name}),
+        "member_form": member_form or MemberAddForm(group=group),
+        "members": SecurityGroupMember.objects.filter(group=group)
+        .select_related("membership__user")
+        .order_by("membership__user__username"),
+        "assignments": AccessAssignment.objects.filter(group=group, removed_at__isnull=True)
+        .select_related("relationship__customer")
+        .order_by("relationship__name", "id"),
+    }
+
+
+def _render_group(request, group: SecurityGroup, status: int = 200, **forms):
+    return render(
+        request,
+        "partner_center/security_groups/detail.html",
+        _group_context(group, **forms),
+        status=status,
+    )
+
+
+@require_GET
+@partner_view(Action.MANAGE_SECURITY_GROUPS)
+def security_group_detail(request: PartnerRequest, group_id):
+    return _render_group(request, _get_group(request, group_id))
+
+
+@require_POST
+@partner_view(Action.MANAGE_SECURITY_GROUPS)
+def security_group_rename(request: PartnerRequest, group_id):
+    group = _get_group(request, group_id)
+    form = SecurityGroupRenameForm(request.POST)
+    if form.is_valid():
+        before = group.name
+        try:
+            services.security_group_rename(
+                group=group, name=form.cleaned_data["name"], renamed_by=request.user
+            )
+        except services.AdminRequestInvalid as error:
+            add_problems(form, error.problems)
+        else:
+            if group.name != before:
+                messages.success(request, f"Security group {before} is now {group.name}.")
+            return redirect("partner_center:security-group-detail", group.pk)
+    return _render_group(request, group, status=400, rename_form=form)
+
+
+@require_POST
+@partner_view(Action.MANAGE_SECURITY_GROUPS)
+def security_group_member_add(request: PartnerRequest, group_id):
+    group = _get_group(request, group_id)
+    form = MemberAddForm(request.POST, group=group)
+    if form.is_valid():
+        membership = form.cleaned_data["member"]
+        try:
+            services.security_group_member_add(
+                group=group, membership=membership, added_by=request.user
+            )
+        except services.AdminRequestInvalid as error:
+            add_problems(form, error.problems)
+        else:
+            messages.success(request, f"{membership.user.get_username()} is now in {group.name}.")
+            return redirect("partner_center:security-group-detail", group.pk)
+    return _render_group(request, group, status=400, member_form=form)
+
+
+@require_POST
+@partner_view(Action.MANAGE_SECURITY_GROUPS)
+def security_group_member_remove(request: PartnerRequest, group_id, membership_id):
+    group = _get_group(request, group_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, tenant=request.partner
+    )
+    try:
+        services.security_group_member_remove(
+            group=group, membership=membership, removed_by=request.user
+        )
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"{membership.user.get_username()} was removed from {group.name}."
+        )
+    return redirect("partner_center:security-group-detail", group.pk)
