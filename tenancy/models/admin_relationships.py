@@ -422,6 +422,13 @@ class AdminRelationship(models.Model):
         path = reverse("admin_center:gdap-open", args=[self.id], current_app=portal.namespace)
         return f"{portal.absolute(path)}?{urlencode({'token': token})}"
 
+    def partner_center_url(self) -> str:
+        """Its page in Partner Center, absolute (for the partner's emails)."""
+        from tenancy.portals import PARTNER_CENTER
+
+        path = reverse("partner_center:admin-relationship-detail", args=[self.id])
+        return PARTNER_CENTER.absolute(path)
+
     def email(self):
         """The templated email that carries the link."""
         from tenancy.notifications import render_email

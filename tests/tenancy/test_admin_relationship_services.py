@@ -135,6 +135,8 @@ class TestAnswer:
         assert approved.days_left() == 89
         [email] = mail.outbox
         assert email.to == ["agent@contosopartners.example"]
+        page = f"/partner-center/admin-relationships/{relationship.pk}/"
+        assert page in email.body and page in email.alternatives[0].content
         event = AuditEvent.objects.get(action=AuditAction.ADMIN_APPROVED)
         assert (event.actor, event.actor_tenant, event.partner) == (
             customer_admin,

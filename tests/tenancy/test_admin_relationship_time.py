@@ -75,6 +75,7 @@ def test_it_sends_the_30_day_reminder_once_even_if_run_twice_that_day(run, partn
 
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [admin_agent.email]
+    assert f"/partner-center/admin-relationships/{relationship.pk}/" in mail.outbox[0].body
     assert "Helpdesk for Northwind" in mail.outbox[0].subject
     assert kinds(relationship) == [NoticeKind.ENDS_IN_30_DAYS]
 
