@@ -12,33 +12,31 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from admin_center.views import (
-    MAX_OPENED_REQUESTS,
     current_portal,
     customer_view,
+    forget_opened,
     portal_url,
     refusal_page,
+    remember_opened,
     request_page,
+    was_opened,
 )
 from tenancy import services
 from tenancy.http import CustomerRequest, MemberRequest
 from tenancy.models import AUTO_EXTEND_DAYS, AdminRelationship
 from tenancy.rules import Action
 from tenancy.services import refusals
-from tenancy.text import possessive
+from tenancy.text import day, possessive
 
 # The admin relationship requests this browser session opened by their link (kept apart from
 # the reseller requests': the two kinds of id name different tables).
 OPENED_ADMIN_REQUESTS = "admin_center.opened_admin_requests"
-
-
-def _day(moment) -> str:
-    return dateformat.format(timezone.localtime(moment), "F j, Y")
 
 
 # --- Opening a request ------------------------------------------------------------------
@@ -54,15 +52,13 @@ def admin_request_open(request: MemberRequest, relationship_id):
     relationship = services.admin_relationship_find(relationship_id, token)
     if relationship is None:
         return refusal_page(request, refusals.unknown_link_refusal())
-    key = str(relationship.pk)
-    opened = [i for i in request.session.get(OPENED_ADMIN_REQUESTS, []) if i != key]
-    request.session[OPENED_ADMIN_REQUESTS] = [*opened, key][-MAX_OPENED_REQUESTS:]
+    remember_opened(request, OPENED_ADMIN_REQUESTS, relationship.pk)
     return redirect(portal_url(request, "gdap-request", relationship.pk))
 
 
 def _opened(request: MemberRequest, relationship_id) -> AdminRelationship | None:
     """The request, if this session opened its link; None otherwise (a guessed id finds nothing)."""
-    if str(relationship_id) not in request.session.get(OPENED_ADMIN_REQUESTS, []):
+    if not was_opened(request, OPENED_ADMIN_REQUESTS, relationship_id):
         return None
     return (
         AdminRelationship.objects.select_related(
@@ -71,11 +67,6 @@ def _opened(request: MemberRequest, relationship_id) -> AdminRelationship | None
         .filter(pk=relationship_id)
         .first()
     )
-
-
-def _forget_opened(request: MemberRequest, relationship: AdminRelationship) -> None:
-    opened = request.session.get(OPENED_ADMIN_REQUESTS, [])
-    request.session[OPENED_ADMIN_REQUESTS] = [i for i in opened if i != str(relationship.pk)]
 
 
 def _answerable(request: MemberRequest, relationship_id):
@@ -146,8 +137,8 @@ def admin_request_approve(request: MemberRequest, relationship_id):
         )
     except services.InvitationRefused as refused:
         return refusal_page(request, refused.refusal)
-    _forget_opened(request, relationship)
-    until = _day(relationship.ends_at)
+    forget_opened(request, OPENED_ADMIN_REQUESTS, relationship.pk)
+    until = day(relationship.ends_at)
     if relationship.auto_extend:
         until += f" (then extended by {AUTO_EXTEND_DAYS} days at a time, unless it is ended)"
     messages.success(
@@ -178,7 +169,7 @@ def admin_request_decline(request: MemberRequest, relationship_id):
         )
     except services.InvitationRefused as refused:
         return refusal_page(request, refused.refusal)
-    _forget_opened(request, relationship)
+    forget_opened(request, OPENED_ADMIN_REQUESTS, relationship.pk)
     messages.success(
         request,
         f"You declined the admin relationship request “{relationship.name}” from "

@@ -48,6 +48,20 @@ OPENED_REQUESTS = "admin_center.opened_requests"
 MAX_OPENED_REQUESTS = 20
 
 
+def remember_opened(request: HttpRequest, key: str, pk) -> None:
+    """Note in the session that it opened the request `pk` by its link (the latest 20)."""
+    opened = [i for i in request.session.get(key, []) if i != str(pk)]
+    request.session[key] = [*opened, str(pk)][-MAX_OPENED_REQUESTS:]
+
+
+def was_opened(request: HttpRequest, key: str, pk) -> bool:
+    return str(pk) in request.session.get(key, [])
+
+
+def forget_opened(request: HttpRequest, key: str, pk) -> None:
+    request.session[key] = [i for i in request.session.get(key, []) if i != str(pk)]
+
+
 def current_portal(request: HttpRequest) -> Portal:
     return portal_for_namespace(request.resolver_match.namespace)
 
@@ -122,8 +136,7 @@ def invitation_open(request: MemberRequest):
     partner_param = request.GET.get("partnerId")
     if invitation is None or (partner_param and partner_param != str(invitation.partner_id)):
         return refusal_page(request, refusals.unknown_link_refusal())
-    opened = [i for i in request.session.get(OPENED_REQUESTS, []) if i != str(invitation.pk)]
-    request.session[OPENED_REQUESTS] = [*opened, str(invitation.pk)][-MAX_OPENED_REQUESTS:]
+    remember_opened(request, OPENED_REQUESTS, invitation.pk)
     services.invitation_record_open(
         invitation=invitation, user=request.user, membership=request.membership
     )
@@ -143,7 +156,7 @@ def refusal_page(
 
 def _opened_invitation(request: MemberRequest, invitation_id) -> Invitation | None:
     """The request, if this session opened its link; None otherwise (a guessed id finds nothing)."""
-    if str(invitation_id) not in request.session.get(OPENED_REQUESTS, []):
+    if not was_opened(request, OPENED_REQUESTS, invitation_id):
         return None
     return (
         Invitation.objects.select_related("partner__country__market", "created_by")
@@ -233,7 +246,7 @@ def invitation_accept(request: MemberRequest, invitation_id):
         # The billing address went missing since the page was checked (another admin's edit).
         messages.error(request, error.message)
         return redirect(context["profile_url"])
-    _forget_opened(request, invitation)
+    forget_opened(request, OPENED_REQUESTS, invitation.pk)
     messages.success(
         request,
         f"{invitation.partner.name} is now your organization's reseller"
@@ -258,18 +271,13 @@ def invitation_decline(request: MemberRequest, invitation_id):
         )
     except services.InvitationRefused as refused:
         return refusal_page(request, refused.refusal, invitation)
-    _forget_opened(request, invitation)
+    forget_opened(request, OPENED_REQUESTS, invitation.pk)
     messages.success(
         request,
         f"You declined the request from {invitation.partner.name}. We've let them know; nothing "
         "changed for your organization.",
     )
     return redirect(portal_url(request, "partner-relationships"))
-
-
-def _forget_opened(request: MemberRequest, invitation: Invitation) -> None:
-    opened = request.session.get(OPENED_REQUESTS, [])
-    request.session[OPENED_REQUESTS] = [i for i in opened if i != str(invitation.pk)]
 
 
 @require_GET

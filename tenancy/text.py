@@ -1,5 +1,7 @@
 """Small pieces of English the pages and messages share."""
 
+from django.utils import dateformat, timezone
+
 
 def possessive(name: str) -> str:
     """ "Contoso's", but "Contoso Partners'"."""
@@ -26,3 +28,8 @@ def in_country(name: str) -> str:
         or name.endswith((" Islands", " Republic"))
     )
     return f"the {name}" if needs_article else name
+
+
+def day(moment) -> str:
+    """ "March 4, 2027", in the site's time zone."""
+    return dateformat.format(timezone.localtime(moment), "F j, Y")

@@ -24,6 +24,7 @@ from tenancy.models import (
     AdminRelationshipNotice,
     AdminRelationshipStatus,
     AuditAction,
+    AuditEvent,
     Invitation,
     Membership,
     NoticeKind,
@@ -321,8 +322,6 @@ def admin_relationship_record_refusal(
     """One audit line per organization and reason, as for reseller requests."""
     if refusal.code in ("unknown", "answered_here"):
         return
-    from tenancy.models import AuditEvent
-
     customer = membership.tenant if membership and membership.tenant.is_customer else None
     seen = AuditEvent.objects.filter(
         action=AuditAction.ADMIN_REFUSED,

@@ -6,8 +6,6 @@ it (InvitationRefused), and `invitation_record_refusal` keeps one audit line per
 
 from dataclasses import dataclass
 
-from django.utils import dateformat, timezone
-
 from tenancy import rules
 from tenancy.models import (
     AdminRelationship,
@@ -23,6 +21,7 @@ from tenancy.models import (
 )
 from tenancy.portals import admin_portal_for
 from tenancy.services.base import ServiceError, audit
+from tenancy.text import day
 from tenancy.text import possessive as possessive_name
 
 
@@ -41,10 +40,6 @@ class InvitationRefused(ServiceError):
     def __init__(self, refusal: Refusal):
         super().__init__(refusal.message, code=refusal.code)
         self.refusal = refusal
-
-
-def _day(moment) -> str:
-    return dateformat.format(timezone.localtime(moment), "F j, Y")
 
 
 def unknown_link_refusal() -> Refusal:
@@ -92,7 +87,7 @@ def invitation_refusal(
         return Refusal(
             "revoked",
             "This request was withdrawn",
-            f"{partner.name} revoked this request on {_day(invitation.revoked_at)}.",
+            f"{partner.name} revoked this request on {day(invitation.revoked_at)}.",
             f"If you still want {partner.name} as your reseller, ask them for a new request.",
             410,
         )
@@ -104,7 +99,7 @@ def invitation_refusal(
                 "answered_here",
                 f"Your organization already {answer} this request",
                 f"{invitation.answered_by.get_username()} {answer} this request from "
-                f"{partner.name} on {_day(invitation.answered_at)}.",
+                f"{partner.name} on {day(invitation.answered_at)}.",
                 "A request is answered once. Your partners are listed on Partner relationships.",
                 409,
             )
@@ -112,7 +107,7 @@ def invitation_refusal(
             "answered",
             "This request was already used",
             f"This request from {partner.name} was {answer} by another organization on "
-            f"{_day(invitation.answered_at)}.",
+            f"{day(invitation.answered_at)}.",
             f"A request is answered once. Ask {partner.name} for a request of your own.",
             409,
         )
@@ -120,7 +115,7 @@ def invitation_refusal(
         return Refusal(
             "expired",
             "This request has expired",
-            f"The request from {partner.name} expired on {_day(invitation.expires_at)}.",
+            f"The request from {partner.name} expired on {day(invitation.expires_at)}.",
             f"Ask {partner.name} to send you a new request.",
             410,
         )
@@ -164,7 +159,7 @@ def invitation_refusal(
             "already_reseller",
             f"{partner.name} is already your reseller",
             f"{partner.name} has been your organization's reseller since "
-            f"{_day(reseller.created_at)}. Nothing was changed.",
+            f"{day(reseller.created_at)}. Nothing was changed.",
             "Your partners and their roles are listed on Partner relationships.",
             409,
         )
@@ -239,7 +234,7 @@ def admin_request_refusal(
             "withdrawn",
             "This request was withdrawn",
             f"{partner.name} withdrew this admin relationship request on "
-            f"{_day(relationship.closed_at)}.",
+            f"{day(relationship.closed_at)}.",
             f"If {partner.name} should still manage your services, ask them for a new request.",
             410,
         )
@@ -253,7 +248,7 @@ def admin_request_refusal(
                 "answered_here",
                 f"Your organization already {answer} this request",
                 f"{who.get_username() if who else 'An administrator'} {answer} the admin "
-                f"relationship “{relationship.name}” from {partner.name} on {_day(when)}.",
+                f"relationship “{relationship.name}” from {partner.name} on {day(when)}.",
                 "A request is answered once. Your partners' admin relationships are listed on "
                 "Partner relationships.",
                 409,
@@ -262,7 +257,7 @@ def admin_request_refusal(
             "answered",
             "This request was already answered",
             f"This admin relationship request from {partner.name} was {answer} by another "
-            f"organization on {_day(when)}.",
+            f"organization on {day(when)}.",
             f"A request is answered once. Ask {partner.name} for a request of your own.",
             409,
         )
@@ -271,7 +266,7 @@ def admin_request_refusal(
             "expired",
             "This request has expired",
             f"The admin relationship request from {partner.name} expired on "
-            f"{_day(relationship.request_expires_at())}, unanswered.",
+            f"{day(relationship.request_expires_at())}, unanswered.",
             f"Ask {partner.name} to send you a new request.",
             410,
         )
