@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from admin_center.forms import AcceptAgreementForm, OrganizationProfileForm
 from tenancy import rules, services
-from tenancy.http import CustomerRequest, MemberRequest
+from tenancy.http import CustomerRequest, MemberRequest, client_ip
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     DEFAULT_DAYS,
@@ -68,13 +68,6 @@ def current_portal(request: HttpRequest) -> Portal:
 
 def portal_url(request: HttpRequest, name: str, *args) -> str:
     return reverse(f"admin_center:{name}", args=args, current_app=request.resolver_match.namespace)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    if settings.USE_X_FORWARDED_FOR and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
-        # The proxy in front of us appends the address it saw last.
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def customer_view(action: Action | None = None):

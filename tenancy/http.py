@@ -1,5 +1,6 @@
 """What a view's `request` carries once the middleware and the portal decorators have run."""
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from tenancy.models import Membership, Tenant
@@ -26,3 +27,11 @@ class CustomerRequest(MemberRequest):
     membership: Membership
     customer: Tenant
     portal: Portal
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind our proxy (USE_X_FORWARDED_FOR) the address
+    it appended last. Agreement acceptances record it; sign-in throttling counts by it."""
+    if settings.USE_X_FORWARDED_FOR and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
+        return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None

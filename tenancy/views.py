@@ -97,3 +97,7 @@ password_change = login_required(PasswordChangeView.as_view())
 @require_GET
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def locked_out(request, credentials, *args, **kwargs):
+    raise NotImplementedError

@@ -7,6 +7,7 @@ convention), and never under config.settings.test, which turns it off: a develop
 must not change what the test suite sees. The environment wins over `.env`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,6 +52,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+    "axes",
     "tenancy",
     "partner_center",
     "admin_center",
@@ -64,10 +70,12 @@ MIDDLEWARE = [
     "tenancy.middleware.SameOriginNullOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "tenancy.middleware.MembershipMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -129,6 +137,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# A locked account or address is refused before its password is hashed: Axes' backend runs first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins are counted per account and per client address in the shared cache, so every
+# web server sees the same counts. The limit-th failure locks the account (or the address) for
+# SIGN_IN_LOCK_MINUTES; a successful sign-in clears its own account's and address's counts.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tenancy.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "tenancy.views.locked_out"
+AXES_VERBOSE = False
+
+# Second factors. MFA_REQUIRED sends a user without one to enrol before anything else.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Reseller relationships portal")
+# Passkeys are bound to the host the user signs in on (each portal's host is its own relying
+# party); they are accepted from the three portals' origins only.
+OTP_WEBAUTHN_RP_ID_CALLABLE = "tenancy.mfa.relying_party_id"
+OTP_WEBAUTHN_RP_NAME = env.str("OTP_WEBAUTHN_RP_NAME", default="Reseller relationships portal")
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"
@@ -213,6 +247,17 @@ SECURE_CSP = {
         *sorted({_origin(u) for u in (PARTNER_CENTER_URL, ADMIN_CENTER_URL, OFFICE_ADMIN_URL)}),
     ],
 }
+
+# Browsers offer passkeys on https:// pages and on http://localhost only (never on an IP address):
+# under `make run`, open http://localhost:8000 to use one.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    origin
+    for origin in sorted(
+        {_origin(u) for u in (PARTNER_CENTER_URL, ADMIN_CENTER_URL, OFFICE_ADMIN_URL)}
+        | ({"http://localhost:8000"} if DEBUG else set())
+    )
+    if origin.startswith(("https://", "http://localhost"))
+]
 
 # Invitation tokens are redacted from every log line, the development server's included.
 LOGGING = {

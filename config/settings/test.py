@@ -25,3 +25,5 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Static files straight from the finders: no collectstatic before a test run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The test client's host is not one browsers offer passkeys on; browser tests set their own origin.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = ["http://localhost"]

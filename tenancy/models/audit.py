@@ -46,6 +46,24 @@ class AuditAction(models.TextChoices):
     SUBSCRIPTION_SUSPENDED = "subscription.suspended", "Suspended a subscription"
     SUBSCRIPTION_REACTIVATED = "subscription.reactivated", "Reactivated a subscription"
     PROFILE_UPDATED = "profile.updated", "Updated the organization profile"
+    # Accounts: signing in and out, the second factor, and who may do what.
+    SIGNED_IN = "account.signed_in", "Signed in"
+    SIGNED_OUT = "account.signed_out", "Signed out"
+    SIGN_IN_FAILED = "account.sign_in_failed", "A sign-in failed"
+    SIGN_IN_LOCKED = "account.locked_out", "Sign-in locked after repeated failures"
+    PASSWORD_CHANGED = "account.password_changed", "Changed a password"
+    MFA_VERIFIED = "account.mfa_verified", "Confirmed a sign-in with a second factor"
+    MFA_ADDED = "account.mfa_added", "Added a sign-in method"
+    MFA_REMOVED = "account.mfa_removed", "Removed a sign-in method"
+    MFA_RESET = "account.mfa_reset", "Reset a user's sign-in methods"
+    RECOVERY_CODES_MADE = "account.recovery_codes", "Made new recovery codes"
+    RECOVERY_CODE_USED = "account.recovery_code_used", "Signed in with a recovery code"
+    ROLES_CHANGED = "account.roles_changed", "Changed a user's roles"
+    USER_DEACTIVATED = "account.deactivated", "Deactivated a user"
+    USER_REACTIVATED = "account.reactivated", "Reactivated a user"
+    # The operators' console (the Django admin): every change, with before and after.
+    OPERATOR_ADDED = "operator.added", "An operator added a record"
+    OPERATOR_CHANGED = "operator.changed", "An operator changed a record"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 from django.utils import timezone
 
 from tenancy import services
@@ -76,7 +77,11 @@ class TestCustomerAdd:
         assert added.admin_user.username == "admin@fourthcoffee.onmicrosoft.com"
         assert added.admin_user.membership.roles == {Role.CUSTOMER_GLOBAL_ADMIN}
         assert added.admin_user.membership.must_change_password
-        assert authenticate(username=added.admin_user.username, password=added.temporary_password)
+        assert authenticate(
+            RequestFactory().post("/sign-in/"),
+            username=added.admin_user.username,
+            password=added.temporary_password,
+        )
         relationship = ResellerRelationship.objects.active().get(customer=customer)
         assert relationship.formed_by == FormedBy.NEW_CUSTOMER
         assert relationship.partner == partner_a
