@@ -33,6 +33,7 @@ from tenancy.models import AUTO_EXTEND_DAYS, AdminRelationship
 from tenancy.rules import Action
 from tenancy.services import refusals
 from tenancy.text import day, possessive
+from tenancy.throttle import LINK_OPEN_RATE, rate_limited
 
 # The admin relationship requests this browser session opened by their link (kept apart from
 # the reseller requests': the two kinds of id name different tables).
@@ -43,6 +44,7 @@ OPENED_ADMIN_REQUESTS = "admin_center.opened_admin_requests"
 
 
 @require_GET
+@rate_limited("link-open", **LINK_OPEN_RATE)
 @request_page
 @sensitive_variables("token")
 def admin_request_open(request: MemberRequest, relationship_id):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admin_center import admin_relationships, views
+from admin_center import admin_relationships, users, views
 
 app_name = "admin_center"
 
@@ -62,5 +62,11 @@ urlpatterns = [
         name="end-reseller",
     ),
     path("settings/organization-profile/", views.organization_profile, name="organization-profile"),
+    path("users/active/", users.users, name="users"),
+    path(
+        "users/<int:membership_id>/reset-sign-in/",
+        users.user_reset_sign_in,
+        name="user-reset-sign-in",
+    ),
     path("activity/", views.activity, name="activity"),
 ]

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
@@ -41,6 +41,7 @@ from tenancy.paging import keyset_page
 from tenancy.portals import Portal, admin_portal_for, portal_for_namespace
 from tenancy.rules import Action
 from tenancy.services import refusals
+from tenancy.throttle import LINK_OPEN_RATE, rate_limited
 
 # The requests this browser session opened by their link: the token is exchanged for this
 # session entry at once, so no later URL, Referer or log line carries it.
@@ -119,6 +120,7 @@ def request_page(view):
 
 
 @require_GET
+@rate_limited("link-open", **LINK_OPEN_RATE)
 @request_page
 @sensitive_variables("token")
 def invitation_open(request: MemberRequest):
@@ -502,15 +504,30 @@ def agreements(request: CustomerRequest):
         "attested_by_partner"
     )
     current = settings.CUSTOMER_AGREEMENT_VERSION
-    has_current = any(acceptance.is_current for acceptance in acceptances)
+    accepted = next((acceptance for acceptance in acceptances if acceptance.is_current), None)
+    has_current = accepted is not None
     form = AcceptAgreementForm(request.POST or None, user=request.user)
-    if request.method == "POST" and not has_current and form.is_valid():
-        services.agreement_accept(
-            customer=customer, user=request.user, signer=form.signer(), client_ip=client_ip(request)
-        )
-        messages.success(
-            request, f"Your organization accepted the Microsoft Customer Agreement ({current})."
-        )
+    if request.method == "POST" and (has_current or form.is_valid()):
+        if not has_current:
+            # Another admin's post may have got there first (the service then records nothing
+            # and returns theirs): `recorded_by` tells.
+            accepted = services.agreement_accept(
+                customer=customer,
+                user=request.user,
+                signer=form.signer(),
+                client_ip=client_ip(request),
+            )
+        if has_current or accepted.recorded_by_id != request.user.pk:
+            messages.info(
+                request,
+                f"Your organization had already accepted the Microsoft Customer Agreement "
+                f"({current}): {accepted.signer_name}, "
+                f"{dateformat.format(accepted.accepted_on, 'F j, Y')}. Nothing changed.",
+            )
+        else:
+            messages.success(
+                request, f"Your organization accepted the Microsoft Customer Agreement ({current})."
+            )
         return redirect(portal_url(request, "agreements"))
     return render(
         request,

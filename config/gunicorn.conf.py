@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import sys
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -19,3 +20,13 @@ errorlog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 # gunicorn 27 opens a control socket in the home folder unless told not to.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Refuse to start on the console mailer unless EMAIL_CONSOLE_ALLOWED (tenancy.E003): every
+    email, with the links and tokens of relationship requests, would go to this output."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    from tenancy.checks import check_console_mailer
+
+    if errors := check_console_mailer(None):
+        sys.exit("\n".join(f"{error.id}: {error.msg}\nHINT: {error.hint}" for error in errors))

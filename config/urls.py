@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from tenancy import views
+from tenancy import account_views, views
 from tenancy.portals import ADMIN_CENTER, OFFICE_ADMIN, PARTNER_CENTER
 
 admin.site.site_header = "Reseller relationships portal — operators"
@@ -13,7 +13,21 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", LogoutView.as_view(), name="sign-out"),
+    path("sign-in/verify/", account_views.verify, name="sign-in-verify"),
     path("account/password/", views.password_change, name="password-change"),
+    path("account/security/", account_views.security_info, name="security-info"),
+    path(
+        "account/security/authenticator/",
+        account_views.authenticator_add,
+        name="authenticator-add",
+    ),
+    path("account/security/recovery-codes/", account_views.recovery_codes, name="recovery-codes"),
+    path(
+        "account/security/<str:kind>/<int:pk>/remove/",
+        account_views.method_remove,
+        name="sign-in-method-remove",
+    ),
+    path("account/passkeys/", include("tenancy.passkey_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("operators/", admin.site.urls),
     path(PARTNER_CENTER.mount, include("partner_center.urls")),

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from tenancy import rules, services
+from tenancy.forms import PortalForm
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     ENTRA_ROLES,
@@ -74,7 +75,7 @@ def _chosen(bound_field) -> set[str]:
     return {str(role) for role in value}
 
 
-class AdminRelationshipForm(forms.Form):
+class AdminRelationshipForm(PortalForm):
     """Create an admin relationship request: name, duration, customer, roles, auto extend."""
 
     name = forms.CharField(
@@ -168,7 +169,7 @@ def customer_for_request(partner: Tenant, customer_id) -> Tenant | None:
     )
 
 
-class SendForm(forms.Form):
+class SendForm(PortalForm):
     to = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -180,7 +181,7 @@ class SendForm(forms.Form):
     )
 
 
-class AdminRelationshipFilterForm(forms.Form):
+class AdminRelationshipFilterForm(PortalForm):
     STATUS_CHOICES = [("", "All statuses"), *AdminRelationshipStatus.choices]
 
     q = forms.CharField(
@@ -214,7 +215,7 @@ class _AssignmentRolesMixin:
         return data
 
 
-class AccessAssignmentForm(_AssignmentRolesMixin, forms.Form):
+class AccessAssignmentForm(_AssignmentRolesMixin, PortalForm):
     """Give one of the partner's security groups some of a relationship's roles."""
 
     group = forms.ModelChoiceField(
@@ -237,7 +238,7 @@ class AccessAssignmentForm(_AssignmentRolesMixin, forms.Form):
         self.fields["roles"].choices = self._relationship_roles()
 
 
-class AccessAssignmentEditForm(_AssignmentRolesMixin, forms.Form):
+class AccessAssignmentEditForm(_AssignmentRolesMixin, PortalForm):
     roles = RolesField(label="Roles")
 
     def __init__(self, *args, relationship: AdminRelationship, **kwargs):
@@ -246,7 +247,7 @@ class AccessAssignmentEditForm(_AssignmentRolesMixin, forms.Form):
         self.fields["roles"].choices = self._relationship_roles()
 
 
-class SecurityGroupForm(forms.Form):
+class SecurityGroupForm(PortalForm):
     name = forms.CharField(
         label="Group name",
         max_length=120,
@@ -260,7 +261,7 @@ class SecurityGroupForm(forms.Form):
     )
 
 
-class SecurityGroupRenameForm(forms.Form):
+class SecurityGroupRenameForm(PortalForm):
     name = forms.CharField(
         label="Group name",
         max_length=120,
@@ -268,7 +269,7 @@ class SecurityGroupRenameForm(forms.Form):
     )
 
 
-class MemberAddForm(forms.Form):
+class MemberAddForm(PortalForm):
     member = forms.ModelChoiceField(
         label="User",
         queryset=Membership.objects.none(),

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tenancy import rules, services
-from tenancy.forms import OrganizationProfileForm, SignerForm
+from tenancy.forms import OrganizationProfileForm, PortalForm, SignerForm
 from tenancy.models import (
     InvitationStatus,
     Offer,
@@ -15,10 +15,9 @@ from tenancy.models import (
     domain_for,
     domain_prefix_validator,
 )
-from tenancy.validators import validate_single_line
 
 
-class NewRelationshipForm(forms.Form):
+class NewRelationshipForm(PortalForm):
     include_admin = forms.BooleanField(
         label="Include delegated administration permissions",
         required=False,
@@ -32,7 +31,6 @@ class NewRelationshipForm(forms.Form):
         label="For whom is this request?",
         max_length=200,
         required=False,
-        validators=[validate_single_line],
         help_text="A name or email to find the request again in the list. The customer sees it.",
     )
     recipient_email = forms.EmailField(
@@ -53,13 +51,13 @@ class NewRelationshipForm(forms.Form):
             field.help_text = "Always included for partners in Microsoft Cloud for US Government."
 
 
-class RequestFilterForm(forms.Form):
+class RequestFilterForm(PortalForm):
     STATUS_CHOICES = [("", "All statuses")] + [(s.value, s.label) for s in InvitationStatus]
 
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
 
 
-class CustomerSearchForm(forms.Form):
+class CustomerSearchForm(PortalForm):
     # "admin" is not a state of the row but a time: an admin relationship not yet ended.
     WITH_ADMIN = "admin"
     RELATIONSHIP_CHOICES = [
@@ -198,7 +196,7 @@ class AddCustomerForm(OrganizationProfileForm):
         )
 
 
-class PurchaseForm(forms.Form):
+class PurchaseForm(PortalForm):
     offer = forms.ModelChoiceField(
         label="Offer",
         queryset=Offer.objects.order_by("name"),
@@ -210,7 +208,7 @@ class PurchaseForm(forms.Form):
     )
 
 
-class SubscriptionChangeForm(forms.Form):
+class SubscriptionChangeForm(PortalForm):
     CHANGE_QUANTITY = "quantity"
     SUSPEND = "suspend"
     REACTIVATE = "reactivate"
@@ -241,7 +239,7 @@ class SubscriptionChangeForm(forms.Form):
         return {"status": SubscriptionStatus.ACTIVE}
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(PortalForm):
     start = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from partner_center import admin_relationships as admin
-from partner_center import views
+from partner_center import users, views
 
 app_name = "partner_center"
 
@@ -94,6 +94,12 @@ urlpatterns = [
         "security-groups/<uuid:group_id>/members/<int:membership_id>/remove/",
         admin.security_group_member_remove,
         name="security-group-member-remove",
+    ),
+    path("users/", users.user_list, name="user-list"),
+    path(
+        "users/<int:membership_id>/reset-sign-in/",
+        users.user_reset_sign_in,
+        name="user-reset-sign-in",
     ),
     path("activity/", views.activity_log, name="activity-log"),
     path("activity/export.csv", views.activity_export, name="activity-export"),

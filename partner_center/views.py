@@ -51,6 +51,7 @@ from tenancy.models import (
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.throttle import DOMAIN_CHECK_RATE, rate_limited
 
 PAGE_SIZE = 25
 
@@ -420,6 +421,7 @@ def add_customer(request: PartnerRequest):
 
 @require_GET
 @partner_view(Action.ADD_CUSTOMER)
+@rate_limited("domain-check", **DOMAIN_CHECK_RATE, as_json=True)
 def domain_check(request: PartnerRequest):
     """The live hint under the domain prefix: is `<prefix>.onmicrosoft.com` valid and free?"""
     prefix = request.GET.get("prefix", "").strip().lower()[:100]

@@ -6,4 +6,4 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self) -> None:
-        from tenancy import checks  # noqa: F401  (registers the system checks)
+        from tenancy import checks, signals  # noqa: F401  (register the checks and receivers)

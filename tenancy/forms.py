@@ -1,19 +1,46 @@
-"""The fieldsets both portals ask for: an organization's profile, and who signs the agreement."""
+"""The base of every form of both portals, and the fieldsets both portals ask for: an
+organization's profile, and who signs the agreement."""
+
+import copy
 
 from django import forms
+from django.forms.forms import DeclarativeFieldsMetaclass
 
 from tenancy.models import Tenant
 from tenancy.services import Signer
 from tenancy.validators import validate_phone, validate_single_line
 
 
-def _single_line(form: forms.Form) -> None:
-    for field in form.fields.values():
-        if isinstance(field, forms.CharField) and not isinstance(field, forms.EmailField):
-            field.validators.append(validate_single_line)
+def is_single_line(field: forms.Field) -> bool:
+    """A text field typed on one line: every CharField (email, URL, search... included), but
+    not a Textarea, nor a password (never shown, never stored as typed)."""
+    return isinstance(field, forms.CharField) and not isinstance(
+        field.widget, forms.Textarea | forms.PasswordInput
+    )
 
 
-class OrganizationProfileForm(forms.Form):
+class SingleLineFieldsMetaclass(DeclarativeFieldsMetaclass):
+    """Gives each single-line text field of the form class `validate_single_line`, so that a
+    line break, an ESC or another control character is a field error and is never stored (in a
+    name shown on a page, written to a log line or an email header)."""
+
+    def __new__(mcs, name, bases, attrs):
+        form_class = super().__new__(mcs, name, bases, attrs)
+        for field_name, field in form_class.base_fields.items():
+            if is_single_line(field) and validate_single_line not in field.validators:
+                # A copy: a field inherited from another form (Django's own included) is left
+                # as it is there.
+                field = copy.deepcopy(field)
+                field.validators.append(validate_single_line)
+                form_class.base_fields[field_name] = field
+        return form_class
+
+
+class PortalForm(forms.Form, metaclass=SingleLineFieldsMetaclass):
+    """The base of every form of both portals (tests/tenancy/test_hostile_inputs.py checks)."""
+
+
+class OrganizationProfileForm(PortalForm):
     """The billing address and the primary contact: `Tenant.PROFILE_FIELDS`."""
 
     address_line1 = forms.CharField(label="Address line 1", max_length=200)
@@ -36,13 +63,12 @@ class OrganizationProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("contact_first_name", "contact_last_name", "contact_email"):
             self.fields[name].required = self.contact_required
-        _single_line(self)
 
     def profile(self) -> dict[str, str]:
         return {name: self.cleaned_data[name] for name in Tenant.PROFILE_FIELDS}
 
 
-class SignerForm(forms.Form):
+class SignerForm(PortalForm):
     """Who accepts the Microsoft Customer Agreement for the organization.
 
     With a prefix (Add customer's `signer`), the fields are named `signer_first_name`... and
@@ -80,7 +106,6 @@ class SignerForm(forms.Form):
                     field.error_messages["required"] = required_message
             if not self.prefix:
                 field.widget.attrs["autocomplete"] = autocomplete
-        _single_line(self)
 
     def add_prefix(self, field_name: str) -> str:
         return f"{self.prefix}_{field_name}" if self.prefix else field_name

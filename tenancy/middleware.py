@@ -1,19 +1,54 @@
 import contextlib
+import functools
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from tenancy import mfa, throttle
+from tenancy.http import client_ip
 from tenancy.models import Membership
 
-# Pages a user with a temporary password may still reach.
+# What a user may still open while a step of signing in is left: the second factor, a new
+# password (for a temporary one), a first sign-in method (with MFA_REQUIRED). Sign-out always.
+_VERIFY_PAGES = (
+    "sign-in-verify",
+    "sign-out",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "otp_webauthn:js-i18n-catalog",
+)
 _PASSWORD_CHANGE_PAGES = ("password-change", "sign-out")
+_ENROL_PAGES = (
+    "security-info",
+    "authenticator-add",
+    "recovery-codes",
+    "sign-out",
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:js-i18n-catalog",
+)
+
+
+def _paths(names) -> set[str]:
+    return {reverse(name) for name in names}
+
+
+def _to(name: str, request):
+    url = reverse(name)
+    if request.method == "GET":
+        url += "?" + urlencode({"next": request.get_full_path()})
+    return redirect(url)
 
 
 class MembershipMiddleware:
     """Resolve the signed-in user's tenant and roles once per request: `request.membership`.
 
-    A user holding a temporary password is sent to change it before anything else.
+    And finish signing in before anything else: a user with a second factor gives it first
+    (the session says so, `mfa.SIGN_IN_PENDING`, no query); a user holding a temporary password
+    changes it; with MFA_REQUIRED, a user without a second factor sets one up.
     """
 
     def __init__(self, get_response):
@@ -21,13 +56,48 @@ class MembershipMiddleware:
 
     def __call__(self, request):
         request.membership = None
-        if request.user.is_authenticated:
-            request.membership = Membership.objects.of_user(request.user)
-            if request.membership and request.membership.must_change_password:
-                allowed = {reverse(name) for name in _PASSWORD_CHANGE_PAGES}
-                if request.path not in allowed:
-                    return redirect("password-change")
+        user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
+        if request.session.get(mfa.SIGN_IN_PENDING) and not user.is_verified():
+            if request.path not in _paths(_VERIFY_PAGES):
+                return _to("sign-in-verify", request)
+            return self.get_response(request)
+        request.membership = membership = Membership.objects.of_user(user)
+        if membership and membership.must_change_password:
+            allowed, step = _PASSWORD_CHANGE_PAGES, "password-change"
+        elif settings.MFA_REQUIRED and not user.is_verified():
+            allowed, step = _ENROL_PAGES, "security-info"
+        else:
+            return self.get_response(request)
+        if request.path not in _paths(allowed):
+            return _to(step, request) if step == "security-info" else redirect(step)
         return self.get_response(request)
+
+
+class SignInLockMiddleware:
+    """Refuse a sign-in from a locked account or address before anything else runs: no session,
+    no CSRF check, no form, no password hash; one cache read. Axes counts the failures and sets
+    the lock (its backend refuses a locked sign-in too, should this pass one by); this answers
+    the flood of guesses that follows a lock for next to nothing, so they can't starve the
+    workers real users need."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path_info in _sign_in_paths():
+            ends = throttle.lock_in_force(
+                username=request.POST.get("username"), ip_address=client_ip(request)
+            )
+            if ends is not None:
+                return throttle.locked_response(ends)
+        return self.get_response(request)
+
+
+@functools.cache
+def _sign_in_paths() -> frozenset[str]:
+    return frozenset({reverse("sign-in"), reverse("admin:login")})
 
 
 class SameOriginNullOriginMiddleware:

@@ -3,13 +3,15 @@
 A page is found by the sort key of the row next to it, not by an offset: page 2,000 costs what
 page 1 costs (an index range scan of one page), and a customer added between two page loads
 neither repeats nor hides a row. The cursor is the key of the last (or first) row shown, as
-URL-safe base64 of JSON; a cursor that does not parse is treated as no cursor (the first page).
+URL-safe base64 of JSON; a cursor that does not parse, or holds a value the database cannot
+compare with, is treated as no cursor (the first page).
 """
 
 import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -59,9 +61,26 @@ def _decode(cursor: str | None, fields: list) -> tuple[str, list] | None:
         parsed = [field.to_python(value) for field, value in zip(fields, values, strict=True)]
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, ValidationError):
         return None
-    if any(value is None for value in parsed):
+    if not all(_comparable(value) for value in parsed):
         return None
     return direction, parsed
+
+
+def _comparable(value) -> bool:
+    """Whether the database can be asked to compare with `value`. The cursors we write hold
+    aware datetimes and text without NUL; a forged one may hold a naive datetime, one that
+    leaves the calendar when converted to UTC (an OverflowError when it is sent), or a NUL
+    (which PostgreSQL refuses in text)."""
+    if value is None:
+        return False
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            return False
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            return False
+    return not (isinstance(value, str) and "\x00" in value)
 
 
 def _beyond(order: list[str], values: list, *, forward: bool) -> Q:

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
 
 from tenancy.models import (
     BILLING_ADMINISTRATOR,
@@ -17,14 +20,21 @@ from tenancy.models import (
     MAX_DAYS,
     MIN_DAYS,
     NAME_MAX_LENGTH,
+    AdminRelationship,
+    AdminRelationshipStatus,
     Cloud,
+    Country,
+    Invitation,
+    InvitationStatus,
+    Market,
     Membership,
+    ResellerRelationship,
     Role,
     Tenant,
     TenantKind,
     role_names,
 )
-from tenancy.text import in_country
+from tenancy.text import in_country, possessive
 
 
 class Action(StrEnum):
@@ -40,6 +50,8 @@ class Action(StrEnum):
     VIEW_ADMIN_RELATIONSHIPS = "view admin relationships"
     MANAGE_ADMIN_RELATIONSHIPS = "manage admin relationships"
     MANAGE_SECURITY_GROUPS = "manage security groups"
+    # See the users' sign-in methods and reset them (Partner Center's User management).
+    MANAGE_USERS = "manage users"
     # A customer organisation's actions.
     ACCEPT_RESELLER = "accept reseller"
     ACCEPT_WITH_ADMIN = "accept with admin"
@@ -48,6 +60,8 @@ class Action(StrEnum):
     REMOVE_ADMIN_ROLES = "remove admin roles"
     APPROVE_ADMIN_RELATIONSHIP = "approve admin relationship"
     END_RESELLER = "end reseller"
+    # The admin center's Active users: see sign-in methods and reset them.
+    MANAGE_ORGANIZATION_USERS = "manage organization users"
     EDIT_ORGANIZATION_PROFILE = "edit organization profile"
     VIEW_ORGANIZATION_ACTIVITY = "view organization activity"
 
@@ -73,6 +87,7 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     # Request, finalize, withdraw and terminate admin relationships; give groups their roles.
     Action.MANAGE_ADMIN_RELATIONSHIPS: (R.ADMIN_AGENT,),
     Action.MANAGE_SECURITY_GROUPS: (R.GLOBAL_ADMIN, R.ADMIN_AGENT),
+    Action.MANAGE_USERS: (R.GLOBAL_ADMIN,),
     Action.ACCEPT_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.ACCEPT_WITH_ADMIN: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.ACCEPT_AGREEMENT: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
@@ -80,6 +95,7 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     Action.REMOVE_ADMIN_ROLES: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.APPROVE_ADMIN_RELATIONSHIP: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.END_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN,),
+    Action.MANAGE_ORGANIZATION_USERS: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.EDIT_ORGANIZATION_PROFILE: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.VIEW_ORGANIZATION_ACTIVITY: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
 }
@@ -99,6 +115,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.MANAGE_ADMIN_RELATIONSHIPS: "request, withdraw or terminate admin relationships and "
     "give security groups their roles",
     Action.MANAGE_SECURITY_GROUPS: "manage security groups",
+    Action.MANAGE_USERS: "see users' sign-in methods and reset them",
     Action.ACCEPT_RESELLER: "accept a reseller relationship",
     Action.ACCEPT_WITH_ADMIN: "accept a request that includes admin permissions",
     Action.ACCEPT_AGREEMENT: "accept the Microsoft Customer Agreement",
@@ -106,6 +123,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.REMOVE_ADMIN_ROLES: "remove a partner's admin roles",
     Action.APPROVE_ADMIN_RELATIONSHIP: "approve or decline a partner's admin relationship",
     Action.END_RESELLER: "end a reseller relationship",
+    Action.MANAGE_ORGANIZATION_USERS: "see users' sign-in methods and reset them",
     Action.EDIT_ORGANIZATION_PROFILE: "change the organization profile",
     Action.VIEW_ORGANIZATION_ACTIVITY: "see your organization's activity",
 }
@@ -362,3 +380,215 @@ def may_manage_subscription(
         "on this customer's admin relationship.",
         "admin_role",
     )
+
+
+# --- The operators' console -----------------------------------------------------------------
+#
+# What an operator's edit in the Django admin must not break. Each answer names the rule and
+# what stands in the way, and the admin shows it on the form; nothing is saved.
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _and_list(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+@dataclass(frozen=True)
+class Ties:
+    """What binds tenants to others now: relationships in force and requests still open."""
+
+    reseller_relationships: int = 0
+    admin_relationships: int = 0
+    reseller_requests: int = 0
+    admin_requests: int = 0
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.reseller_relationships,
+                self.admin_relationships,
+                self.reseller_requests,
+                self.admin_requests,
+            )
+        )
+
+    def parts(self) -> list[str]:
+        counted = [
+            (
+                self.reseller_relationships,
+                "active reseller relationship",
+                "active reseller relationships",
+            ),
+            (
+                self.admin_relationships,
+                "admin relationship in force",
+                "admin relationships in force",
+            ),
+            (
+                self.reseller_requests,
+                "open reseller relationship request",
+                "open reseller relationship requests",
+            ),
+            (
+                self.admin_requests,
+                "admin relationship request awaiting approval",
+                "admin relationship requests awaiting approval",
+            ),
+        ]
+        return [_counted(count, one, many) for count, one, many in counted if count]
+
+    def __str__(self) -> str:
+        """'2 active reseller relationships and 1 admin relationship in force'."""
+        return _and_list(self.parts())
+
+
+def _ties(side) -> Ties:
+    """`side("partner")` is the Q that puts the tenants concerned on the partner's side."""
+    now = timezone.now()
+    either = side("partner") | side("customer")
+    return Ties(
+        reseller_relationships=ResellerRelationship.objects.active().filter(either).count(),
+        admin_relationships=AdminRelationship.objects.in_force(now).filter(either).count(),
+        reseller_requests=Invitation.objects.filter(
+            side("partner"), status=InvitationStatus.PENDING, expires_at__gt=now
+        ).count(),
+        admin_requests=AdminRelationship.objects.with_status(
+            AdminRelationshipStatus.APPROVAL_PENDING, now
+        )
+        .filter(either)
+        .count(),
+    )
+
+
+def tenant_ties(tenant: Tenant) -> Ties:
+    return _ties(lambda side: Q(**{side: tenant}))
+
+
+def country_ties(country: Country) -> Ties:
+    return _ties(lambda side: Q(**{f"{side}__country": country}))
+
+
+def tenant_change_problems(
+    tenant: Tenant, *, kind: str, domain: str, country: Country | None, cloud: str, mpn_id
+) -> dict[str, str]:
+    """What an operator's edit of a tenant would break, by field; empty when nothing would.
+    `tenant` holds the stored values (unsaved when it is being added)."""
+    problems = {}
+    holder = (
+        Tenant.objects.filter(mpn_id=mpn_id).exclude(pk=tenant.pk).first()
+        if mpn_id is not None and (tenant._state.adding or mpn_id != tenant.mpn_id)
+        else None
+    )
+    if holder:
+        problems["mpn_id"] = (
+            f"PartnerID {mpn_id} already belongs to {holder.name} ({holder.domain}). "
+            "Each partner has its own PartnerID."
+        )
+    if tenant._state.adding:
+        return problems
+    if kind != tenant.kind:
+        problems["kind"] = (
+            f"{tenant.name} is a {TenantKind(tenant.kind).label.lower()} organization, and an "
+            "organization's kind can't change once it is created."
+        )
+    if tenant.is_customer and domain != tenant.domain:
+        problems["domain"] = (
+            f"{tenant.domain} is {possessive(tenant.name)} initial domain: it identifies the "
+            "customer organization and can't change."
+        )
+    moved = {
+        "cloud": (cloud != tenant.cloud, "a partner and a customer relate only inside one cloud"),
+        "country": (
+            country is not None and country.pk != tenant.country_id,
+            "a partner resells only to customers in its own market",
+        ),
+    }
+    if any(changed for changed, _ in moved.values()):
+        ties = tenant_ties(tenant)
+        for field, (changed, rule) in moved.items():
+            if changed and ties:
+                problems[field] = (
+                    f"{tenant.name} has {ties}, so its {field} can't change: {rule}. "
+                    "End them first."
+                )
+    return problems
+
+
+def country_change_problems(country: Country, *, market: Market | None) -> dict[str, str]:
+    """A country moves to another market only while none of its organizations is tied to
+    another: every relationship was formed under its market's rule."""
+    if country._state.adding or market is None or market.pk == country.market_id:
+        return {}
+    ties = country_ties(country)
+    if not ties:
+        return {}
+    return {
+        "market": f"Organizations in {in_country(country.name)} have {ties}, so it can't move "
+        f"from the {country.market.name} market to the {market.name} market: a partner "
+        "resells only to customers in its own market. End them first."
+    }
+
+
+def membership_change_problems(membership: Membership, *, tenant, user) -> dict[str, str]:
+    """A membership is one user's place in one organization: neither side of it changes. (Its
+    security groups and audit trail belong to that user in that organization.)"""
+    if membership._state.adding:
+        return {}
+    problems = {}
+    if tenant is not None and tenant.pk != membership.tenant_id:
+        problems["tenant"] = (
+            f"{membership.user} is a member of {membership.tenant.name} and can't move to "
+            "another organization. Deactivate this user and add a new one there."
+        )
+    if user is not None and user.pk != membership.user_id:
+        problems["user"] = (
+            f"This membership is {possessive(str(membership.user))} and can't pass to another "
+            "user. Add the other user as a new member instead."
+        )
+    return problems
+
+
+def global_admin_role(tenant: Tenant) -> Role:
+    return Role.GLOBAL_ADMIN if tenant.is_partner else Role.CUSTOMER_GLOBAL_ADMIN
+
+
+def may_leave_without_global_admin(tenant: Tenant, *, losing_role=(), deactivating=()) -> Decision:
+    """A tenant keeps an active Global admin while it has active members or ties to others.
+    `losing_role`: memberships about to lose the role; `deactivating`: about to be deactivated."""
+    role = global_admin_role(tenant)
+    active = Membership.objects.filter(tenant=tenant, user__is_active=True)
+    admins = set(active.filter(role_rows__role=role).values_list("pk", flat=True))
+    gone = admins & {*losing_role, *deactivating}
+    if not gone or admins - gone:
+        return ALLOWED
+    members = active.exclude(pk__in=list(deactivating)).count()
+    ties = tenant_ties(tenant)
+    if not members and not ties:
+        return ALLOWED
+    still = ([_counted(members, "active member", "active members")] if members else []) + (
+        ties.parts()
+    )
+    names = ", ".join(
+        sorted(str(user) for user in get_user_model().objects.filter(membership__pk__in=gone))
+    )
+    return Decision(
+        False,
+        f"{tenant.name} would have no {role.label}: {names} is its last active one, and it "
+        f"still has {_and_list(still)}. Make another member {role.label} first.",
+        "last_global_admin",
+    )
+
+
+def may_deactivate_user(user, *, by) -> Decision:
+    """An operator can't lock themself out, nor leave an organization without a Global admin."""
+    if user.pk == by.pk:
+        return Decision(
+            False, "You can't deactivate your own account. Ask another operator.", "self"
+        )
+    membership = Membership.objects.select_related("tenant").filter(user=user).first()
+    if membership is None:
+        return ALLOWED
+    return may_leave_without_global_admin(membership.tenant, deactivating={membership.pk})

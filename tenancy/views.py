@@ -12,7 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from tenancy.forms import PortalForm
+from tenancy.models import AuditAction
 from tenancy.portals import PARTNER_CENTER, admin_portal_for, portal_for_namespace
+from tenancy.services.accounts import account_event
 
 
 def landing_url(request) -> str | None:
@@ -39,7 +42,7 @@ def home(request):
     return render(request, "registration/no_organization.html", status=403)
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(PortalForm, AuthenticationForm):
     username = forms.CharField(
         label="Email or user name",
         max_length=254,
@@ -83,6 +86,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        account_event(self.request.user, AuditAction.PASSWORD_CHANGED)
         membership = self.request.membership
         if membership is not None and membership.must_change_password:
             membership.must_change_password = False
@@ -97,7 +101,3 @@ password_change = login_required(PasswordChangeView.as_view())
 @require_GET
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
-
-
-def locked_out(request, credentials, *args, **kwargs):
-    raise NotImplementedError

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tenancy.middleware.SignInLockMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "tenancy.middleware.SameOriginNullOriginMiddleware",
@@ -124,6 +125,11 @@ CACHES = {
         env.str("CACHE_URL", default="") or "dbcache://django_cache"
     )
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Past MAX_ENTRIES rows the database cache deletes a third of its keys, live ones included:
+    # a flood of guesses under new names must not wipe the counters that stop it. (Expired rows
+    # go first; 50,000 keeps the COUNT the cache runs on each write cheap.)
+    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 50_000
 # With a cache outside the database, sessions are read from it (one query less per page); on the
 # database cache that would only add a query, so sessions stay in their own table.
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
@@ -152,7 +158,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "tenancy.http.client_ip"
-AXES_LOCKOUT_CALLABLE = "tenancy.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "tenancy.account_views.locked_out"
+# A guess while locked does not push the end of the lock further out: the page says when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 
 # Second factors. MFA_REQUIRED sends a user without one to enrol before anything else.
@@ -204,6 +212,9 @@ def _mailer_from_url(url: str) -> dict:
 
 
 MAILERS = {"default": _mailer_from_url(env.str("EMAIL_URL", default="") or "consolemail://")}
+# The console mailer prints whole emails (request links with their tokens): outside DEBUG, the
+# deployment check and gunicorn refuse it unless this says it is meant (tenancy.checks).
+EMAIL_CONSOLE_ALLOWED = env.bool("EMAIL_CONSOLE_ALLOWED", default=DEBUG)
 
 # HTTPS. Off by default so `make run` works over plain HTTP; production turns each on.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -248,28 +259,49 @@ SECURE_CSP = {
     ],
 }
 
+
 # Browsers offer passkeys on https:// pages and on http://localhost only (never on an IP address):
 # under `make run`, open http://localhost:8000 to use one.
-OTP_WEBAUTHN_ALLOWED_ORIGINS = [
-    origin
-    for origin in sorted(
-        {_origin(u) for u in (PARTNER_CENTER_URL, ADMIN_CENTER_URL, OFFICE_ADMIN_URL)}
-        | ({"http://localhost:8000"} if DEBUG else set())
-    )
-    if origin.startswith(("https://", "http://localhost"))
-]
+# A portal on http://127.0.0.1:<port> is also http://localhost:<port>, where passkeys work.
+def _passkey_origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return _origin(url)
+    if parts.hostname in ("localhost", "127.0.0.1"):
+        return f"http://localhost{f':{parts.port}' if parts.port else ''}"
+    return None
+
+
+OTP_WEBAUTHN_ALLOWED_ORIGINS = sorted(
+    {
+        origin
+        for url in (PARTNER_CENTER_URL, ADMIN_CENTER_URL, OFFICE_ADMIN_URL)
+        if (origin := _passkey_origin(url))
+    }
+)
 
 # Invitation tokens are redacted from every log line, the development server's included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "tenancy.logging.RedactInvitationTokens"}},
+    "filters": {
+        "redact_tokens": {"()": "tenancy.logging.RedactInvitationTokens"},
+        "skip_429": {"()": "tenancy.logging.SkipTooManyRequests"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["skip_429"],
+        },
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Axes says each failure and lock (WARNING); every successful sign-in is in the audit.
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

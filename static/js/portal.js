@@ -35,6 +35,15 @@
     });
   });
 
+  // Security info: once the passkey library has registered a passkey, show where it landed (its
+  // recovery codes when it was the first sign-in method).
+  var passkeyPlace = document.getElementById("passkey-registration-placeholder");
+  if (passkeyPlace) {
+    document.addEventListener("otp_webauthn.register_complete", function () {
+      window.location.assign(passkeyPlace.getAttribute("data-after"));
+    });
+  }
+
   // Add customer: say whether <prefix>.onmicrosoft.com is free while it is typed.
   var hint = document.getElementById("domain-hint");
   if (hint) {
@@ -49,7 +58,10 @@
         var asked = ++latest;
         var url = hint.getAttribute("data-check-url") + "?prefix=" + encodeURIComponent(prefix);
         fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (response) {
+            // 429 (too many checks) says so in a message too.
+            return response.ok || response.status === 429 ? response.json() : null;
+          })
           .then(function (answer) {
             if (!answer || asked !== latest) { return; }
             hint.textContent = answer.message;

@@ -6,6 +6,14 @@ return, or the message of the ServiceError they raise.
 """
 
 from tenancy.models import LinkUnavailable
+from tenancy.services.accounts import (
+    authenticator_confirm,
+    passkey_added,
+    recovery_codes_renew,
+    second_factor_check,
+    sign_in_method_remove,
+    sign_in_methods_reset,
+)
 from tenancy.services.admin_relationships import (
     AdminRequest,
     AdminRequestInvalid,
@@ -48,6 +56,11 @@ from tenancy.services.invitations import (
     invitation_revoke,
     invitation_send,
 )
+from tenancy.services.operators import (
+    operator_change_record,
+    user_deactivate,
+    user_reactivate,
+)
 from tenancy.services.refusals import InvitationRefused, Refusal
 from tenancy.services.relationships import reseller_relationship_end
 from tenancy.services.subscriptions import (
@@ -87,6 +100,7 @@ __all__ = [
     "agent_roles_in",
     "agreement_accept",
     "audit",
+    "authenticator_confirm",
     "customer_add",
     "invitation_accept",
     "invitation_create",
@@ -95,14 +109,22 @@ __all__ = [
     "invitation_record_open",
     "invitation_revoke",
     "invitation_send",
+    "operator_change_record",
     "organization_profile_update",
+    "passkey_added",
+    "recovery_codes_renew",
     "reseller_relationship_end",
+    "second_factor_check",
     "security_group_create",
     "security_group_member_add",
     "security_group_member_remove",
     "security_group_rename",
+    "sign_in_method_remove",
+    "sign_in_methods_reset",
     "subscription_manage_decision",
     "subscription_purchase",
     "subscription_update",
     "temporary_password",
+    "user_deactivate",
+    "user_reactivate",
 ]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenancy.models import AcceptanceMethod, AgreementAcceptance, AuditAction, Tenant
@@ -59,20 +59,38 @@ def agreement_accept(
 ) -> AgreementAcceptance:
     """A customer accepts the Microsoft Customer Agreement in the admin center, with no request.
 
-    Accepting the version already accepted changes nothing and returns that acceptance.
+    When the current version is already accepted for the customer (here, with a partner's
+    request, or by a partner's attestation), nothing is recorded and that acceptance is
+    returned: its `recorded_by` says whether it is this user's.
     """
     with transaction.atomic():
         # Locked so that acceptances posted at once (a double click, several admins) record one
-        # row: the later ones wait here, then find the first. The constraint is the last word.
+        # row: the later ones wait here, then find the first. Accepting a partner's request
+        # takes the same lock.
         Tenant.objects.select_for_update().filter(pk=customer.pk).first()
-        existing = customer.agreement_acceptances.current().filter(
-            method=AcceptanceMethod.CUSTOMER, invitation__isnull=True
-        )
-        if (acceptance := existing.first()) is not None:
+        current = customer.agreement_acceptances.current().order_by("recorded_at", "pk")
+        if (acceptance := current.first()) is not None:
             return acceptance
-        acceptance = record_agreement(
-            customer, signer, recorded_by=user, recorded_at=timezone.now(), client_ip=client_ip
-        )
+        try:
+            with transaction.atomic():
+                acceptance = record_agreement(
+                    customer,
+                    signer,
+                    recorded_by=user,
+                    recorded_at=timezone.now(),
+                    client_ip=client_ip,
+                )
+        except IntegrityError:
+            # The constraint (one acceptance of a version on this page) is the last word, should
+            # a row ever get past the lock: the acceptance already there is the answer.
+            acceptance = (
+                customer.agreement_acceptances.current()
+                .filter(method=AcceptanceMethod.CUSTOMER, invitation__isnull=True)
+                .first()
+            )
+            if acceptance is None:
+                raise
+            return acceptance
         audit(
             action=AuditAction.AGREEMENT_ACCEPTED,
             actor=user,

@@ -139,7 +139,8 @@ class TestRefusals:
         assert [(e.customer, e.details["reason"]) for e in refused] == [
             (canadian_admin.membership.tenant, "market")
         ]
-        assert set(AuditEvent.objects.values_list("action", flat=True)) == {
+        actions = AuditEvent.objects.exclude(action__startswith="account.")
+        assert set(actions.values_list("action", flat=True)) == {
             AuditAction.INVITATION_CREATED,
             AuditAction.INVITATION_OPENED,
             AuditAction.INVITATION_REFUSED,

@@ -1,0 +1,284 @@
+"""The account pages both portals share: the second step of sign-in, Security info (authenticator
+app, passkeys, recovery codes), and the lockout page Axes shows."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp_webauthn import views as passkey_views
+
+from tenancy import mfa, services
+from tenancy.forms import PortalForm
+from tenancy.http import client_ip
+from tenancy.models import AuditAction, Membership
+from tenancy.services import ServiceError
+from tenancy.services.accounts import account_event
+from tenancy.throttle import lock_in_force, locked_response
+
+# Where the recovery codes wait, once, between the page that made them and the page that shows
+# them.
+NEW_CODES = "mfa_new_recovery_codes"
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    local = target.startswith("/") and not target.startswith("//")
+    if local and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return target
+    return ""
+
+
+class CodeForm(PortalForm):
+    code = forms.CharField(
+        label="Code",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class RecoveryCodeForm(PortalForm):
+    code = forms.CharField(
+        label="Recovery code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+# --- Sign-in, second step ---------------------------------------------------------------------
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+def verify(request):
+    """ "Verify your identity": the code from the authenticator app, a passkey, or a recovery
+    code. Only after it does the portal open."""
+    next_url = _next(request)
+    if not request.session.get(mfa.SIGN_IN_PENDING):
+        return redirect(next_url or "home")
+    methods = mfa.methods_of(request.user)
+    method = request.POST.get("method") or request.GET.get("method") or ""
+    if method not in ("app", "recovery"):
+        method = "app" if methods.authenticators else ("" if methods.passkeys else "recovery")
+    form_class = RecoveryCodeForm if method == "recovery" else CodeForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.second_factor_check(
+                user=request.user, method=method, code=form.cleaned_data["code"]
+            )
+        except ServiceError as refusal:
+            form.add_error("code", refusal.message)
+        else:
+            otp_login(request, device)
+            request.session.pop(mfa.SIGN_IN_PENDING, None)
+            if method == "recovery":
+                left = mfa.methods_of(request.user).recovery_codes_left
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code; {left} left. "
+                    "Make new ones in Security info if you are running out.",
+                )
+            return redirect(next_url or "home")
+    elif request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(
+        request,
+        "registration/verify.html",
+        {"form": form, "method": method, "methods": methods, "next": next_url},
+    )
+
+
+def locked_out(request, original_response=None, credentials=None, *args, **kwargs):
+    """Axes' answer when it locks an account or address, or refuses a locked one: until when.
+    (Later attempts rarely get this far: SignInLockMiddleware answers them first.)"""
+    username = (credentials or {}).get("username") or request.POST.get("username") or ""
+    ip_address = client_ip(request)
+    ends = lock_in_force(username=username, ip_address=ip_address)
+    if ends is None:  # locked by Axes' count, its end not remembered: the longest it can be
+        ends = timezone.now() + settings.AXES_COOLOFF_TIME
+    return locked_response(ends)
+
+
+# --- Security info ----------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def security_info(request):
+    return render(
+        request,
+        "account/security_info.html",
+        {"methods": mfa.methods_of(request.user), "required": _enrolment_required(request)},
+    )
+
+
+def _enrolment_required(request) -> bool:
+    return settings.MFA_REQUIRED and not request.user.is_verified()
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+def authenticator_add(request):
+    """Set up an authenticator app: scan the QR code (or type the key), then enter a code."""
+    device = mfa.pending_authenticator(request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.authenticator_confirm(
+                user=request.user, device=device, code=form.cleaned_data["code"]
+            )
+        except ServiceError as refusal:
+            form.add_error("code", refusal.message)
+        else:
+            if not request.user.is_verified():
+                otp_login(request, device)
+            request.session.pop(mfa.SIGN_IN_PENDING, None)
+            messages.success(request, "Authenticator app added.")
+            if codes:
+                request.session[NEW_CODES] = codes
+                return redirect("recovery-codes")
+            return redirect("security-info")
+    return render(
+        request,
+        "account/authenticator.html",
+        {
+            "form": form,
+            "qr_svg": mfa.qr_svg(device),
+            "manual_key": mfa.manual_key(device),
+            "required": _enrolment_required(request),
+        },
+    )
+
+
+@never_cache
+@login_required
+def recovery_codes(request):
+    """The new codes, shown once; or how many are left, and a button for new ones."""
+    if request.method == "POST":
+        try:
+            request.session[NEW_CODES] = services.recovery_codes_renew(user=request.user)
+        except ServiceError as refusal:
+            messages.error(request, refusal.message)
+            return redirect("security-info")
+        return redirect("recovery-codes")
+    codes = request.session.pop(NEW_CODES, None)
+    return render(
+        request,
+        "account/recovery_codes.html",
+        {
+            "codes": [f"{c[:4]}-{c[4:]}" for c in codes] if codes else None,
+            "methods": mfa.methods_of(request.user),
+        },
+    )
+
+
+@require_POST
+@login_required
+def method_remove(request, kind: str, pk: int):
+    try:
+        services.sign_in_method_remove(user=request.user, kind=kind, pk=pk)
+    except ServiceError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        label = "Authenticator app" if kind == "authenticator" else "Passkey"
+        messages.success(request, f"{label} removed.")
+    return redirect("security-info")
+
+
+# --- Passkeys: django-otp-webauthn's views, audited -------------------------------------------
+
+
+class PasskeyRegistrationComplete(passkey_views.CompleteCredentialRegistrationView):
+    def post(self, *args, **kwargs):
+        response = super().post(*args, **kwargs)
+        if response.status_code == 200:
+            from django_otp_webauthn.models import WebAuthnCredential
+
+            passkey = WebAuthnCredential.objects.filter(user=self.request.user).latest("pk")
+            codes = services.passkey_added(user=self.request.user, passkey=passkey)
+            self.request.session.pop(mfa.SIGN_IN_PENDING, None)
+            if codes:
+                self.request.session[NEW_CODES] = codes
+        return response
+
+
+class PasskeyAuthenticationComplete(passkey_views.CompleteCredentialAuthenticationView):
+    """A passkey as the second step of sign-in (never instead of the password: passwordless
+    sign-in is off)."""
+
+    def complete_auth(self, device):
+        super().complete_auth(device)
+        if device.user_id == self.request.user.pk:
+            self.request.session.pop(mfa.SIGN_IN_PENDING, None)
+            account_event(self.request.user, AuditAction.MFA_VERIFIED, method="passkey")
+
+
+# --- A Global admin's users -------------------------------------------------------------------
+
+
+def users_context(request) -> dict:
+    """The organization's users, their roles and sign-in methods: five queries in all."""
+    members = list(
+        Membership.objects.filter(tenant=request.membership.tenant)
+        .select_related("user")
+        .prefetch_related("role_rows")
+        .order_by("user__username")
+    )
+    methods = mfa.methods_of_users([m.user for m in members])
+    rows = [(member, methods[member.user_id]) for member in members]
+    return {
+        "rows": rows,
+        "enrolled": sum(1 for _, m in rows if m.enrolled),
+        "mfa_required": settings.MFA_REQUIRED,
+    }
+
+
+def reset_page(request, membership_id: int, *, template: str, back: str):
+    """Confirm, then remove every sign-in method of one user of the organization (POST)."""
+    target = get_object_or_404(
+        Membership.objects.select_related("user"),
+        pk=membership_id,
+        tenant=request.membership.tenant,
+    )
+    methods = mfa.methods_of(target.user)
+    if request.method == "POST":
+        try:
+            removed = services.sign_in_methods_reset(membership=request.membership, target=target)
+        except ServiceError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(
+                request,
+                f"Sign-in methods reset for {target.user.get_username()} ({removed} removed). "
+                "They set up new ones at their next sign-in.",
+            )
+        return redirect(back)
+    return render(
+        request,
+        template,
+        {
+            "target": target,
+            "methods": methods,
+            "back": back,
+            "mfa_required": settings.MFA_REQUIRED,
+        },
+    )

@@ -1,0 +1,192 @@
+"""A user's own account: sign-in events, second factors, recovery codes; and a Global admin's
+reset of another user's sign-in methods. Each write is audited.
+
+The codes themselves are checked by django-otp's devices, which also slow down repeated wrong
+codes (each failure doubles the wait, stored on the device row, so every web server sees it).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
+
+from tenancy import mfa, rules
+from tenancy.models import AuditAction, Membership
+from tenancy.rules import Action
+from tenancy.services.base import ServiceError, audit
+
+WRONG_CODE = "That code didn't work. Enter the newest code your authenticator app shows."
+WRONG_RECOVERY_CODE = "That recovery code didn't work. Check it, or use another one."
+
+
+def _scope(user) -> dict:
+    """Where an account event is filed: the user's organization, so its activity shows it."""
+    membership = Membership.objects.select_related("tenant").filter(user=user).first()
+    if membership is None:
+        return {}
+    tenant = membership.tenant
+    side = {"partner": tenant} if tenant.is_partner else {"customer": tenant}
+    return {"actor_tenant": tenant, **side}
+
+
+def account_event(user, action: AuditAction, *, filed: bool = True, **details) -> None:
+    """An account event by `user`. Sign-ins and sign-outs are not `filed` with the organization
+    (its activity log would be nothing else); operators see them."""
+    scope = _scope(user) if user is not None else {}
+    if not filed:
+        scope = {"actor_tenant": scope.get("actor_tenant")} if scope else {}
+    audit(action=action, actor=user, details=details, **scope)
+
+
+def _throttled_message(device) -> str | None:
+    allowed, data = device.verify_is_allowed()
+    if allowed:
+        return None
+    until = data.get("locked_until") if data else None
+    if until is None:
+        return "Too many wrong codes. Wait a moment and try again."
+    seconds = max(1, int((until - timezone.now()).total_seconds()) + 1)
+    return f"Too many wrong codes. Try again in {seconds} second{'s' if seconds != 1 else ''}."
+
+
+def _new_recovery_codes(user) -> list[str]:
+    device, _ = StaticDevice.objects.get_or_create(user=user, defaults={"name": "Recovery codes"})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(mfa.RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def authenticator_confirm(*, user, device: TOTPDevice, code: str) -> list[str]:
+    """Confirm the authenticator app being set up with a code it shows. Returns the user's new
+    recovery codes when this is their first sign-in method (shown once), else []."""
+    if device.user_id != user.pk or device.confirmed:
+        raise ServiceError("This authenticator app is already set up. Start again to add another.")
+    if message := _throttled_message(device):
+        raise ServiceError(message)
+    # Checked outside the transaction: a wrong code's throttling must be kept.
+    if not device.verify_token(code):
+        raise ServiceError(WRONG_CODE)
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update().filter(pk=device.pk, confirmed=False).first()
+        )
+        if device is None:
+            raise ServiceError("This authenticator app is already set up.")
+        first = not mfa.is_enrolled(user)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(user) if first else []
+        account_event(user, AuditAction.MFA_ADDED, method="authenticator app")
+        if codes:
+            account_event(user, AuditAction.RECOVERY_CODES_MADE, count=len(codes))
+    return codes
+
+
+def passkey_added(*, user, passkey: WebAuthnCredential) -> list[str]:
+    """Record a passkey the library registered. Returns new recovery codes if it is the user's
+    first sign-in method."""
+    with transaction.atomic():
+        others = (
+            TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            or WebAuthnCredential.objects.filter(user=user, confirmed=True)
+            .exclude(pk=passkey.pk)
+            .exists()
+        )
+        codes = [] if others else _new_recovery_codes(user)
+        account_event(user, AuditAction.MFA_ADDED, method="passkey")
+        if codes:
+            account_event(user, AuditAction.RECOVERY_CODES_MADE, count=len(codes))
+    return codes
+
+
+def recovery_codes_renew(*, user) -> list[str]:
+    """New recovery codes; the old ones stop working."""
+    if not mfa.is_enrolled(user):
+        raise ServiceError(
+            "Add an authenticator app or a passkey first: recovery codes stand in for one of them."
+        )
+    with transaction.atomic():
+        codes = _new_recovery_codes(user)
+        account_event(user, AuditAction.RECOVERY_CODES_MADE, count=len(codes))
+    return codes
+
+
+def sign_in_method_remove(*, user, kind: str, pk: int) -> None:
+    """Remove one of the user's own authenticator apps or passkeys. With the last one go the
+    recovery codes (they would be a way in without a second factor)."""
+    model = {"authenticator": TOTPDevice, "passkey": WebAuthnCredential}.get(kind)
+    with transaction.atomic():
+        device = model and model.objects.select_for_update().filter(user=user, pk=pk).first()
+        if device is None:
+            raise ServiceError("That sign-in method was already removed.")
+        device.delete()
+        if not mfa.is_enrolled(user):
+            StaticDevice.objects.filter(user=user).delete()
+        account_event(
+            user,
+            AuditAction.MFA_REMOVED,
+            method="authenticator app" if kind == "authenticator" else "passkey",
+        )
+
+
+def second_factor_check(*, user, method: str, code: str):
+    """The device that accepts `code` at sign-in, or a ServiceError that says why not.
+    A recovery code works once, even when two requests bring it at the same moment."""
+    code = "".join(code.split()).replace("-", "").lower()
+    if method == "recovery":
+        with transaction.atomic():
+            device = StaticDevice.objects.select_for_update().filter(user=user).first()
+            if device is None:
+                raise ServiceError("You have no recovery codes. Use your authenticator app.")
+            if message := _throttled_message(device):
+                raise ServiceError(message)
+            ok = device.verify_token(code)
+            if ok:
+                left = device.token_set.count()
+                account_event(user, AuditAction.RECOVERY_CODE_USED, codes_left=left)
+        if not ok:
+            raise ServiceError(WRONG_RECOVERY_CODE)
+        return device
+    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    if not devices:
+        raise ServiceError("You have no authenticator app. Use a passkey or a recovery code.")
+    for device in devices:
+        if message := _throttled_message(device):
+            raise ServiceError(message)
+    for device in devices:
+        if device.verify_token(code):
+            account_event(user, AuditAction.MFA_VERIFIED, method="authenticator app")
+            return device
+    raise ServiceError(WRONG_CODE)
+
+
+def sign_in_methods_reset(*, membership: Membership, target: Membership) -> str:
+    """A Global admin removes every sign-in method of a user of their organization: the user
+    sets up new ones at their next sign-in. Returns what was removed, as words."""
+    tenant = membership.tenant
+    rules.require(
+        membership,
+        Action.MANAGE_USERS if tenant.is_partner else Action.MANAGE_ORGANIZATION_USERS,
+    )
+    if target.tenant_id != membership.tenant_id:
+        raise ServiceError("That user is not in your organization.")
+    if target.pk == membership.pk:
+        raise ServiceError("To change your own sign-in methods, open Security info.")
+    user = target.user
+    with transaction.atomic():
+        before = mfa.methods_of(user)
+        if not before.enrolled and not before.recovery_codes_left:
+            raise ServiceError(f"{user.get_username()} has no sign-in methods to reset.")
+        TOTPDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        audit(
+            action=AuditAction.MFA_RESET,
+            actor=membership.user,
+            actor_tenant=tenant,
+            **({"partner": tenant} if tenant.is_partner else {"customer": tenant}),
+            details={"user": user.get_username(), "removed": before.summary},
+        )
+    return before.summary
