@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: install run serve test lint format pytest bench screenshots clean
+.PHONY: install run serve test lint format pytest bench bench-guessers screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed; found " + sys.version.split()[0])'
@@ -52,6 +52,14 @@ pytest: install
 bench: install
 	command -v wrk >/dev/null || apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk not installed: the benchmark uses its Python client"
 	$(BIN)/python -m bench.http_bench $(BENCH_ARGS)
+
+## make bench-guessers: a signed-in agent loads the Customer list alone, then while 5 parallel
+## guessers post wrong passwords to /sign-in/ with sign-in throttling off, then on (gunicorn,
+## 2 workers, PBKDF2, a throwaway PostgreSQL database bench_guessers); prints the agent's median
+## and p99 and the guesses' answers, writes bench/last-guessers.md. A quicker run:
+## make bench-guessers GUESSERS_ARGS="--seconds 5"
+bench-guessers: install
+	$(BIN)/python -m bench.guessers $(GUESSERS_ARGS)
 
 ## make screenshots: drive the pages in Chromium and write docs/screenshots/*.png
 screenshots: install

@@ -11,6 +11,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 WORDS = ["Coffee", "Winery", "Airlines", "Traders", "Research", "Toys", "Bank", "Labs"]
 BATCH = 5000
@@ -187,7 +188,12 @@ def session_for(user, **values) -> str:
     """A signed-in session for `user` (as django.contrib.auth.login stores it): its key."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # The backend that signs users in (Axes' comes first but only refuses; it loads no user).
+    store[BACKEND_SESSION_KEY] = next(
+        path
+        for path in settings.AUTHENTICATION_BACKENDS
+        if hasattr(import_string(path), "get_user")
+    )
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     for key, value in values.items():
         store[key] = value
