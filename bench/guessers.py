@@ -269,7 +269,12 @@ def run_phase(phase: Phase, server: Server, args, paths: dict, usernames: list[s
     start_at = time.time() + GUESSERS_START
     stop_at = start_at + args.seconds
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+    # The guessers' own CPU stands in for an attacker's, which is not the server's: at a lower
+    # priority (--guesser-nice), so what they take from the agent is what the server spends on
+    # them, not what their client spends on this shared machine.
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=spawn, initializer=os.nice, initargs=(args.guesser_nice,)
+    ) as pool:
         guessing = pool.submit(
             guess, server.port, paths["sign-in"], usernames, phase.guessers, start_at, stop_at
         )
@@ -405,6 +410,12 @@ def parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30, help="length of each phase")
     parser.add_argument("--guessers", type=int, default=5, help="parallel password guessers")
+    parser.add_argument(
+        "--guesser-nice",
+        type=int,
+        default=10,
+        help="CPU niceness of the guessers' process (0: same priority as the servers)",
+    )
     parser.add_argument("--customers", type=int, default=1_000, help="the agent's customers")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per page (default: 1)")
     parser.add_argument("--database-url", help="PostgreSQL URL; its database name must say bench")

@@ -10,8 +10,16 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced after this many requests (a guard against slow leaks). Each replacement
+# costs its first requests their caches (templates, URLs, the database connection), so the
+# count is high: under a flood of refused sign-ins (about 1,000 a second here) a lower one
+# recycled a worker every few seconds and those first requests were the agents' p99.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+# Workers are forked with the application already imported: a replaced worker is serving in
+# milliseconds, not after a second of imports. Django opens each worker's database connection
+# after the fork, on first use.
+preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
