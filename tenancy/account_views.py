@@ -5,19 +5,17 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp_webauthn import views as passkey_views
 
 from tenancy import mfa, services
 from tenancy.forms import PortalForm
-from tenancy.http import client_ip
+from tenancy.http import client_ip, local_path
 from tenancy.models import AuditAction, Membership
 from tenancy.services import ServiceError
 from tenancy.services.accounts import account_event
@@ -29,11 +27,7 @@ NEW_CODES = "mfa_new_recovery_codes"
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    local = target.startswith("/") and not target.startswith("//")
-    if local and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        return target
-    return ""
+    return local_path(request.POST.get("next") or request.GET.get("next") or "")
 
 
 class CodeForm(PortalForm):
@@ -65,6 +59,7 @@ class RecoveryCodeForm(PortalForm):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("code")
 @login_required
 def verify(request):
@@ -97,8 +92,6 @@ def verify(request):
                     "Make new ones in Security info if you are running out.",
                 )
             return redirect(next_url or "home")
-    elif request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     return render(
         request,
         "registration/verify.html",
@@ -121,6 +114,7 @@ def locked_out(request, original_response=None, credentials=None, *args, **kwarg
 
 
 @never_cache
+@require_http_methods(["GET"])
 @login_required
 def security_info(request):
     return render(
@@ -135,6 +129,7 @@ def _enrolment_required(request) -> bool:
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("code")
 @login_required
 def authenticator_add(request):
@@ -170,6 +165,7 @@ def authenticator_add(request):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @login_required
 def recovery_codes(request):
     """The new codes, shown once; or how many are left, and a button for new ones."""

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from tenancy.models import Membership, Tenant
 from tenancy.portals import Portal
@@ -27,6 +28,15 @@ class CustomerRequest(MemberRequest):
     membership: Membership
     customer: Tenant
     portal: Portal
+
+
+def local_path(target: str) -> str:
+    """`target` if it is a path of this site, else "": never another host, never a
+    scheme-relative URL. Where sign-in and its second step may send a user next."""
+    local = target.startswith("/") and not target.startswith("//")
+    if local and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return target
+    return ""
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -12,7 +12,6 @@ when they give it.
 
 from base64 import b32encode
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import qrcode
 import qrcode.image.svg
@@ -52,11 +51,6 @@ class SignInMethods:
         if count := len(self.passkeys):
             parts.append("1 passkey" if count == 1 else f"{count} passkeys")
         return ", ".join(parts) or "Not enrolled"
-
-    @property
-    def last_used(self) -> datetime | None:
-        used = [d.last_used_at for d in (*self.authenticators, *self.passkeys) if d.last_used_at]
-        return max(used, default=None)
 
 
 def methods_of(user) -> SignInMethods:

@@ -8,11 +8,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from tenancy.forms import PortalForm
+from tenancy.http import local_path
 from tenancy.models import AuditAction
 from tenancy.portals import PARTNER_CENTER, admin_portal_for, portal_for_namespace
 from tenancy.services.accounts import account_event
@@ -72,12 +72,7 @@ class SignInView(auth_views.LoginView):
         return context
 
     def get_redirect_url(self):
-        # Only a path of this site: never another host, never a scheme-relative URL.
-        target = super().get_redirect_url()
-        local = target.startswith("/") and not target.startswith("//")
-        if local and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-            return target
-        return ""
+        return local_path(super().get_redirect_url())
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
