@@ -30,6 +30,7 @@ urlpatterns = [
     path("account/passkeys/", include("tenancy.passkey_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("operators/", admin.site.urls),
+    path("v1/", include("api.urls")),
     path(PARTNER_CENTER.mount, include("partner_center.urls")),
     # One admin center app, served twice: the Microsoft 365 admin center for the public cloud
     # (the app's default instance) and the Microsoft Office Admin portal for US Government.

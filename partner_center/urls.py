@@ -1,7 +1,7 @@
 from django.urls import path
 
 from partner_center import admin_relationships as admin
-from partner_center import users, views
+from partner_center import app_management, users, views
 
 app_name = "partner_center"
 
@@ -96,6 +96,8 @@ urlpatterns = [
         name="security-group-member-remove",
     ),
     path("users/", users.user_list, name="user-list"),
+    path("apps/", app_management.app_list, name="app-list"),
+    path("apps/<str:prefix>/revoke/", app_management.app_revoke, name="app-revoke"),
     path(
         "users/<int:membership_id>/reset-sign-in/",
         users.user_reset_sign_in,

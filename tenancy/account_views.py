@@ -234,7 +234,7 @@ class PasskeyAuthenticationComplete(passkey_views.CompleteCredentialAuthenticati
 def users_context(request) -> dict:
     """The organization's users, their roles and sign-in methods: five queries in all."""
     members = list(
-        Membership.objects.filter(tenant=request.membership.tenant)
+        Membership.objects.filter(tenant=request.membership.tenant, user__partner_app=None)
         .select_related("user")
         .prefetch_related("role_rows")
         .order_by("user__username")

@@ -57,7 +57,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "axes",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
     "tenancy",
+    "api",
     "partner_center",
     "admin_center",
 ]
@@ -171,6 +175,30 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Reseller relationships por
 OTP_WEBAUTHN_RP_ID_CALLABLE = "tenancy.mfa.relying_party_id"
 OTP_WEBAUTHN_RP_NAME = env.str("OTP_WEBAUTHN_RP_NAME", default="Reseller relationships portal")
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+
+# The Partner Center API (/v1/): apps authenticate with their key; each app has its own rate,
+# counted in the shared cache; errors come in one shape (api.errors).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.AppKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE", default="600/min")},
+    "EXCEPTION_HANDLER": "api.errors.handle",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Partner Center API (reseller relationships portal)",
+    "DESCRIPTION": "The partner's customers, relationship requests and admin relationships, in "
+    "Partner Center's REST shapes. Authenticate with an app's key: "
+    "`Authorization: Bearer <key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
 
 LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"

@@ -38,6 +38,7 @@ from tenancy.models.agreements import (
     AgreementAcceptance,
     AgreementAcceptanceQuerySet,
 )
+from tenancy.models.apps import APP_ROLES, PartnerApp
 from tenancy.models.audit import (
     AppendOnlyQuerySet,
     AuditAction,
@@ -90,6 +91,7 @@ from tenancy.models.tenants import (
 
 __all__ = [
     "ADMIN_FOREVER",
+    "APP_ROLES",
     "AUTO_EXTEND_DAYS",
     "BILLING_ADMINISTRATOR",
     "DEFAULT_AUTO_EXTEND",
@@ -139,6 +141,7 @@ __all__ = [
     "NoticeKind",
     "Offer",
     "OfferKind",
+    "PartnerApp",
     "RelationshipQuerySet",
     "ResellerRelationship",
     "Role",

@@ -61,6 +61,9 @@ class AuditAction(models.TextChoices):
     ROLES_CHANGED = "account.roles_changed", "Changed a user's roles"
     USER_DEACTIVATED = "account.deactivated", "Deactivated a user"
     USER_REACTIVATED = "account.reactivated", "Reactivated a user"
+    # Partner Center apps (the API).
+    APP_REGISTERED = "app.registered", "Registered an app"
+    APP_REVOKED = "app.revoked", "Revoked an app's key"
     # The operators' console (the Django admin): every change, with before and after.
     OPERATOR_ADDED = "operator.added", "An operator added a record"
     OPERATOR_CHANGED = "operator.changed", "An operator changed a record"

@@ -38,6 +38,7 @@ from tenancy.services.admin_relationships import (
     security_group_rename,
 )
 from tenancy.services.agreements import Attestation, Signer, agreement_accept
+from tenancy.services.apps import AppRegistered, app_register, app_revoke
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customers import (
     CustomerAdded,
@@ -75,6 +76,7 @@ __all__ = [
     "Acceptance",
     "AdminRequest",
     "AdminRequestInvalid",
+    "AppRegistered",
     "Attestation",
     "CustomerAdded",
     "CustomerDetails",
@@ -99,6 +101,8 @@ __all__ = [
     "admin_relationship_withdraw",
     "agent_roles_in",
     "agreement_accept",
+    "app_register",
+    "app_revoke",
     "audit",
     "authenticator_confirm",
     "customer_add",

@@ -1,0 +1,68 @@
+"""App management (Global admin): register an app for the API and see its key once, list apps
+with when they were made and last used, revoke a key."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from partner_center.views import partner_view
+from tenancy import services
+from tenancy.forms import PortalForm
+from tenancy.models import APP_ROLES, PartnerApp
+from tenancy.rules import Action
+from tenancy.services import ServiceError
+from tenancy.services.apps import NAME_MAX
+
+NEW_KEY = "partner_center_new_app_key"
+
+
+class AppForm(PortalForm):
+    name = forms.CharField(label="App name", max_length=NAME_MAX)
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=[(role.value, role.label) for role in APP_ROLES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What the app may do, as an agent with these roles would.",
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_APPS)
+def app_list(request):
+    form = AppForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registered = services.app_register(
+                membership=request.membership,
+                name=form.cleaned_data["name"],
+                roles=form.cleaned_data["roles"],
+            )
+        except ServiceError as refusal:
+            form.add_error("name", refusal.message)
+        else:
+            request.session[NEW_KEY] = {"app": registered.app.pk, "key": registered.key}
+            return redirect("partner_center:app-list")
+    new_key = request.session.pop(NEW_KEY, None)
+    apps = PartnerApp.objects.filter(partner=request.partner).select_related("created_by")
+    return render(
+        request,
+        "partner_center/apps.html",
+        {"form": form, "apps": apps, "new_key": new_key},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_POST
+@partner_view(Action.MANAGE_APPS)
+def app_revoke(request, prefix: str):
+    app = get_object_or_404(PartnerApp, prefix=prefix, partner=request.partner)
+    try:
+        services.app_revoke(membership=request.membership, app=app)
+    except ServiceError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"{app.name}'s key was revoked. Calls with it now answer 401.")
+    return redirect("partner_center:app-list")

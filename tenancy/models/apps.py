@@ -1,0 +1,42 @@
+"""Partner Center apps: what a partner's scripts act as through the API.
+
+An app is registered by the partner's Global admin and holds an API key (djangorestframework-api-
+key: only a hash of the key is stored, with a visible prefix). It acts through a principal of its
+own, a user with a membership in the partner and the roles it was given, so every rule and every
+audit line that names a person names the app instead. The principal can't sign in (no usable
+password); revoking the app deactivates it.
+"""
+
+from django.conf import settings
+from django.db import models
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+from tenancy.models.tenants import Role, Tenant
+
+# The roles an app may hold: an agent's, never Global admin (apps don't manage people).
+APP_ROLES = (Role.ADMIN_AGENT, Role.SALES_AGENT, Role.HELPDESK_AGENT)
+
+
+class PartnerAppManager(BaseAPIKeyManager):
+    def get_usable_keys(self):
+        # The key's check reads the app with what a request acts as: one query.
+        return super().get_usable_keys().select_related("principal", "partner")
+
+
+class PartnerApp(AbstractAPIKey):
+    partner = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="apps")
+    principal = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner_app"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartnerAppManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "Partner Center app"
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["partner", "-created"], name="partner_app_created_idx")]

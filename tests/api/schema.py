@@ -1,0 +1,36 @@
+"""Check an API response against the OpenAPI document drf-spectacular serves."""
+
+import functools
+
+import jsonschema
+from drf_spectacular.generators import SchemaGenerator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+
+@functools.cache
+def document() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def assert_matches(path: str, method: str, response) -> None:
+    """The response's body is what the document says `method path` answers with its status."""
+    doc = document()
+    assert str(response.status_code) in doc["paths"][path][method]["responses"]
+    pointer = "/".join(
+        [
+            "paths",
+            path.replace("~", "~0").replace("/", "~1"),
+            method,
+            "responses",
+            str(response.status_code),
+            "content",
+            "application~1json",
+            "schema",
+        ]
+    )
+    registry = Registry().with_resource(
+        "urn:doc", Resource.from_contents(doc, default_specification=DRAFT202012)
+    )
+    validator = jsonschema.Draft202012Validator({"$ref": f"urn:doc#/{pointer}"}, registry=registry)
+    validator.validate(response.json())
