@@ -2,7 +2,11 @@
 `attributes.objectType`), on the services and rules the pages use."""
 
 import json
+from datetime import UTC
+from urllib.parse import urlencode
 
+from django.db.models import F
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
@@ -15,13 +19,19 @@ from rest_framework.views import APIView
 from tenancy import rules, services
 from tenancy.models import (
     AdminRelationship,
+    AgreementAcceptance,
+    CspRole,
     CustomerListCount,
     CustomerListRow,
     CustomerState,
+    Invitation,
+    InvitationStatus,
+    ResellerRelationship,
     Tenant,
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.validators import validate_phone, validate_single_line
 
 MAX_SIZE = 500
 DEFAULT_SIZE = 40
@@ -46,10 +56,12 @@ class AppView(APIView):
     """Every endpoint: an app's key, and the app's roles must allow `action`."""
 
     action: Action
+    # Where a method needs another action than `action` (a GET reads, a POST writes).
+    method_actions: dict[str, Action] = {}
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        rules.require(request.membership, self.action)
+        rules.require(request.membership, self.method_actions.get(request.method, self.action))
 
     @property
     def partner(self) -> Tenant:
@@ -116,6 +128,34 @@ def _customer(row_id, name, domain, state) -> dict:
         "relationshipToPartner": "reseller" if state == CustomerState.RESELLER else "none",
         "attributes": {"objectType": "Customer"},
     }
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    description = serializers.CharField()
+    field = serializers.CharField(required=False)
+
+
+def errors(*codes: int) -> dict:
+    """The error answers an operation documents, all in the one shape of `api.errors`."""
+    return dict.fromkeys(codes, ErrorSerializer)
+
+
+def iso(moment) -> str:
+    """A time as Partner Center and Graph write it: ISO 8601 in UTC, with a Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def customer_of(partner: Tenant, customer_id) -> Tenant:
+    """A customer on the partner's Customer list (as the pages find one); anyone else's is a
+    404."""
+    customer = Tenant.objects.customers_of(partner).filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+CUSTOMER_ID = OpenApiParameter("customer_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 # --- Relationship requests -------------------------------------------------------------------
@@ -255,8 +295,31 @@ class CustomerListView(AppView):
         return {f"{field}__istartswith": value.strip()}
 
 
+class CustomerPatchSerializer(serializers.Serializer):
+    relationshipToPartner = serializers.CharField(
+        help_text='"none": ends your reseller relationship with the customer.'
+    )
+
+    def validate_relationshipToPartner(self, value: str) -> str:
+        if value != "none":
+            raise serializers.ValidationError(
+                'Only "none" can be set: it removes your reseller relationship.'
+            )
+        return value
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            for key in data:
+                if key not in self.fields:
+                    raise serializers.ValidationError(
+                        {str(key)[:100]: "Only relationshipToPartner can change here."}
+                    )
+        return super().to_internal_value(data)
+
+
 class CustomerDetailView(AppView):
     action = Action.VIEW_CUSTOMERS
+    method_actions = {"PATCH": Action.REMOVE_RESELLER}
 
     @extend_schema(
         operation_id="customer_get",
@@ -280,6 +343,397 @@ class CustomerDetailView(AppView):
             for r in relationships
         ]
         return Response(body)
+
+    @extend_schema(
+        operation_id="customer_update",
+        summary="Remove the reseller relationship",
+        description='`{"relationshipToPartner": "none"}` ends your reseller relationship with '
+        "the customer, as **Remove reseller relationship** does (Global admins only), audited "
+        "as the app. Refused (409) while any of your subscriptions for the customer is active: "
+        "suspend them first. The customer stays on your list, its relationship `none`.",
+        # Written out: the serializer would be documented as partial, as for every PATCH, and
+        # this body needs its one field.
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"relationshipToPartner": {"type": "string", "enum": ["none"]}},
+                "required": ["relationshipToPartner"],
+                "additionalProperties": False,
+            }
+        },
+        responses={200: CustomerSerializer, **errors(400, 403, 404, 409)},
+        parameters=[CUSTOMER_ID],
+    )
+    def patch(self, request, customer_id):
+        customer = customer_of(self.partner, customer_id)
+        CustomerPatchSerializer(data=request.data).is_valid(raise_exception=True)
+        # The remove-reseller page's own check and sentence, before its service's.
+        if not ResellerRelationship.objects.active().between(self.partner, customer).exists():
+            raise services.ServiceError(
+                f"{customer.name} has no active reseller relationship with you.", code="none"
+            )
+        services.reseller_relationship_end(
+            partner=self.partner, customer=customer, ended_by=request.user, by=self.partner
+        )
+        row = CustomerListRow.objects.get(partner=self.partner, customer=customer)
+        return Response(
+            _customer(row.customer_id, row.customer_name, row.customer_domain, row.state)
+        )
+
+
+# --- A customer's relationships and agreements ------------------------------------------------
+
+# PartnerRelationship.relationshipType of the partner itself: none for a direct-bill partner.
+RELATIONSHIP_TYPES = {
+    CspRole.DIRECT: "None",
+    CspRole.INDIRECT_PROVIDER: "IsIndirectCloudSolutionProviderOf",
+    CspRole.INDIRECT_RESELLER: "IsIndirectResellerOf",
+}
+
+
+class PartnerRelationshipSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The partner's tenant id.")
+    name = serializers.CharField()
+    mpnId = serializers.CharField(help_text="The PartnerID.")
+    location = serializers.CharField(help_text="The partner's country (ISO 3166 code).")
+    relationshipType = serializers.ChoiceField(choices=list(RELATIONSHIP_TYPES.values()))
+    state = serializers.CharField(help_text='"active" (an ended relationship is not listed).')
+    attributes = AttributesSerializer()
+
+
+class PartnerRelationshipCollectionSerializer(serializers.Serializer):
+    totalCount = serializers.IntegerField()
+    items = PartnerRelationshipSerializer(many=True)
+    attributes = AttributesSerializer()
+
+
+class CustomerRelationshipsView(AppView):
+    action = Action.VIEW_CUSTOMERS
+
+    @extend_schema(
+        operation_id="customer_relationships_list",
+        summary="Your relationships with a customer",
+        description="Your active reseller relationship with the customer, as a "
+        "PartnerRelationship; none once it ended, or for a customer you only hold an admin "
+        "relationship with.",
+        responses={200: PartnerRelationshipCollectionSerializer, **errors(403, 404)},
+        parameters=[CUSTOMER_ID],
+    )
+    def get(self, request, customer_id):
+        partner = self.partner
+        customer = customer_of(partner, customer_id)
+        items = []
+        if ResellerRelationship.objects.active().between(partner, customer).exists():
+            items.append(
+                {
+                    "id": str(partner.pk),
+                    "name": partner.name,
+                    "mpnId": str(partner.mpn_id),
+                    "location": partner.country_id,
+                    "relationshipType": RELATIONSHIP_TYPES.get(partner.csp_role, "None"),
+                    "state": "active",
+                    "attributes": {"objectType": "PartnerRelationship"},
+                }
+            )
+        return Response(
+            {
+                "totalCount": len(items),
+                "items": items,
+                "attributes": {"objectType": "Collection"},
+            }
+        )
+
+
+class PrimaryContactSerializer(serializers.Serializer):
+    firstName = serializers.CharField()
+    lastName = serializers.CharField()
+    email = serializers.EmailField()
+    phoneNumber = serializers.CharField(allow_blank=True)
+
+
+class AgreementSerializer(serializers.Serializer):
+    primaryContact = PrimaryContactSerializer(
+        required=False,
+        help_text="Who accepted: only on an acceptance that came through you (your request, "
+        "or your attestation).",
+    )
+    dateAgreed = serializers.DateField()
+    type = serializers.ChoiceField(choices=["MicrosoftCustomerAgreement"])
+    templateId = serializers.CharField(help_text="The agreement's version, e.g. MCA 2026-09.")
+    attributes = AttributesSerializer()
+
+
+class AgreementCollectionSerializer(serializers.Serializer):
+    totalCount = serializers.IntegerField()
+    items = AgreementSerializer(many=True)
+    attributes = AttributesSerializer()
+
+
+class PrimaryContactInSerializer(serializers.Serializer):
+    firstName = serializers.CharField(max_length=100, validators=[validate_single_line])
+    lastName = serializers.CharField(max_length=100, validators=[validate_single_line])
+    email = serializers.EmailField(max_length=254)
+    phoneNumber = serializers.CharField(
+        max_length=40, required=False, default="", allow_blank=True, validators=[validate_phone]
+    )
+
+
+class AgreementInSerializer(serializers.Serializer):
+    primaryContact = PrimaryContactInSerializer()
+    dateAgreed = serializers.DateField()
+    type = serializers.ChoiceField(choices=["MicrosoftCustomerAgreement"])
+    templateId = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class CustomerAgreementsView(AppView):
+    action = Action.VIEW_CUSTOMERS
+    # Attesting is what Add customer does for a new customer: the same roles.
+    method_actions = {"POST": Action.ADD_CUSTOMER}
+
+    @extend_schema(
+        operation_id="customer_agreement_attest",
+        summary="Attest that the customer accepted the Microsoft Customer Agreement",
+        description="The partner's word, with who accepted and when, for the current version. "
+        "A second attestation of the same version by the same partner is refused (409).",
+        request=AgreementInSerializer,
+        responses={201: AgreementSerializer, **errors(400, 403, 404, 409)},
+        parameters=[CUSTOMER_ID],
+    )
+    def post(self, request, customer_id):
+        customer = customer_of(self.partner, customer_id)
+        body = AgreementInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data, contact = body.validated_data, body.validated_data["primaryContact"]
+        acceptance = services.agreement_attest(
+            partner=self.partner,
+            customer=customer,
+            attested_by=request.user,
+            attestation=services.Attestation(
+                signer=services.Signer(
+                    first_name=contact["firstName"],
+                    last_name=contact["lastName"],
+                    email=contact["email"],
+                    phone=contact["phoneNumber"],
+                ),
+                accepted_on=data["dateAgreed"],
+            ),
+        )
+        return Response(
+            {
+                "primaryContact": {
+                    "firstName": acceptance.signer_first_name,
+                    "lastName": acceptance.signer_last_name,
+                    "email": acceptance.signer_email,
+                    "phoneNumber": acceptance.signer_phone,
+                },
+                "dateAgreed": acceptance.accepted_on.isoformat(),
+                "type": "MicrosoftCustomerAgreement",
+                "templateId": acceptance.version,
+                "attributes": {"objectType": "Agreement"},
+            },
+            status=201,
+        )
+
+    @extend_schema(
+        operation_id="customer_agreements_list",
+        summary="The customer's acceptances of the Microsoft Customer Agreement",
+        description="Newest first: each version accepted in the admin center, with a "
+        "reseller request, or attested by a partner. Purchases need the current version.",
+        responses={200: AgreementCollectionSerializer, **errors(403, 404)},
+        parameters=[CUSTOMER_ID],
+    )
+    def get(self, request, customer_id):
+        partner = self.partner
+        customer = customer_of(partner, customer_id)
+        acceptances = (
+            AgreementAcceptance.objects.filter(customer=customer)
+            .annotate(request_partner=F("invitation__partner"))
+            .order_by("-recorded_at", "-pk")
+        )
+        items = []
+        for acceptance in acceptances:
+            item = {
+                "dateAgreed": acceptance.accepted_on.isoformat(),
+                "type": "MicrosoftCustomerAgreement",
+                "templateId": acceptance.version,
+                "attributes": {"objectType": "Agreement"},
+            }
+            # Who signed is the customer's business, and that of the partner it came through.
+            if partner.pk in (acceptance.attested_by_partner_id, acceptance.request_partner):
+                item["primaryContact"] = {
+                    "firstName": acceptance.signer_first_name,
+                    "lastName": acceptance.signer_last_name,
+                    "email": acceptance.signer_email,
+                    "phoneNumber": acceptance.signer_phone,
+                }
+            items.append(item)
+        return Response(
+            {
+                "totalCount": len(items),
+                "items": items,
+                "attributes": {"objectType": "Collection"},
+            }
+        )
+
+
+# --- The partner's relationship requests ------------------------------------------------------
+
+
+class RequestListQuerySerializer(serializers.Serializer):
+    DATE_PROBLEM = "Use an ISO 8601 date or time: 2026-01-31 or 2026-01-31T12:00:00Z."
+    SIZE_PROBLEM = f"Use a size from 1 to {MAX_SIZE}."
+
+    size = serializers.IntegerField(
+        required=False,
+        default=DEFAULT_SIZE,
+        min_value=1,
+        max_value=MAX_SIZE,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), SIZE_PROBLEM),
+    )
+    status = serializers.ChoiceField(
+        choices=InvitationStatus.values,
+        required=False,
+        error_messages={
+            "invalid_choice": "Use one of: " + ", ".join(s.value for s in InvitationStatus) + "."
+        },
+    )
+    createdAfter = serializers.DateTimeField(
+        required=False, error_messages={"invalid": DATE_PROBLEM}
+    )
+    createdBefore = serializers.DateTimeField(
+        required=False, error_messages={"invalid": DATE_PROBLEM}
+    )
+
+
+class AnsweredBySerializer(serializers.Serializer):
+    tenantId = serializers.UUIDField()
+    companyName = serializers.CharField()
+    domain = serializers.CharField()
+
+
+class RelationshipRequestItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    label = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=[*InvitationStatus.values])
+    delegatedAdmin = serializers.BooleanField(
+        help_text="Whether it includes delegated administration permissions."
+    )
+    createdDateTime = serializers.DateTimeField()
+    expiresDateTime = serializers.DateTimeField()
+    answeredDateTime = serializers.DateTimeField(required=False)
+    answeredBy = AnsweredBySerializer(
+        required=False, help_text="The organization that accepted or declined it."
+    )
+    attributes = AttributesSerializer()
+
+
+class RelationshipRequestCollectionSerializer(serializers.Serializer):
+    items = RelationshipRequestItemSerializer(many=True)
+    links = LinksSerializer()
+    attributes = AttributesSerializer()
+
+
+def _relationship_request(invitation: Invitation, now) -> dict:
+    item = {
+        "id": str(invitation.pk),
+        "label": invitation.label,
+        "status": invitation.display_status(now).value,
+        "delegatedAdmin": invitation.include_admin,
+        "createdDateTime": iso(invitation.created_at),
+        "expiresDateTime": iso(invitation.expires_at),
+        "attributes": {"objectType": "RelationshipRequest"},
+    }
+    if invitation.answered_at:
+        item["answeredDateTime"] = iso(invitation.answered_at)
+    if tenant := invitation.answered_tenant:
+        item["answeredBy"] = {
+            "tenantId": str(tenant.pk),
+            "companyName": tenant.name,
+            "domain": tenant.domain,
+        }
+    return item
+
+
+class RelationshipRequestListView(AppView):
+    action = Action.VIEW_REQUESTS
+
+    @extend_schema(
+        operation_id="relationship_requests_list",
+        summary="Your reseller relationship requests, a page at a time",
+        description="Newest first, as on **Relationship requests**. `status`: "
+        + ", ".join(s.value for s in InvitationStatus)
+        + ". `createdAfter` (at or after) and `createdBefore` (before) take an ISO 8601 date "
+        f"or time. `links.next` carries the continuation token (the `{CONTINUATION_HEADER}` "
+        "header, or `continuationToken`); a page costs the same wherever it is.",
+        parameters=[
+            RequestListQuerySerializer,
+            OpenApiParameter("continuationToken", str),
+            OpenApiParameter(
+                CONTINUATION_HEADER, str, location=OpenApiParameter.HEADER, required=False
+            ),
+        ],
+        responses={200: RelationshipRequestCollectionSerializer, **errors(400, 403)},
+    )
+    def get(self, request):
+        params = RequestListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        now = timezone.now()
+        invitations = Invitation.objects.filter(partner=self.partner).select_related(
+            "answered_tenant"
+        )
+        if "status" in data:
+            invitations = invitations.with_status(InvitationStatus(data["status"]), now)
+        if "createdAfter" in data:
+            invitations = invitations.filter(created_at__gte=data["createdAfter"])
+        if "createdBefore" in data:
+            invitations = invitations.filter(created_at__lt=data["createdBefore"])
+        token = request.headers.get(CONTINUATION_HEADER) or request.query_params.get(
+            "continuationToken"
+        )
+        page = keyset_page(
+            invitations, order=["-created_at", "-id"], cursor=token, size=data["size"]
+        )
+        query = urlencode(
+            {
+                key: request.query_params[key]
+                for key in ("size", "status", "createdAfter", "createdBefore")
+                if key in request.query_params
+            }
+        )
+        uri = "/v1/relationshiprequests" + (f"?{query}" if query else "")
+        links = {"self": {"uri": uri, "method": "GET", "headers": []}}
+        if page.next_cursor:
+            links["next"] = {
+                "uri": f"{uri}{'&' if query else '?'}seekOperation=Next",
+                "method": "GET",
+                "headers": [{"key": CONTINUATION_HEADER, "value": page.next_cursor}],
+            }
+        return Response(
+            {
+                "items": [_relationship_request(i, now) for i in page.object_list],
+                "links": links,
+                "attributes": {"objectType": "Collection"},
+            }
+        )
+
+
+class RelationshipRequestRevokeView(AppView):
+    action = Action.REVOKE_REQUEST
+
+    @extend_schema(
+        operation_id="relationship_request_revoke",
+        summary="Revoke a relationship request",
+        description="As **Revoke** on the request: its link stops working at once. Refused "
+        "(409) once it was answered, revoked or has expired.",
+        request=None,
+        responses={200: RelationshipRequestItemSerializer, **errors(403, 404, 409)},
+        parameters=[OpenApiParameter("request_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+    )
+    def post(self, request, request_id):
+        invitation = get_object_or_404(Invitation, pk=request_id, partner=self.partner)
+        invitation = services.invitation_revoke(invitation=invitation, revoked_by=request.user)
+        return Response(_relationship_request(invitation, timezone.now()))
 
 
 # --- The reference page -----------------------------------------------------------------------

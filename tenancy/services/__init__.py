@@ -37,7 +37,7 @@ from tenancy.services.admin_relationships import (
     security_group_member_remove,
     security_group_rename,
 )
-from tenancy.services.agreements import Attestation, Signer, agreement_accept
+from tenancy.services.agreements import Attestation, Signer, agreement_accept, agreement_attest
 from tenancy.services.apps import AppRegistered, app_register, app_revoke
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customers import (
@@ -101,6 +101,7 @@ __all__ = [
     "admin_relationship_withdraw",
     "agent_roles_in",
     "agreement_accept",
+    "agreement_attest",
     "app_register",
     "app_revoke",
     "audit",

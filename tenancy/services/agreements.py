@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenancy.models import AcceptanceMethod, AgreementAcceptance, AuditAction, Tenant
-from tenancy.services.base import audit
+from tenancy.services.base import ServiceError, audit
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,40 @@ def agreement_accept(
             action=AuditAction.AGREEMENT_ACCEPTED,
             actor=user,
             actor_tenant=customer,
+            customer=customer,
+            details={"version": acceptance.version},
+        )
+    return acceptance
+
+
+def agreement_attest(*, partner: Tenant, customer: Tenant, attested_by, attestation: Attestation):
+    """A partner records that its customer accepted the current Customer Agreement (the API's
+    POST …/agreements; Add customer records the same for a new customer). One per partner and
+    version: a second is refused, as Partner Center refuses a duplicate."""
+    with transaction.atomic():
+        Tenant.objects.select_for_update().filter(pk=customer.pk).first()
+        already = customer.agreement_acceptances.current().filter(attested_by_partner=partner)
+        if already.exists():
+            raise ServiceError(
+                f"You already attested that {customer.name} accepted the Microsoft Customer "
+                f"Agreement ({settings.CUSTOMER_AGREEMENT_VERSION}).",
+                code="duplicate_agreement",
+            )
+        if attestation.accepted_on > timezone.localdate():
+            raise ServiceError("The date the customer agreed can't be in the future.")
+        acceptance = record_agreement(
+            customer,
+            attestation.signer,
+            recorded_by=attested_by,
+            recorded_at=timezone.now(),
+            attested_by_partner=partner,
+            accepted_on=attestation.accepted_on,
+        )
+        audit(
+            action=AuditAction.AGREEMENT_ATTESTED,
+            actor=attested_by,
+            actor_tenant=partner,
+            partner=partner,
             customer=customer,
             details={"version": acceptance.version},
         )
