@@ -19,16 +19,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## make run: install, migrate the embedded SQLite database, load the demo data, send the admin
-## relationship reminders that are due (to the console), serve on 127.0.0.1:8000
+## make run: install, migrate the embedded SQLite database, load the demo data, queue the admin
+## relationship reminders that are due, serve on 127.0.0.1:8000 with the task worker beside it
+## (it sends the emails, to the console); Ctrl-C stops both. The worker doesn't reload: restart
+## make run after changing a task.
 run: export DEBUG = true
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py admin_relationship_reminders
+	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## make serve: the production way (collected, hashed and compressed static files; gunicorn)
+## make serve: the production way (collected, hashed and compressed static files; gunicorn). The
+## task worker, which sends every email, is a process of its own beside it:
+## `.venv/bin/python manage.py db_worker` (same environment). Several workers and several web
+## servers can share one PostgreSQL (DATABASE_URL).
 serve: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py migrate --noinput

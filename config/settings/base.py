@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "axes",
+    "django_tasks_db",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
@@ -243,6 +244,17 @@ MAILERS = {"default": _mailer_from_url(env.str("EMAIL_URL", default="") or "cons
 # The console mailer prints whole emails (request links with their tokens): outside DEBUG, the
 # deployment check and gunicorn refuse it unless this says it is meant (tenancy.checks).
 EMAIL_CONSOLE_ALLOWED = env.bool("EMAIL_CONSOLE_ALLOWED", default=DEBUG)
+
+# Background work (every email; webhook deliveries) is a row in the project's database, run by
+# `manage.py db_worker` (django-tasks-db): it outlives a crash, and several workers and web
+# servers can share one PostgreSQL. Retries with backoff: tenancy.tasks.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Webhooks (tenancy.webhooks): each attempt waits this many seconds for an answer. A webhook's
+# address must be public: loopback, private, link-local and other reserved addresses are refused
+# (server-side request forgery); WEBHOOKS_ALLOW_LOOPBACK lets loopback through (tests, a laptop).
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 
 # HTTPS. Off by default so `make run` works over plain HTTP; production turns each on.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

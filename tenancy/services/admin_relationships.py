@@ -33,7 +33,7 @@ from tenancy.models import (
     SecurityGroupMember,
     Tenant,
 )
-from tenancy.notifications import render_email, send_email
+from tenancy.notifications import email_on_commit, render_email, request_email_on_commit
 from tenancy.services import refusals
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
@@ -160,11 +160,10 @@ def admin_relationship_finalize(*, relationship: AdminRelationship, finalized_by
 def admin_relationship_send(*, relationship: AdminRelationship, sent_by, to: str) -> None:
     if relationship.display_status() != S.APPROVAL_PENDING:
         raise ServiceError("Only a request waiting for approval can be sent.", code="not_pending")
-    content = relationship.email()
     reply_to = [sent_by.email] if sent_by.email else None
     with transaction.atomic():
         _audit(relationship, AuditAction.ADMIN_SENT, sent_by, relationship.partner, to=to)
-        transaction.on_commit(lambda: send_email(content, [to], reply_to=reply_to), robust=True)
+        request_email_on_commit(relationship, [to], reply_to=reply_to)
 
 
 def admin_relationship_withdraw(*, relationship: AdminRelationship, withdrawn_by):
@@ -717,7 +716,7 @@ def _remind(pk, now) -> NoticeKind | None:
                     "days": dict(REMINDERS).get(kind),
                 },
             )
-            transaction.on_commit(lambda: send_email(content, recipients), robust=True)
+            email_on_commit(content, recipients)
     return kind
 
 
@@ -778,7 +777,7 @@ def _email_partner(relationship: AdminRelationship, template: str, *, answer: st
             "answer": answer,
         },
     )
-    transaction.on_commit(lambda: send_email(content, recipients), robust=True)
+    email_on_commit(content, recipients)
 
 
 def _email_customer_admins(relationship: AdminRelationship, template: str) -> None:
@@ -803,4 +802,4 @@ def _email_customer_admins(relationship: AdminRelationship, template: str) -> No
             "customer": relationship.customer,
         },
     )
-    transaction.on_commit(lambda: send_email(content, recipients), robust=True)
+    email_on_commit(content, recipients)

@@ -19,7 +19,7 @@ from tenancy.models import (
     ResellerRelationship,
     Tenant,
 )
-from tenancy.notifications import render_email, send_email
+from tenancy.notifications import email_on_commit, render_email, request_email_on_commit
 from tenancy.services import refusals
 from tenancy.services.admin_relationships import default_admin_relationship
 from tenancy.services.agreements import Signer, record_agreement
@@ -66,7 +66,7 @@ def invitation_send(*, invitation: Invitation, sent_by, to: str) -> None:
     """Email the request to `to`, once the transaction that records it has committed."""
     if not invitation.is_open:
         raise ServiceError("Only a pending request can be sent.", code="not_open")
-    content = invitation.email()
+    invitation.token()  # LinkUnavailable now, not in the worker, if it can't be shown again
     reply_to = [sent_by.email] if sent_by.email else None
     with transaction.atomic():
         audit(
@@ -77,8 +77,7 @@ def invitation_send(*, invitation: Invitation, sent_by, to: str) -> None:
             invitation=invitation,
             details={"to": to},
         )
-        # robust: a mail server that is down is logged; it does not undo or hide what committed.
-        transaction.on_commit(lambda: send_email(content, [to], reply_to=reply_to), robust=True)
+        request_email_on_commit(invitation, [to], reply_to=reply_to)
 
 
 def invitation_revoke(*, invitation: Invitation, revoked_by) -> Invitation:
@@ -284,4 +283,4 @@ def _notify_agent(invitation: Invitation, template: str, customer: Tenant) -> No
         template,
         {"invitation": invitation, "partner": invitation.partner, "customer": customer},
     )
-    transaction.on_commit(lambda: send_email(content, [agent.email]), robust=True)
+    email_on_commit(content, [agent.email])

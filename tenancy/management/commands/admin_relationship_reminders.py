@@ -1,12 +1,16 @@
-"""manage.py admin_relationship_reminders [--now ISO8601]: email the reminders that are due (30,
-7 and 1 days before an admin relationship ends, and once it has expired) to the partner's Admin
-agents, and record auto-extensions. Run it daily (cron or a systemd timer); a notice is recorded
-for the end it was about, so running it more often, or twice, sends nothing twice."""
+"""manage.py admin_relationship_reminders [--now ISO8601] [--enqueue]: email the reminders that are
+due (30, 7 and 1 days before an admin relationship ends, and once it has expired) to the
+partner's Admin agents, and record auto-extensions. Run it daily (cron or a systemd timer): it is
+the scheduler's entry point. A notice is recorded for the end it was about, so running it more
+often, or twice, sends nothing twice. The emails are queued and the worker sends them (retried
+while the mail server is down); with --enqueue the whole run is queued for the worker too
+(tenancy.tasks.admin_relationship_reminders), retried if it fails."""
 
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tenancy import tasks
 from tenancy.services import admin_relationship_time
 
 
@@ -27,8 +31,14 @@ class Command(BaseCommand):
             help="act as if it were this moment, with its time zone (e.g. "
             "2026-03-01T06:00:00+00:00), for tests or to catch up",
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="queue the run for the worker (manage.py db_worker) instead of running it here; "
+            "it is retried with backoff if it fails",
+        )
 
-    def handle(self, *args, now=None, **options):
+    def handle(self, *args, now=None, enqueue=False, **options):
         moment = None
         if now is not None:
             try:
@@ -40,6 +50,12 @@ class Command(BaseCommand):
                 ) from None
             if moment.tzinfo is None or moment.utcoffset() is None:
                 raise CommandError(f"--now {now!r} has no time zone: add one, such as +00:00 or Z.")
+        if enqueue:
+            result = tasks.admin_relationship_reminders.enqueue(
+                now=moment.isoformat() if moment else None
+            )
+            self.stdout.write(f"Queued the reminders for the worker (task {result.id}).")
+            return
         run = admin_relationship_time(now=moment)
         self.stdout.write(
             f"Sent {_plural(run.reminders, 'reminder')}, "
