@@ -1,7 +1,7 @@
 from django.urls import path
 
 from partner_center import admin_relationships as admin
-from partner_center import app_management, users, views
+from partner_center import app_management, users, views, webhooks
 
 app_name = "partner_center"
 
@@ -98,6 +98,19 @@ urlpatterns = [
     path("users/", users.user_list, name="user-list"),
     path("apps/", app_management.app_list, name="app-list"),
     path("apps/<str:prefix>/revoke/", app_management.app_revoke, name="app-revoke"),
+    path("webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("webhooks/<uuid:webhook_id>/", webhooks.webhook_detail, name="webhook-detail"),
+    path(
+        "webhooks/<uuid:webhook_id>/deactivate/",
+        webhooks.webhook_deactivate,
+        name="webhook-deactivate",
+    ),
+    path("webhooks/<uuid:webhook_id>/test/", webhooks.webhook_send_test, name="webhook-test"),
+    path(
+        "webhooks/<uuid:webhook_id>/deliveries/<uuid:delivery_id>/redeliver/",
+        webhooks.webhook_redeliver,
+        name="webhook-redeliver",
+    ),
     path(
         "users/<int:membership_id>/reset-sign-in/",
         users.user_reset_sign_in,

@@ -54,6 +54,8 @@ class Action(StrEnum):
     MANAGE_USERS = "manage users"
     # App management: register apps for the API, revoke their keys.
     MANAGE_APPS = "manage apps"
+    # Webhooks: subscribe a URL to the organization's events, see deliveries, redeliver.
+    MANAGE_WEBHOOKS = "manage webhooks"
     # A customer organisation's actions.
     ACCEPT_RESELLER = "accept reseller"
     ACCEPT_WITH_ADMIN = "accept with admin"
@@ -91,6 +93,7 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     Action.MANAGE_SECURITY_GROUPS: (R.GLOBAL_ADMIN, R.ADMIN_AGENT),
     Action.MANAGE_USERS: (R.GLOBAL_ADMIN,),
     Action.MANAGE_APPS: (R.GLOBAL_ADMIN,),
+    Action.MANAGE_WEBHOOKS: (R.GLOBAL_ADMIN, R.ADMIN_AGENT),
     Action.ACCEPT_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.ACCEPT_WITH_ADMIN: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.ACCEPT_AGREEMENT: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
@@ -120,6 +123,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.MANAGE_SECURITY_GROUPS: "manage security groups",
     Action.MANAGE_USERS: "see users' sign-in methods and reset them",
     Action.MANAGE_APPS: "register apps and revoke their keys",
+    Action.MANAGE_WEBHOOKS: "manage webhooks",
     Action.ACCEPT_RESELLER: "accept a reseller relationship",
     Action.ACCEPT_WITH_ADMIN: "accept a request that includes admin permissions",
     Action.ACCEPT_AGREEMENT: "accept the Microsoft Customer Agreement",

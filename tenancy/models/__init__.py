@@ -88,6 +88,16 @@ from tenancy.models.tenants import (
     domain_prefix_validator,
     validate_tenant_domain,
 )
+from tenancy.models.webhooks import (
+    SUBSCRIBABLE_EVENTS,
+    AttemptOutcome,
+    DeliveryAttempt,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookEventName,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ADMIN_FOREVER",
@@ -109,6 +119,7 @@ __all__ = [
     "REQUEST_VALID_DAYS",
     "ROLE_GROUPS",
     "STORED_INVITATION_STATUSES",
+    "SUBSCRIBABLE_EVENTS",
     "TENANT_DOMAIN_SUFFIX",
     "AcceptanceMethod",
     "AccessAssignment",
@@ -119,6 +130,7 @@ __all__ = [
     "AgreementAcceptance",
     "AgreementAcceptanceQuerySet",
     "AppendOnlyQuerySet",
+    "AttemptOutcome",
     "AuditAction",
     "AuditEvent",
     "Cloud",
@@ -127,6 +139,8 @@ __all__ = [
     "CustomerListCount",
     "CustomerListRow",
     "CustomerState",
+    "DeliveryAttempt",
+    "DeliveryStatus",
     "Ending",
     "EntraRoleInfo",
     "FormedBy",
@@ -153,6 +167,10 @@ __all__ = [
     "Tenant",
     "TenantKind",
     "TenantQuerySet",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookEventName",
+    "WebhookSubscription",
     "default_invitation_expiry",
     "domain_for",
     "domain_prefix_validator",

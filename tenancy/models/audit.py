@@ -64,6 +64,11 @@ class AuditAction(models.TextChoices):
     # Partner Center apps (the API).
     APP_REGISTERED = "app.registered", "Registered an app"
     APP_REVOKED = "app.revoked", "Revoked an app's key"
+    # Webhooks: a partner's subscriptions to its events.
+    WEBHOOK_CREATED = "webhook.created", "Added a webhook"
+    WEBHOOK_UPDATED = "webhook.updated", "Changed a webhook"
+    WEBHOOK_DEACTIVATED = "webhook.deactivated", "Deactivated a webhook"
+    WEBHOOK_REDELIVERED = "webhook.redelivered", "Redelivered a webhook event"
     # The operators' console (the Django admin): every change, with before and after.
     OPERATOR_ADDED = "operator.added", "An operator added a record"
     OPERATOR_CHANGED = "operator.changed", "An operator changed a record"

@@ -70,6 +70,15 @@ from tenancy.services.subscriptions import (
     subscription_purchase,
     subscription_update,
 )
+from tenancy.services.webhooks import (
+    WebhookInvalid,
+    webhook_emit,
+    webhook_redeliver,
+    webhook_send_test,
+    webhook_subscription_create,
+    webhook_subscription_deactivate,
+    webhook_subscription_update,
+)
 
 __all__ = [
     "MAX_QUANTITY",
@@ -86,6 +95,7 @@ __all__ = [
     "ServiceError",
     "Signer",
     "TimeRun",
+    "WebhookInvalid",
     "access_assignment_create",
     "access_assignment_remove",
     "access_assignment_update",
@@ -132,4 +142,10 @@ __all__ = [
     "temporary_password",
     "user_deactivate",
     "user_reactivate",
+    "webhook_emit",
+    "webhook_redeliver",
+    "webhook_send_test",
+    "webhook_subscription_create",
+    "webhook_subscription_deactivate",
+    "webhook_subscription_update",
 ]

@@ -38,6 +38,11 @@ from tenancy.services import refusals
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
 from tenancy.services.refusals import InvitationRefused
+from tenancy.services.webhooks import (
+    WebhookEventName,
+    access_assignment_webhook,
+    admin_relationship_webhook,
+)
 
 S = AdminRelationshipStatus
 
@@ -200,6 +205,7 @@ def admin_relationship_terminate(*, relationship: AdminRelationship, terminated_
             side="partner" if by.pk == relationship.partner_id else "customer",
             assignments_removed=removed,
         )
+        admin_relationship_webhook(relationship, WebhookEventName.ADMIN_TERMINATED)
         if by.pk == relationship.partner_id:
             _email_customer_admins(relationship, "admin_relationship_terminated")
         else:
@@ -300,6 +306,7 @@ def admin_relationship_approve(*, relationship_id, user, portal_cloud: str) -> A
             roles=relationship.roles,
             ends_at=relationship.ends_at.isoformat(),
         )
+        admin_relationship_webhook(relationship, WebhookEventName.ADMIN_APPROVED)
         _email_partner(relationship, "admin_relationship_answered", answer="approved")
     return relationship
 
@@ -557,6 +564,7 @@ def access_assignment_create(
             group=group.name,
             roles=assignment.roles,
         )
+        access_assignment_webhook(relationship, assignment, WebhookEventName.ASSIGNMENT_CREATED)
     return assignment
 
 
@@ -613,6 +621,7 @@ def access_assignment_remove(*, assignment: AccessAssignment, removed_by) -> Non
             group=assignment.group.name,
             roles=assignment.roles,
         )
+        access_assignment_webhook(relationship, assignment, WebhookEventName.ASSIGNMENT_DELETED)
 
 
 def _assignable(relationship: AdminRelationship) -> None:
@@ -704,6 +713,8 @@ def _remind(pk, now) -> NoticeKind | None:
             ends_at=relationship.ends_at.isoformat(),
             recipients=len(recipients),
         )
+        if kind == NoticeKind.EXPIRED:
+            admin_relationship_webhook(relationship, WebhookEventName.ADMIN_EXPIRED)
         if recipients:
             content = render_email(
                 "admin_relationship_reminder",

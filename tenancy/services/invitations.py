@@ -26,6 +26,7 @@ from tenancy.services.agreements import Signer, record_agreement
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
 from tenancy.services.refusals import InvitationRefused
+from tenancy.services.webhooks import WebhookEventName, admin_relationship_webhook, reseller_webhook
 
 
 def invitation_create(
@@ -251,6 +252,9 @@ def invitation_accept(
                 invitation=invitation,
                 details=details,
             )
+        reseller_webhook(invitation, customer, WebhookEventName.RESELLER_ACCEPTED)
+        if any(action == AuditAction.ADMIN_APPROVED for action, _ in events):
+            admin_relationship_webhook(admin, WebhookEventName.ADMIN_APPROVED)
         _notify_agent(invitation, "invitation_accepted", customer)
     return Acceptance(invitation, reseller, admin, agreement)
 
@@ -271,6 +275,7 @@ def invitation_decline(*, invitation_id, user, portal_cloud: str) -> Invitation:
             customer=customer,
             invitation=invitation,
         )
+        reseller_webhook(invitation, customer, WebhookEventName.RESELLER_DECLINED)
         _notify_agent(invitation, "invitation_declined", customer)
     return invitation
 

@@ -1,0 +1,209 @@
+"""Webhooks (Global admin, Admin agent): add a URL for the organization's events and see its
+secret once; change its URL and events, deactivate it, send it a test event; its delivery log,
+each delivery with its attempts, and Redeliver."""
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from partner_center.admin_forms import add_problems
+from partner_center.views import partner_view
+from tenancy import services
+from tenancy.forms import PortalForm
+from tenancy.http import PartnerRequest
+from tenancy.models import (
+    SUBSCRIBABLE_EVENTS,
+    DeliveryAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from tenancy.models.webhooks import URL_MAX_LENGTH
+from tenancy.rules import Action
+from tenancy.services import ServiceError, WebhookInvalid
+from tenancy.webhooks import AddressRefused, checked_target
+
+SHOW_ONCE = "partner_center_new_webhook_secret"
+LOG_SIZE = 25
+
+
+class WebhookForm(PortalForm):
+    url = forms.CharField(
+        label="URL",
+        max_length=URL_MAX_LENGTH,
+        help_text="An https:// address on the internet that accepts POST requests.",
+    )
+    events = forms.MultipleChoiceField(
+        label="Events",
+        choices=[(name.value, f"{name.label} ({name.value})") for name in SUBSCRIBABLE_EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_url(self):
+        # Here too, so that a bad URL shows beside the other fields' errors (the service checks
+        # it again, as it does for every caller).
+        address = self.cleaned_data["url"].strip()
+        try:
+            checked_target(address)
+        except AddressRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return address
+
+
+def _get_subscription(request: PartnerRequest, webhook_id) -> WebhookSubscription:
+    """One of this partner's webhooks; anyone else's is a 404."""
+    subscription = WebhookSubscription.objects.filter(
+        pk=webhook_id, partner=request.partner
+    ).first()
+    if subscription is None:
+        raise Http404("No such webhook.")
+    return subscription
+
+
+def _save(request, form: WebhookForm, call) -> WebhookSubscription | None:
+    """`call(url=..., events=...)` when the form is valid; its problems on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return call(url=form.cleaned_data["url"], events=form.cleaned_data["events"])
+    except WebhookInvalid as invalid:
+        add_problems(form, invalid.problems)
+    except ServiceError as refusal:
+        form.add_error(None, refusal.message)
+    return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_WEBHOOKS)
+def webhook_list(request: PartnerRequest):
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST":
+        subscription = _save(
+            request,
+            form,
+            lambda **fields: services.webhook_subscription_create(
+                membership=request.membership, **fields
+            ),
+        )
+        if subscription is not None:
+            request.session[SHOW_ONCE] = {
+                "webhook": str(subscription.pk),
+                "secret": subscription.secret,
+            }
+            return redirect("partner_center:webhook-detail", subscription.pk)
+    subscriptions = WebhookSubscription.objects.filter(partner=request.partner).order_by(
+        "-is_active", "-created_at"
+    )
+    return render(
+        request,
+        "partner_center/webhooks/list.html",
+        {"form": form, "subscriptions": subscriptions},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+def _render_detail(request, subscription: WebhookSubscription, *, form=None, status=200):
+    if form is None:
+        form = WebhookForm(initial={"url": subscription.url, "events": subscription.events})
+    new = request.session.get(SHOW_ONCE)
+    new_secret = None
+    if new and new["webhook"] == str(subscription.pk):
+        # Shown once: the next page no longer has it.
+        new_secret = request.session.pop(SHOW_ONCE)["secret"]
+    deliveries = (
+        WebhookDelivery.objects.filter(subscription=subscription)
+        .select_related("event")
+        .prefetch_related(
+            Prefetch(
+                "attempt_log",
+                queryset=DeliveryAttempt.objects.order_by("at", "id"),
+                to_attr="attempts_made",
+            )
+        )
+        .order_by("-created_at")[:LOG_SIZE]
+    )
+    return render(
+        request,
+        "partner_center/webhooks/detail.html",
+        {
+            "subscription": subscription,
+            "form": form,
+            "new_secret": new_secret,
+            "deliveries": deliveries,
+            "log_size": LOG_SIZE,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_WEBHOOKS)
+def webhook_detail(request: PartnerRequest, webhook_id):
+    subscription = _get_subscription(request, webhook_id)
+    if request.method == "GET":
+        return _render_detail(request, subscription)
+    form = WebhookForm(request.POST)
+    saved = _save(
+        request,
+        form,
+        lambda **fields: services.webhook_subscription_update(
+            membership=request.membership, subscription=subscription, **fields
+        ),
+    )
+    if saved is None:
+        return _render_detail(request, subscription, form=form, status=400)
+    messages.success(request, "The webhook was saved.")
+    return redirect("partner_center:webhook-detail", subscription.pk)
+
+
+@require_POST
+@partner_view(Action.MANAGE_WEBHOOKS)
+def webhook_deactivate(request: PartnerRequest, webhook_id):
+    subscription = _get_subscription(request, webhook_id)
+    try:
+        services.webhook_subscription_deactivate(
+            membership=request.membership, subscription=subscription
+        )
+    except ServiceError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"No more events will be sent to {subscription.url}.")
+    return redirect("partner_center:webhook-detail", subscription.pk)
+
+
+@require_POST
+@partner_view(Action.MANAGE_WEBHOOKS)
+def webhook_send_test(request: PartnerRequest, webhook_id):
+    subscription = _get_subscription(request, webhook_id)
+    try:
+        services.webhook_send_test(membership=request.membership, subscription=subscription)
+    except ServiceError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request, "A test event is on its way: its delivery is at the top of the log."
+        )
+    return redirect("partner_center:webhook-detail", subscription.pk)
+
+
+@require_POST
+@partner_view(Action.MANAGE_WEBHOOKS)
+def webhook_redeliver(request: PartnerRequest, webhook_id, delivery_id):
+    subscription = _get_subscription(request, webhook_id)
+    delivery = WebhookDelivery.objects.filter(
+        pk=delivery_id, subscription=subscription, partner=request.partner
+    ).first()
+    if delivery is None:
+        raise Http404("No such delivery.")
+    try:
+        services.webhook_redeliver(membership=request.membership, delivery=delivery)
+    except ServiceError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "The event is being sent again.")
+    return redirect("partner_center:webhook-detail", subscription.pk)
