@@ -37,7 +37,7 @@ from tenancy.models import (
     WebhookSubscription,
 )
 from tenancy.services import WebhookInvalid
-from tests.factories import AdminRelationshipFactory, SecurityGroupFactory
+from tests.factories import AdminRelationshipFactory, InvitationFactory, SecurityGroupFactory
 
 E = WebhookEventName
 HANG = "hang"
@@ -61,7 +61,7 @@ class Receiver:
     """An HTTP server on 127.0.0.1, in a thread. Each POST gets the next of `answers` (a status,
     or HANG: no answer until the test ends), then 204 once they run out; it keeps each one."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.answers: list[int | str] = []
         self.received: list[Received] = []
         self.released = threading.Event()
@@ -84,7 +84,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -678,3 +678,46 @@ def test_a_webhook_gets_only_the_events_it_asked_for(settings, partner_a, admin_
     assert WebhookEvent.objects.count() == 1
     with pytest.raises(ValueError):
         emit(partner_a, "customer-deleted")
+
+
+@pytest.mark.usefixtures("reference_data", "database_backend")
+@pytest.mark.django_db(transaction=True)
+def test_a_receiver_that_is_down_gets_the_acceptance_once_it_is_back(
+    settings, partner_a, admin_agent, sales_agent, customer_admin
+):
+    """Issue 12, point 2: the receiver is stopped, the customer accepts, the receiver restarts:
+    the event arrives then, once."""
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    settings.WEBHOOKS_TIMEOUT = 0.5
+    first = Receiver()
+    port = first.server.server_port
+    subscription = subscribe(admin_agent, first.url, [E.RESELLER_ACCEPTED])
+    first.server.server_close()  # down: nothing listens on the port
+    invitation = InvitationFactory(partner=partner_a, created_by=sales_agent)
+    services.invitation_accept(
+        invitation_id=invitation.pk,
+        user=customer_admin,
+        signer=services.Signer(first_name="Nancy", last_name="Davolio", email="n@example.com"),
+        client_ip=None,
+        portal_cloud=Cloud.PUBLIC,
+    )
+    run_worker()
+    delivery = the_delivery()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert attempts(delivery)[0][1] != AttemptOutcome.DELIVERED
+
+    back = Receiver(port=port)
+    back.start()
+    try:
+        time_passes()
+        run_worker()
+        assert len(back.received) == 1
+        payload = back.received[0].verify(subscription.secret)
+        assert payload["EventName"] == E.RESELLER_ACCEPTED
+        delivery.refresh_from_db()
+        assert delivery.status == DeliveryStatus.DELIVERED
+        time_passes()
+        run_worker()
+        assert len(back.received) == 1
+    finally:
+        back.stop()
