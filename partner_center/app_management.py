@@ -24,7 +24,8 @@ class AppForm(PortalForm):
         label="Roles",
         choices=[(role.value, role.label) for role in APP_ROLES],
         widget=forms.CheckboxSelectMultiple,
-        help_text="What the app may do, as an agent with these roles would.",
+        help_text="What the app may do, as a user with these roles would. Global admin also "
+        "lets it remove reseller relationships.",
     )
 
 

@@ -567,7 +567,8 @@ def may_leave_without_global_admin(tenant: Tenant, *, losing_role=(), deactivati
     """A tenant keeps an active Global admin while it has active members or ties to others.
     `losing_role`: memberships about to lose the role; `deactivating`: about to be deactivated."""
     role = global_admin_role(tenant)
-    active = Membership.objects.filter(tenant=tenant, user__is_active=True)
+    # People only: an app holding Global admin is not someone who can sign in and manage.
+    active = Membership.objects.filter(tenant=tenant, user__is_active=True, user__partner_app=None)
     admins = set(active.filter(role_rows__role=role).values_list("pk", flat=True))
     gone = admins & {*losing_role, *deactivating}
     if not gone or admins - gone:

@@ -13,8 +13,9 @@ from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from tenancy.models.tenants import Role, Tenant
 
-# The roles an app may hold: an agent's, never Global admin (apps don't manage people).
-APP_ROLES = (Role.ADMIN_AGENT, Role.SALES_AGENT, Role.HELPDESK_AGENT)
+# The roles an app may hold. Global admin lets it remove reseller relationships through the API;
+# an app never counts as one of the partner's people (its Global admins, its users).
+APP_ROLES = (Role.ADMIN_AGENT, Role.SALES_AGENT, Role.HELPDESK_AGENT, Role.GLOBAL_ADMIN)
 
 
 class PartnerAppManager(BaseAPIKeyManager):

@@ -27,7 +27,9 @@ def app_register(*, membership: Membership, name: str, roles: list[str]) -> AppR
         raise ServiceError(f"Enter a name of 1 to {NAME_MAX} characters.")
     unknown = [role for role in roles if role not in APP_ROLES]
     if unknown or not roles:
-        raise ServiceError("Give the app one or more of: Admin agent, Sales agent, Helpdesk agent.")
+        raise ServiceError(
+            "Give the app one or more of: Admin agent, Sales agent, Helpdesk agent, Global admin."
+        )
     partner = membership.tenant
     with transaction.atomic():
         if PartnerApp.objects.filter(partner=partner, name__iexact=name, revoked=False).exists():

@@ -268,3 +268,27 @@ class TestAppManagement:
     ):
         page = client_for(partner_global_admin).get(reverse("partner_center:user-list"))
         assert "app-" not in page.content.decode()
+
+
+def test_an_app_given_global_admin_removes_a_reseller_relationship(app_key, partner_a):
+    customers_of(partner_a, ["Northwind"])
+    row = CustomerListRow.objects.get(partner=partner_a)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {app_key(Role.GLOBAL_ADMIN, name='Offboard')}")
+    response = client.patch(
+        f"{CUSTOMERS}/{row.customer_id}", {"relationshipToPartner": "none"}, format="json"
+    )
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(action=AuditAction.RESELLER_ENDED).count() == 1
+
+
+def test_an_app_holding_global_admin_is_not_the_partners_last_global_admin(
+    app_key, partner_global_admin, partner_a, sales_agent
+):
+    from tenancy import rules
+
+    app_key(Role.GLOBAL_ADMIN)
+    decision = rules.may_leave_without_global_admin(
+        partner_a, deactivating=[partner_global_admin.membership.pk]
+    )
+    assert not decision

@@ -12,9 +12,6 @@ from tenancy.models import (
     AcceptanceMethod,
     AuditAction,
     AuditEvent,
-    Membership,
-    MembershipRole,
-    PartnerApp,
     ResellerRelationship,
     Role,
 )
@@ -53,15 +50,10 @@ def theirs(partner_b):
 
 @pytest.fixture
 def global_admin_api(app_key):
-    """A client whose app's principal also holds Global admin. App management gives apps only
-    agent roles, so no real app can remove a reseller relationship; this one exists to show that
-    the endpoint runs the page's service once the rule allows it."""
+    """A client of an app registered with Global admin (removing a reseller relationship needs
+    it, as on the page)."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {app_key(Role.ADMIN_AGENT)}")
-    principal = PartnerApp.objects.get().principal
-    MembershipRole.objects.create(
-        membership=Membership.objects.get(user=principal), role=Role.GLOBAL_ADMIN
-    )
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {app_key(Role.ADMIN_AGENT, Role.GLOBAL_ADMIN)}")
     return client
 
 
