@@ -1,4 +1,5 @@
-"""The benchmark's data: partners with many customers, requests, audit events, sessions.
+"""The benchmark's data: partners with many customers, requests, audit events, sessions, and an
+app (its API key) of the large partner.
 
 Called with Django set up against the throwaway benchmark database (never another one).
 """
@@ -33,6 +34,7 @@ class BenchData:
     partners: dict[str, BenchPartner] = field(default_factory=dict)
     invitation_id: str = ""
     customer_admin_session: str = ""
+    api_key: str = ""  # the large partner's app "Bench" (Sales agent), for the API's pages
     warnings: list[str] = field(default_factory=list)
 
 
@@ -184,6 +186,26 @@ def add_request_customer(bench: BenchPartner) -> tuple[object, object]:
     return admin, invitation
 
 
+def register_app(bench: BenchPartner) -> str:
+    """The partner's app "Bench" (Sales agent), registered as on the Apps page by a Global admin of
+    the partner (one is added when it has none): its key."""
+    from tenancy.models import Membership, Role
+    from tenancy.services import app_register
+    from tests.factories import member
+
+    admin = Membership.objects.filter(
+        tenant=bench.partner, role_rows__role=Role.GLOBAL_ADMIN
+    ).first()
+    if admin:
+        user = admin.user
+    else:
+        user = member(bench.partner, Role.GLOBAL_ADMIN, username=f"admin@{bench.partner.domain}")
+    registered = app_register(
+        membership=Membership.objects.of_user(user), name="Bench", roles=[Role.SALES_AGENT]
+    )
+    return registered.key
+
+
 def session_for(user, **values) -> str:
     """A signed-in session for `user` (as django.contrib.auth.login stores it): its key."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
@@ -220,7 +242,11 @@ def build(small: int, large: int, log=print) -> BenchData:
     started = time.perf_counter()
     add_requests_and_events(large_partner, data.warnings)
     admin, invitation = add_request_customer(large_partner)
-    log(f"  requests, audit events, request customer in {time.perf_counter() - started:.1f} s")
+    try:
+        data.api_key = register_app(large_partner)
+    except Exception as error:  # the API's pages say so; the others are still measured
+        data.warnings.append(f"no app for the API's pages: {error!r}")
+    log(f"  requests, audit events, request customer, app in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
     with connection.cursor() as cursor:

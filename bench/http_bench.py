@@ -12,14 +12,19 @@ What it does, in order:
    CONN_MAX_AGE=60), collects the static files into a scratch folder, and fills it: two partners
    with N customers each (a third with admin roles, one in twenty ended) and a signed-in Sales +
    Admin agent; requests, audit events and a customer page for the large one; a customer whose
-   Global administrator opened a pending request. `manage.py rebuild_customer_list` runs after
-   the bulk load when the project has it. Agents are signed in by creating their sessions.
+   Global administrator opened a pending request; an app of the large partner (Sales agent,
+   registered by its Global admin), whose key the API's pages send. `manage.py
+   rebuild_customer_list` runs after the bulk load when the project has it. Agents are signed in
+   by creating their sessions.
 2. Serves the project and a bare Django site (bench/bare: a template with {% csrf_token %},
    security, common and CSRF middleware, no database) with the same config/gunicorn.conf.py,
-   2 workers each, on free ports of 127.0.0.1.
+   2 workers each, on free ports of 127.0.0.1; the API's rate (API_RATE) high enough that the
+   load is never throttled.
 3. For each page: a warm-up, then bare, page, bare, page (wrk, 16 connections, 2 threads); the
    medians of the page runs, the ratio to the bare runs beside them, p50 and p99, the workers'
    CPU per request (from /proc), and the SQL queries of one request (test client, same database).
+   The API's customer list (`GET /v1/customers?size=40`) is measured as the app: page 1, and the
+   page ~80,000 rows in (2,001st of 40), found by following `links.next`.
 4. Streams the CSV export of the large partner: rows/s and the workers' peak RSS.
 5. Prints one table (also written to bench/last-run.md), and stops everything it started and
    drops the database, whatever happened.
@@ -28,6 +33,7 @@ What it does, in order:
 import argparse
 import contextlib
 import html
+import json
 import os
 import re
 import secrets
@@ -49,6 +55,9 @@ if str(ROOT) not in sys.path:
 
 from bench import loadgen  # noqa: E402
 from bench.report import (  # noqa: E402
+    API_PAGE_SIZE,
+    API_PAGES,
+    API_RATE,
     LIST_PAGES,
     WORKERS,
     Export,
@@ -62,6 +71,8 @@ from bench.report import (  # noqa: E402
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_portal"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+API_DEEP_ROWS = 80_000  # the API's deep page starts this far in (page 2,001 of 40)
+API_WALK_SIZE = 500  # the API's largest page: the walk to the deep page goes by these
 REPORT = Path(__file__).resolve().parent / "last-run.md"
 
 
@@ -246,12 +257,15 @@ def plan_pages(data, port: int) -> list[Page]:
     cookie_name = settings.SESSION_COOKIE_NAME
     pages: list[Page] = []
 
-    def add(label, customers, group, size, cookie, name, *args, query=""):
+    def add(label, customers, group, size, cookie, name, *args, query="", headers=None):
+        headers = headers or {}
         try:
             path = reverse(name, args=args) + query
-            pages.append(Page(label, customers, path, cookie, group, size))
+            pages.append(Page(label, customers, path, cookie, group, size, headers))
         except Exception as error:
-            pages.append(Page(label, customers, None, cookie, group, size, error=repr(error)))
+            pages.append(
+                Page(label, customers, None, cookie, group, size, headers, error=repr(error))
+            )
 
     add("healthz", "—", "healthz", None, None, "healthz")
     for size in ("small", "large"):
@@ -288,6 +302,12 @@ def plan_pages(data, port: int) -> list[Page]:
             "partner_center:customer-detail",
             large.sample_customer.pk,
         )
+    for group, label, query in API_PAGES:
+        if data.api_key:
+            app = {"Authorization": f"Bearer {data.api_key}"}
+            add(label, customers, group, "large", None, "api:customers", query=query, headers=app)
+        else:
+            pages.append(Page(label, customers, None, None, group, "large", error="no app key"))
     add(
         "Admin center request page",
         "—",
@@ -338,6 +358,45 @@ def resolve_deep(page: Page, project: Server) -> None:
         page.label = "Customer list, deep (?page=2000)"
 
 
+def resolve_api_deep(page: Page, project: Server) -> None:
+    """The API's page API_DEEP_ROWS rows in (four fifths of the way on a smaller list), reached
+    as a client does: each page's `links.next` gives the next URI and the continuation token to
+    send back in its header. By pages of 500 (the largest), then of 40; the token is the sort key
+    of the last row seen, whatever the size, so the last one is what a client paging by 40 holds
+    there."""
+    from api.views import CONTINUATION_HEADER
+
+    def step(path: str, token: str | None, size: int) -> tuple[dict, str, str]:
+        headers = page.headers | ({CONTINUATION_HEADER: token} if token else {})
+        status, body = loadgen.get(project.port, path, page.cookie, headers=headers)
+        if status != 200:
+            raise RuntimeError(f"{path} ({seen:,} rows in) answered HTTP {status}")
+        answer = json.loads(body)
+        link = answer["links"].get("next")
+        if len(answer["items"]) != size or not link:
+            raise RuntimeError(f"{path} ({seen:,} rows in): {len(answer['items'])} rows, no next")
+        return answer, link["uri"], link["headers"][0]["value"]
+
+    seen = 0
+    first, follow, _ = step(page.path, None, API_PAGE_SIZE)  # the total, and page 2's URI
+    last = min(API_DEEP_ROWS, first["totalCount"] * 4 // 5)
+    last -= last % API_PAGE_SIZE
+    path, token = f"{urlsplit(page.path).path}?size={API_WALK_SIZE}", None
+    while seen + API_WALK_SIZE <= last:
+        _, path, token = step(path, token, API_WALK_SIZE)
+        seen += API_WALK_SIZE
+    path = follow if token else page.path
+    while seen < last:
+        _, path, token = step(path, token, API_PAGE_SIZE)
+        seen += API_PAGE_SIZE
+    if token:
+        page.path = follow
+        page.headers = page.headers | {CONTINUATION_HEADER: token}
+    page.label = page.label.replace(
+        "deep page", f"deep (page {seen // API_PAGE_SIZE + 1:,}, links.next)"
+    )
+
+
 def count_queries(page: Page, port: int) -> int:
     """SQL queries of one request, in process (Django's test client) against the same database."""
     from django.db import connection
@@ -350,7 +409,7 @@ def count_queries(page: Page, port: int) -> int:
         client.cookies[name] = value
 
     def fetch():
-        response = client.get(page.path)
+        response = client.get(page.path, headers=page.headers)
         if response.streaming:
             for _chunk in response.streaming_content:
                 pass
@@ -376,13 +435,14 @@ def settled_cpu_ticks(server: Server) -> int:
     return last
 
 
-def timed_run(server: Server, path: str, cookie: str | None, args) -> Run:
+def timed_run(server: Server, path: str, cookie: str | None, args, headers=None) -> Run:
     before = server.cpu_ticks()
     load = loadgen.run_load(
         args.client,
         server.port,
         path,
         cookie=cookie,
+        headers=headers,
         connections=args.connections,
         threads=args.threads,
         seconds=args.seconds,
@@ -393,7 +453,7 @@ def timed_run(server: Server, path: str, cookie: str | None, args) -> Run:
 
 
 def measure(page: Page, project: Server, bare: Server, args) -> None:
-    status, _ = loadgen.get(project.port, page.path, page.cookie)
+    status, _ = loadgen.get(project.port, page.path, page.cookie, headers=page.headers)
     if status != 200:
         raise RuntimeError(f"HTTP {status}")
     # Warm-up: both workers compile the page's templates, fill their caches.
@@ -402,13 +462,14 @@ def measure(page: Page, project: Server, bare: Server, args) -> None:
         project.port,
         page.path,
         cookie=page.cookie,
+        headers=page.headers,
         connections=args.connections,
         threads=args.threads,
         seconds=args.warmup,
     )
     for _ in range(args.rounds):
         page.bare.append(timed_run(bare, "/", None, args))
-        run = timed_run(project, page.path, page.cookie, args)
+        run = timed_run(project, page.path, page.cookie, args, page.headers)
         page.runs.append(run)
         page.failed += run.load.errors
 
@@ -510,6 +571,8 @@ def environment(database_url: str, project_port: int, static_root: str) -> dict:
         PARTNER_CENTER_URL=portal("PARTNER_CENTER_URL", "/partner-center/"),
         ADMIN_CENTER_URL=portal("ADMIN_CENTER_URL", "/admin-center/"),
         OFFICE_ADMIN_URL=portal("OFFICE_ADMIN_URL", "/office-admin/"),
+        # The API's per-app rate: the load would be answered 429 at the default 600/min.
+        API_RATE=API_RATE,
     )
     return env
 
@@ -585,7 +648,8 @@ def main(argv=None) -> int:
         log(
             f"gunicorn: project on 127.0.0.1:{project.port}, bare Django page on "
             f"127.0.0.1:{bare.port}, {WORKERS} workers each; load: {args.client}, "
-            f"{args.connections} connections, {args.seconds:g} s runs, {args.rounds} rounds"
+            f"{args.connections} connections, {args.seconds:g} s runs, {args.rounds} rounds; "
+            f"API_RATE={API_RATE}"
         )
 
         pages = plan_pages(data, project.port)
@@ -606,6 +670,8 @@ def main(argv=None) -> int:
             try:
                 if page.group == "deep":
                     resolve_deep(page, project)
+                elif page.group == "api-deep":
+                    resolve_api_deep(page, project)
                 page.queries = count_queries(page, project.port)
                 measure(page, project, bare, args)
                 log(

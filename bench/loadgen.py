@@ -1,7 +1,9 @@
 """Load generators: wrk when it is installed, else a bounded Python client (http.client + threads).
 
 Both return a `LoadResult`: requests completed, their rate, p50 and p99 latency, and how many
-failed (a status of 400 or more, or a socket error). Only 127.0.0.1 is ever addressed.
+failed (a status of 400 or more, or a socket error). Only 127.0.0.1 is ever addressed. Every
+request carries the same headers: `cookie` (a `Cookie` line) and any `headers` besides (an API
+key, a continuation token).
 """
 
 import http.client
@@ -35,25 +37,45 @@ def has_wrk() -> bool:
     return shutil.which("wrk") is not None
 
 
+def request_headers(cookie: str | None, headers: dict[str, str] | None = None) -> dict[str, str]:
+    return ({"Cookie": cookie} if cookie else {}) | (headers or {})
+
+
 def run_load(
     tool: str,
     port: int,
     path: str,
     *,
     cookie: str | None,
+    headers: dict[str, str] | None = None,
     connections: int,
     threads: int,
     seconds: float,
 ) -> LoadResult:
     if tool == "wrk":
         return wrk(
-            port, path, cookie=cookie, connections=connections, threads=threads, seconds=seconds
+            port,
+            path,
+            cookie=cookie,
+            headers=headers,
+            connections=connections,
+            threads=threads,
+            seconds=seconds,
         )
-    return python_client(port, path, cookie=cookie, connections=connections, seconds=seconds)
+    return python_client(
+        port, path, cookie=cookie, headers=headers, connections=connections, seconds=seconds
+    )
 
 
 def wrk(
-    port: int, path: str, *, cookie: str | None, connections: int, threads: int, seconds: float
+    port: int,
+    path: str,
+    *,
+    cookie: str | None,
+    headers: dict[str, str] | None = None,
+    connections: int,
+    threads: int,
+    seconds: float,
 ) -> LoadResult:
     command = [
         shutil.which("wrk") or "wrk",
@@ -65,8 +87,8 @@ def wrk(
         "-s",
         str(WRK_SCRIPT),
     ]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
+    for name, value in request_headers(cookie, headers).items():
+        command += ["-H", f"{name}: {value}"]
     command.append(f"http://{HOST}:{port}{path}")
     done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
         command, capture_output=True, text=True, timeout=seconds + 60, check=False
@@ -95,14 +117,20 @@ def percentile(sorted_values: list[float], percent: float) -> float:
 
 
 def python_client(
-    port: int, path: str, *, cookie: str | None, connections: int, seconds: float
+    port: int,
+    path: str,
+    *,
+    cookie: str | None,
+    headers: dict[str, str] | None = None,
+    connections: int,
+    seconds: float,
 ) -> LoadResult:
     """`connections` threads, each sending requests one after another until the time is up.
 
     Bounded: a fixed number of threads, each request times out after 30 s, and the run ends
     at the deadline (a request still in flight then is not counted).
     """
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = request_headers(cookie, headers)
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
     started = time.perf_counter()
@@ -150,11 +178,17 @@ def python_client(
     )
 
 
-def get(port: int, path: str, cookie: str | None = None, timeout: float = 60) -> tuple[int, bytes]:
+def get(
+    port: int,
+    path: str,
+    cookie: str | None = None,
+    timeout: float = 60,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
     """One GET: (status, body)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        connection.request("GET", path, headers=request_headers(cookie, headers))
         response = connection.getresponse()
         return response.status, response.read()
     finally:

@@ -94,6 +94,12 @@ def _beyond(order: list[str], values: list, *, forward: bool) -> Q:
         if index < len(order) - 1:
             step |= Q(**{name: values[index]}) & condition
         condition = step
+    # The same rows, bounded on the leading column too: `name > X OR (name = X AND ...)` alone
+    # is no index range, and PostgreSQL would read every row before X to find the page.
+    first, lead = order[0].lstrip("-"), values[0]
+    if len(order) > 1 and lead is not None:
+        inclusive = "lte" if order[0].startswith("-") == forward else "gte"
+        condition &= Q(**{f"{first}__{inclusive}": lead})
     return condition
 
 

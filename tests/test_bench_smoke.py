@@ -57,6 +57,12 @@ def test_the_http_benchmark_runs_at_a_tiny_size_and_prints_its_table(tmp_path):
     # The reference and a page that needs no data have figures, a ratio among them.
     assert re.search(rf"^bare Django page \(reference\) .* 1\.00{TIMES} ", output, re.M)
     assert re.search(rf"^healthz .* \d+\.\d\d{TIMES} ", output, re.M), output
+    # The API's customer list, as the large partner's app: page 1, and a page found by links.next.
+    api = r"^API /v1/customers\?size=40, "
+    assert re.search(rf"{api}page 1 +200 .* \d+\.\d\d{TIMES} ", output, re.M), output
+    assert re.search(
+        rf"{api}deep \(page 5, links\.next\) +200 .* \d+\.\d\d{TIMES} ", output, re.M
+    ), output
     assert "CSV export" in output
     assert "| page | customers | req/s | ratio to bare |" in report.read_text()
 
