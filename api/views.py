@@ -338,7 +338,7 @@ class CustomerDetailView(AppView):
             {
                 "id": str(r.pk),
                 "displayName": r.name,
-                "status": GRAPH_STATUS.get(r.display_status(now).value, "created"),
+                "status": GRAPH_STATUS[r.display_status(now).value],
             }
             for r in relationships
         ]

@@ -6,8 +6,6 @@ Transactional: writes commit as in production, so emails are queued by real on-c
 (and the worker, which checks its connection between tasks, works on PostgreSQL too). They run
 last, after browser tests may have emptied the database: the reference data is loaded again."""
 
-import logging
-import signal
 import smtplib
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -19,7 +17,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.tasks import TaskResultStatus
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tenancy import services
@@ -27,6 +24,7 @@ from tenancy.models import Cloud, InvitationStatus
 from tenancy.notifications import send_email
 from tenancy.tasks import GiveUp, enqueue_on_commit, retried_task
 from tests.factories import AdminRelationshipFactory, UserFactory
+from tests.worker import run_worker, time_passes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
@@ -86,33 +84,6 @@ def mail_server_down(settings):
     FlakyMailer.failures = 2
     yield
     FlakyMailer.failures = 0
-
-
-def run_worker() -> None:
-    """The real worker, once: every task that is due, then it exits."""
-    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-    handlers = {each: signal.getsignal(each) for each in signals}
-    loggers = {name: logging.getLogger(name).level for name in ("django.tasks", "django_tasks_db")}
-    try:
-        call_command(
-            "db_worker",
-            batch=True,
-            interval=0,
-            startup_delay=False,
-            reload=False,
-            stdout=StringIO(),
-        )
-    finally:
-        # The worker takes over Ctrl-C and its loggers' levels; give them back to the test run.
-        for each, handler in handlers.items():
-            signal.signal(each, handler)
-        for name, level in loggers.items():
-            logging.getLogger(name).setLevel(level)
-
-
-def time_passes() -> None:
-    """Each task waiting for its next attempt is due now."""
-    DBTaskResult.objects.filter(status=READY).update(run_after=timezone.now())
 
 
 def the_result() -> DBTaskResult:

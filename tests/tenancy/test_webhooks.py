@@ -4,18 +4,14 @@ django-tasks-db's real worker, timed out, never sent before the commit, never to
 that isn't public."""
 
 import json
-import logging
-import signal
 import threading
 from base64 import b64decode
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
 from django.db import transaction
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -38,6 +34,7 @@ from tenancy.models import (
 )
 from tenancy.services import WebhookInvalid
 from tests.factories import AdminRelationshipFactory, InvitationFactory, SecurityGroupFactory
+from tests.worker import run_worker, time_passes
 
 E = WebhookEventName
 HANG = "hang"
@@ -117,32 +114,6 @@ def receiver(settings):
 def database_backend(settings):
     """Tasks are rows, run only by the worker (the suite's default runs them at once)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_worker() -> None:
-    """The real worker, once: every task that is due, then it exits."""
-    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-    handlers = {each: signal.getsignal(each) for each in signals}
-    loggers = {name: logging.getLogger(name).level for name in ("django.tasks", "django_tasks_db")}
-    try:
-        call_command(
-            "db_worker",
-            batch=True,
-            interval=0,
-            startup_delay=False,
-            reload=False,
-            stdout=StringIO(),
-        )
-    finally:
-        for each, handler in handlers.items():
-            signal.signal(each, handler)
-        for name, level in loggers.items():
-            logging.getLogger(name).setLevel(level)
-
-
-def time_passes() -> None:
-    """Each task waiting for its next attempt is due now."""
-    DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=timezone.now())
 
 
 def membership_of(user) -> Membership:
