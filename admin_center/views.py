@@ -154,7 +154,9 @@ def _opened_invitation(request: MemberRequest, invitation_id) -> Invitation | No
     if not was_opened(request, OPENED_REQUESTS, invitation_id):
         return None
     return (
-        Invitation.objects.select_related("partner__country__market", "created_by")
+        Invitation.objects.select_related(
+            "partner__country__market", "indirect_provider__country__market", "created_by"
+        )
         .filter(pk=invitation_id)
         .first()
     )

@@ -24,10 +24,12 @@ from tenancy.models import (
     AdminRelationshipStatus,
     Cloud,
     Country,
+    CspRole,
     Invitation,
     InvitationStatus,
     Market,
     Membership,
+    PartnershipStatus,
     ResellerRelationship,
     Role,
     Tenant,
@@ -56,6 +58,10 @@ class Action(StrEnum):
     MANAGE_APPS = "manage apps"
     # Webhooks: subscribe a URL to the organization's events, see deliveries, redeliver.
     MANAGE_WEBHOOKS = "manage webhooks"
+    # Two tiers: see an indirect provider's resellers (or a reseller's providers); request,
+    # accept, decline and remove partnerships.
+    VIEW_PARTNERSHIPS = "view partnerships"
+    MANAGE_PARTNERSHIPS = "manage partnerships"
     # A customer organisation's actions.
     ACCEPT_RESELLER = "accept reseller"
     ACCEPT_WITH_ADMIN = "accept with admin"
@@ -94,6 +100,8 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     Action.MANAGE_USERS: (R.GLOBAL_ADMIN,),
     Action.MANAGE_APPS: (R.GLOBAL_ADMIN,),
     Action.MANAGE_WEBHOOKS: (R.GLOBAL_ADMIN, R.ADMIN_AGENT),
+    Action.VIEW_PARTNERSHIPS: (R.GLOBAL_ADMIN, R.ADMIN_AGENT, R.SALES_AGENT),
+    Action.MANAGE_PARTNERSHIPS: (R.GLOBAL_ADMIN,),
     Action.ACCEPT_RESELLER: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
     Action.ACCEPT_WITH_ADMIN: (R.CUSTOMER_GLOBAL_ADMIN,),
     Action.ACCEPT_AGREEMENT: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
@@ -124,6 +132,8 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.MANAGE_USERS: "see users' sign-in methods and reset them",
     Action.MANAGE_APPS: "register apps and revoke their keys",
     Action.MANAGE_WEBHOOKS: "manage webhooks",
+    Action.VIEW_PARTNERSHIPS: "see indirect partnerships",
+    Action.MANAGE_PARTNERSHIPS: "request, accept or remove an indirect partnership",
     Action.ACCEPT_RESELLER: "accept a reseller relationship",
     Action.ACCEPT_WITH_ADMIN: "accept a request that includes admin permissions",
     Action.ACCEPT_AGREEMENT: "accept the Microsoft Customer Agreement",
@@ -196,6 +206,83 @@ def may_resell(partner: Tenant, customer: Tenant) -> Decision:
             f"{customer.name} is in {_market_phrase(customer.country)}. Resellers may only "
             "serve customers in their own market.",
             "market",
+        )
+    return ALLOWED
+
+
+# --- Two tiers: indirect providers and indirect resellers -----------------------------------
+
+
+def partnership_side(partner: Tenant) -> str:
+    """Which side of partnerships this partner is on: "provider", "reseller", or "" (a
+    direct-bill partner has none)."""
+    return {CspRole.INDIRECT_PROVIDER: "provider", CspRole.INDIRECT_RESELLER: "reseller"}.get(
+        partner.csp_role, ""
+    )
+
+
+def may_partner(provider: Tenant, reseller: Tenant) -> Decision:
+    """May these two partner? An indirect provider and an indirect reseller, in one cloud and
+    one market (the provider bills the reseller's customers, who must be in its market)."""
+    if provider.csp_role != CspRole.INDIRECT_PROVIDER:
+        return Decision(
+            False,
+            f"{provider.name} is not an indirect provider. Only indirect providers partner with "
+            "indirect resellers.",
+            "not_provider",
+        )
+    if reseller.kind != TenantKind.PARTNER or reseller.csp_role != CspRole.INDIRECT_RESELLER:
+        role = CspRole(reseller.csp_role).label.lower() if reseller.csp_role else "customer"
+        return Decision(
+            False,
+            f"{reseller.name} is a {role}, not an indirect reseller. An indirect provider "
+            "partners only with indirect resellers.",
+            "not_reseller",
+        )
+    if provider.cloud != reseller.cloud:
+        return Decision(
+            False,
+            f"{provider.name} works in {Cloud(provider.cloud).label} and {reseller.name} in "
+            f"{Cloud(reseller.cloud).label}. Partners can only partner inside one cloud.",
+            "cloud",
+        )
+    if provider.country.market_id != reseller.country.market_id:
+        return Decision(
+            False,
+            f"{provider.name} is an indirect provider in {_market_phrase(provider.country)}, "
+            f"and {reseller.name} is in {_market_phrase(reseller.country)}. An indirect "
+            "provider partners only with resellers in its own market.",
+            "market",
+        )
+    return ALLOWED
+
+
+def partnership_in_force(status: str, *, provider: Tenant, reseller: Tenant) -> Decision:
+    """A two-tier request is made, and answered, only while the partnership is active."""
+    if status == PartnershipStatus.ACTIVE:
+        return ALLOWED
+    return Decision(
+        False,
+        f"{reseller.name} and {provider.name} no longer partner: {reseller.name} can't sell "
+        f"through {provider.name}.",
+        "partnership",
+    )
+
+
+def may_remove_partnership(
+    *, provider: Tenant, reseller: Tenant, active_subscriptions: int
+) -> Decision:
+    """A partnership ends only once no subscription the provider bought on the reseller's
+    behalf is active: customers they share would otherwise be left mid-sale."""
+    if active_subscriptions:
+        one = active_subscriptions == 1
+        return Decision(
+            False,
+            f"{provider.name} still has {active_subscriptions} active "
+            f"subscription{'' if one else 's'} bought on behalf of {reseller.name} for the "
+            f"customers they share. {'It' if one else 'They'} must be suspended or moved "
+            "before the partnership can be removed.",
+            "active_subscriptions",
         )
     return ALLOWED
 

@@ -58,6 +58,11 @@ from tenancy.models.invitations import (
     LinkUnavailable,
     default_invitation_expiry,
 )
+from tenancy.models.partnerships import (
+    Partnership,
+    PartnershipQuerySet,
+    PartnershipStatus,
+)
 from tenancy.models.relationships import (
     Ending,
     FormedBy,
@@ -156,6 +161,9 @@ __all__ = [
     "Offer",
     "OfferKind",
     "PartnerApp",
+    "Partnership",
+    "PartnershipQuerySet",
+    "PartnershipStatus",
     "RelationshipQuerySet",
     "ResellerRelationship",
     "Role",

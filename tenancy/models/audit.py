@@ -45,6 +45,11 @@ class AuditAction(models.TextChoices):
     SUBSCRIPTION_CHANGED = "subscription.changed", "Changed a subscription's quantity"
     SUBSCRIPTION_SUSPENDED = "subscription.suspended", "Suspended a subscription"
     SUBSCRIPTION_REACTIVATED = "subscription.reactivated", "Reactivated a subscription"
+    # Two tiers: an indirect provider and an indirect reseller.
+    PARTNERSHIP_REQUESTED = "partnership.requested", "Requested an indirect reseller partnership"
+    PARTNERSHIP_ACCEPTED = "partnership.accepted", "Accepted an indirect reseller partnership"
+    PARTNERSHIP_DECLINED = "partnership.declined", "Declined an indirect reseller partnership"
+    PARTNERSHIP_REMOVED = "partnership.removed", "Removed an indirect reseller partnership"
     PROFILE_UPDATED = "profile.updated", "Updated the organization profile"
     # Accounts: signing in and out, the second factor, and who may do what.
     SIGNED_IN = "account.signed_in", "Signed in"

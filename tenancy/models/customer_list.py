@@ -44,6 +44,11 @@ class CustomerListRow(models.Model):
     # customer (ADMIN_FOREVER when one extends itself); empty when there is none. Time passing
     # needs no update: the pages compare it with the time of the request.
     admin_until = models.DateTimeField(null=True, blank=True)
+    # On an indirect reseller's rows: the indirect provider of its latest relationship with the
+    # customer (the reseller's list shows, and filters by, the provider it serves it through).
+    indirect_provider = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -61,6 +66,11 @@ class CustomerListRow(models.Model):
                 fields=["partner", "state", "since", "customer"], name="cl_state_since_idx"
             ),
             models.Index(fields=["partner", "admin_until"], name="cl_admin_until_idx"),
+            models.Index(
+                fields=["partner", "indirect_provider", "customer_name", "customer"],
+                condition=models.Q(indirect_provider__isnull=False),
+                name="cl_provider_name_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -66,6 +66,15 @@ class Invitation(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # A two-tier request: `partner` is an indirect reseller, and accepting also makes this
+    # indirect provider the customer's reseller of record (unless it already is).
+    indirect_provider = models.ForeignKey(
+        Tenant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indirect_invitations",
+    )
     label = models.CharField(
         max_length=200, blank=True, help_text="For whom the request is meant (name or email)."
     )
@@ -97,7 +106,14 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["partner", "-created_at"], name="invitation_partner_idx")]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="invitation_partner_idx"),
+            models.Index(
+                fields=["indirect_provider", "-created_at"],
+                condition=Q(indirect_provider__isnull=False),
+                name="invitation_provider_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -124,6 +140,10 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Request {str(self.id)[:8]} from {self.partner.name}"
+
+    @property
+    def is_indirect(self) -> bool:
+        return self.indirect_provider_id is not None
 
     def display_status(self, now=None) -> InvitationStatus:
         """What a person sees: stored state, with "opened" and "expired" read off the times."""
@@ -165,15 +185,21 @@ class Invitation(models.Model):
 
         portal = admin_portal_for(self.partner.cloud)
         path = reverse("admin_center:invitation-open", current_app=portal.namespace)
-        query = urlencode(
-            {
+        if self.is_indirect:
+            params = {
+                "invType": "IndirectResellerRelationship",
+                "partnerId": str(self.partner_id),
+                "indirectCSPId": str(self.indirect_provider_id),
+                "msppId": "0",
+            }
+        else:
+            params = {
                 "invType": "ResellerRelationship",
                 "partnerId": str(self.partner_id),
                 "msppId": "0",
-                "DAP": "true" if self.include_admin else "false",
-                "token": self.token(),
             }
-        )
+        params |= {"DAP": "true" if self.include_admin else "false", "token": self.token()}
+        query = urlencode(params)
         return f"{portal.absolute(path)}?{query}"
 
     def email(self) -> EmailContent:
@@ -185,6 +211,7 @@ class Invitation(models.Model):
             {
                 "invitation": self,
                 "partner": self.partner,
+                "provider": self.indirect_provider,
                 "portal": admin_portal_for(self.partner.cloud),
                 "link": self.link(),
                 "admin_roles": sorted_roles(DEFAULT_ROLES),

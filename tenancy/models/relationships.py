@@ -42,6 +42,15 @@ class ResellerRelationship(Ending, models.Model):
         Tenant, on_delete=models.PROTECT, related_name="reseller_relationships"
     )
     formed_by = models.CharField(max_length=20, choices=FormedBy)
+    # Set when `partner` is an indirect reseller: the indirect provider it serves the customer
+    # through, which holds the customer's own reseller relationship (of record) and bills.
+    indirect_provider = models.ForeignKey(
+        Tenant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indirect_reseller_relationships",
+    )
     invitation = models.ForeignKey(
         "Invitation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -62,6 +71,11 @@ class ResellerRelationship(Ending, models.Model):
             models.Index(fields=["partner", "customer", "created_at"], name="reseller_pair_idx"),
             models.Index(fields=["partner", "-created_at"], name="reseller_partner_since_idx"),
             models.Index(fields=["customer", "partner"], name="reseller_customer_idx"),
+            models.Index(
+                fields=["indirect_provider", "customer"],
+                condition=Q(indirect_provider__isnull=False),
+                name="reseller_via_provider_idx",
+            ),
         ]
         constraints = [
             # The CSP rule: a partner is a customer's reseller once, however many requests were
@@ -77,6 +91,10 @@ class ResellerRelationship(Ending, models.Model):
                 name="reseller_relationship_between_two_tenants",
             ),
             models.CheckConstraint(
+                condition=~Q(indirect_provider=models.F("partner")),
+                name="indirect_provider_is_another_partner",
+            ),
+            models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("created_at")),
                 name="reseller_relationship_ends_after_it_starts",
             ),
@@ -84,6 +102,11 @@ class ResellerRelationship(Ending, models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner.name} resells to {self.customer.name}"
+
+    @property
+    def is_indirect(self) -> bool:
+        """An indirect reseller's link to the customer (through `indirect_provider`)."""
+        return self.indirect_provider_id is not None
 
     @property
     def is_active(self) -> bool:

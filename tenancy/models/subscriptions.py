@@ -41,6 +41,10 @@ class SubscriptionQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=SubscriptionStatus.ACTIVE)
 
+    def sold_by(self, partner: Tenant):
+        """What `partner` sold: bought by it, or by its indirect provider on its behalf."""
+        return self.filter(Q(partner=partner) | Q(indirect_reseller=partner))
+
 
 class Subscription(models.Model):
     """A subscription a partner bought on behalf of a customer."""
@@ -49,6 +53,14 @@ class Subscription(models.Model):
     partner = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="sold_subscriptions")
     customer = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="subscriptions")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="subscriptions")
+    # An indirect provider buys on behalf of one of its indirect resellers: the reseller sold it.
+    indirect_reseller = models.ForeignKey(
+        Tenant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resold_subscriptions",
+    )
     quantity = models.PositiveIntegerField(default=1)
     status = models.CharField(
         max_length=10, choices=SubscriptionStatus, default=SubscriptionStatus.ACTIVE
@@ -65,6 +77,11 @@ class Subscription(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["partner", "customer", "status"], name="subscription_pair_idx"),
+            models.Index(
+                fields=["indirect_reseller", "customer", "status"],
+                condition=Q(indirect_reseller__isnull=False),
+                name="subscription_resold_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

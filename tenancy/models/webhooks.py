@@ -32,6 +32,10 @@ class WebhookEventName(models.TextChoices):
         "reseller-relationship-declined-by-customer",
         "A customer declined a reseller relationship request",
     )
+    INDIRECT_RESELLER_ACCEPTED = (
+        "indirect-reseller-relationship-accepted-by-customer",
+        "A customer accepted an indirect reseller relationship",
+    )
     ADMIN_APPROVED = "granular-admin-relationship-approved", "An admin relationship was approved"
     ADMIN_TERMINATED = (
         "granular-admin-relationship-terminated",

@@ -62,6 +62,12 @@ from tenancy.services.operators import (
     user_deactivate,
     user_reactivate,
 )
+from tenancy.services.partnerships import (
+    partnership_active_subscriptions,
+    partnership_answer,
+    partnership_remove,
+    partnership_request,
+)
 from tenancy.services.refusals import InvitationRefused, Refusal
 from tenancy.services.relationships import reseller_relationship_end
 from tenancy.services.subscriptions import (
@@ -126,6 +132,10 @@ __all__ = [
     "invitation_send",
     "operator_change_record",
     "organization_profile_update",
+    "partnership_active_subscriptions",
+    "partnership_answer",
+    "partnership_remove",
+    "partnership_request",
     "passkey_added",
     "recovery_codes_renew",
     "reseller_relationship_end",

@@ -28,6 +28,7 @@ _UPDATED = [
     "since",
     "ended_at",
     "admin_until",
+    "indirect_provider",
 ]
 
 
@@ -47,6 +48,7 @@ def _row(partner_id, customer: Tenant, latest: ResellerRelationship | None, admi
         since=since,
         ended_at=ended_at,
         admin_until=admin.until,
+        indirect_provider_id=latest.indirect_provider_id if latest is not None else None,
     )
 
 

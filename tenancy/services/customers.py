@@ -16,6 +16,7 @@ from tenancy.models import (
     FormedBy,
     Membership,
     MembershipRole,
+    Partnership,
     ResellerRelationship,
     Role,
     Tenant,
@@ -73,8 +74,11 @@ def customer_add(
     added_by,
     details: CustomerDetails,
     attestation: Attestation | None,
+    indirect_reseller: Tenant | None = None,
 ) -> CustomerAdded:
-    """Create a customer tenant, its first Global administrator and the reseller relationship."""
+    """Create a customer tenant, its first Global administrator and the reseller relationship.
+    An indirect provider may name one of its indirect resellers: the reseller is linked to the
+    new customer through it in the same transaction."""
     prefix = details.domain_prefix.strip().lower()
     domain_prefix_validator(prefix)
     profile = _profile(details.profile)
@@ -113,6 +117,8 @@ def customer_add(
                 created_by=added_by,
             )
             customer_list_refresh(partner=partner, customer=customer)
+            if indirect_reseller is not None:
+                _link_reseller(partner, indirect_reseller, customer, added_by)
             common = {
                 "actor": added_by,
                 "actor_tenant": partner,
@@ -123,7 +129,10 @@ def customer_add(
             audit(
                 action=AuditAction.RESELLER_STARTED,
                 **common,
-                details={"formed_by": FormedBy.NEW_CUSTOMER},
+                details={
+                    "formed_by": FormedBy.NEW_CUSTOMER,
+                    **({"indirect_reseller": indirect_reseller.name} if indirect_reseller else {}),
+                },
             )
             if attestation:
                 record_agreement(
@@ -147,6 +156,36 @@ def customer_add(
             ) from error
         raise
     return CustomerAdded(customer, user, password, relationship)
+
+
+def _link_reseller(provider: Tenant, reseller: Tenant, customer: Tenant, added_by) -> None:
+    partnership = (
+        Partnership.objects.select_for_update()
+        .open()
+        .filter(provider=provider, reseller=reseller)
+        .first()
+    )
+    decision = rules.partnership_in_force(
+        partnership.status if partnership else "", provider=provider, reseller=reseller
+    )
+    if not decision:
+        raise ServiceError(decision.reason, code="partnership")
+    ResellerRelationship.objects.create(
+        partner=reseller,
+        customer=customer,
+        indirect_provider=provider,
+        formed_by=FormedBy.NEW_CUSTOMER,
+        created_by=added_by,
+    )
+    customer_list_refresh(partner=reseller, customer=customer)
+    audit(
+        action=AuditAction.RESELLER_STARTED,
+        actor=added_by,
+        actor_tenant=provider,
+        partner=reseller,
+        customer=customer,
+        details={"formed_by": FormedBy.NEW_CUSTOMER, "indirect_provider": provider.name},
+    )
 
 
 def organization_profile_update(*, tenant: Tenant, updated_by, **changes: str) -> Tenant:

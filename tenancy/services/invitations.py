@@ -16,6 +16,7 @@ from tenancy.models import (
     Invitation,
     InvitationStatus,
     Membership,
+    Partnership,
     ResellerRelationship,
     Tenant,
 )
@@ -26,7 +27,12 @@ from tenancy.services.agreements import Signer, record_agreement
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
 from tenancy.services.refusals import InvitationRefused
-from tenancy.services.webhooks import WebhookEventName, admin_relationship_webhook, reseller_webhook
+from tenancy.services.webhooks import (
+    WebhookEventName,
+    admin_relationship_webhook,
+    indirect_reseller_webhook,
+    reseller_webhook,
+)
 
 
 def invitation_create(
@@ -36,14 +42,20 @@ def invitation_create(
     include_admin: bool,
     label: str = "",
     recipient_email: str = "",
+    indirect_provider: Tenant | None = None,
 ) -> Invitation:
+    """A request with its link. An indirect reseller's request names one of its indirect
+    providers (`indirect_provider`): accepting it makes the customer both partners'."""
     if rules.admin_permissions_required(partner):
         include_admin = True
+    if indirect_provider is not None or rules.partnership_side(partner) == "reseller":
+        _check_two_tier(partner, indirect_provider)
     now = timezone.now()
     invitation = Invitation(
         created_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         partner=partner,
+        indirect_provider=indirect_provider,
         created_by=created_by,
         include_admin=include_admin,
         label=label.strip(),
@@ -58,9 +70,35 @@ def invitation_create(
             actor_tenant=partner,
             partner=partner,
             invitation=invitation,
-            details={"include_admin": include_admin, "label": invitation.label},
+            details={
+                "include_admin": include_admin,
+                "label": invitation.label,
+                **({"indirect_provider": indirect_provider.name} if indirect_provider else {}),
+            },
         )
     return invitation
+
+
+def _check_two_tier(reseller: Tenant, provider: Tenant | None) -> None:
+    """An indirect reseller's request names an indirect provider it partners with."""
+    if rules.partnership_side(reseller) != "reseller":
+        raise ServiceError(
+            f"{reseller.name} is not an indirect reseller: its requests name no indirect provider.",
+            code="not_reseller",
+        )
+    if provider is None:
+        raise ServiceError(
+            "Choose the indirect provider this customer will buy through.", code="provider"
+        )
+    status = (
+        Partnership.objects.open()
+        .filter(provider=provider, reseller=reseller)
+        .values_list("status", flat=True)
+        .first()
+    )
+    decision = rules.partnership_in_force(status or "", provider=provider, reseller=reseller)
+    if not decision:
+        raise ServiceError(decision.reason, code=decision.code)
 
 
 def invitation_send(*, invitation: Invitation, sent_by, to: str) -> None:
@@ -109,7 +147,9 @@ def invitation_find(token: object) -> Invitation | None:
     if not tokens.looks_like_token(token):
         return None
     invitation = (
-        Invitation.objects.select_related("partner__country__market", "created_by")
+        Invitation.objects.select_related(
+            "partner__country__market", "indirect_provider__country__market", "created_by"
+        )
         .filter(token_hash=tokens.hash_token(token))
         .first()
     )
@@ -151,6 +191,10 @@ class Acceptance:
     reseller_relationship: ResellerRelationship
     admin_relationship: AdminRelationship | None
     agreement: AgreementAcceptance
+    # A two-tier request: the indirect provider's relationship with the customer, and whether
+    # this acceptance made it (False when the provider already was the customer's reseller).
+    provider_relationship: ResellerRelationship | None = None
+    provider_added: bool = False
 
 
 def _lock_for_answer(invitation_id, user, portal_cloud: str) -> tuple[Invitation, Tenant]:
@@ -159,12 +203,24 @@ def _lock_for_answer(invitation_id, user, portal_cloud: str) -> tuple[Invitation
     # run one after the other and the second sees what the first did.
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
-        .select_related("partner__country__market", "created_by")
+        .select_related(
+            "partner__country__market", "indirect_provider__country__market", "created_by"
+        )
         .filter(pk=invitation_id)
         .first()
     )
     if invitation is None:
         raise InvitationRefused(refusals.unknown_link_refusal())
+    if invitation.is_indirect:
+        # A two-tier request: the partnership next, before the customer, as Remove partnership
+        # takes them (partnership, then each customer), so the two never wait on each other in
+        # a circle; whichever comes second sees what the first did.
+        list(
+            Partnership.objects.select_for_update()
+            .filter(provider=invitation.indirect_provider_id, reseller=invitation.partner_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     membership = Membership.objects.of_user(user)
     if membership is not None and membership.tenant.is_customer:
         Tenant.objects.select_for_update().filter(pk=membership.tenant_id).first()
@@ -185,13 +241,17 @@ def invitation_accept(
     client_ip: str | None,
     portal_cloud: str,
 ) -> Acceptance:
-    """The customer accepts the agreement and the request: one transaction, all rules re-checked."""
+    """The customer accepts the agreement and the request: one transaction, all rules re-checked.
+
+    A two-tier request makes both partners the customer's at once: the indirect provider its
+    reseller of record (unless it already is), the indirect reseller linked through it."""
     with transaction.atomic():
         invitation, customer = _lock_for_answer(invitation_id, user, portal_cloud)
         decision = rules.billing_address_first(customer)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
         partner = invitation.partner
+        provider = invitation.indirect_provider
         now = timezone.now()
         agreement = record_agreement(
             customer,
@@ -202,17 +262,43 @@ def invitation_accept(
             invitation=invitation,
         )
         events = [(AuditAction.AGREEMENT_ACCEPTED, {"version": agreement.version})]
+        provider_events = []
+        provider_relationship, provider_added = None, False
+        if provider is not None:
+            provider_relationship = (
+                ResellerRelationship.objects.active().between(provider, customer).first()
+            )
+            if provider_relationship is None:
+                provider_relationship = ResellerRelationship.objects.create(
+                    partner=provider,
+                    customer=customer,
+                    formed_by=FormedBy.INVITATION,
+                    invitation=invitation,
+                    created_at=now,
+                    created_by=user,
+                )
+                provider_added = True
+                provider_events.append(
+                    (
+                        AuditAction.RESELLER_STARTED,
+                        {"formed_by": FormedBy.INVITATION, "indirect_reseller": partner.name},
+                    )
+                )
         reseller = ResellerRelationship.objects.active().between(partner, customer).first()
         if reseller is None:
             reseller = ResellerRelationship.objects.create(
                 partner=partner,
                 customer=customer,
+                indirect_provider=provider,
                 formed_by=FormedBy.INVITATION,
                 invitation=invitation,
                 created_at=now,
                 created_by=user,
             )
-            events.append((AuditAction.RESELLER_STARTED, {"formed_by": FormedBy.INVITATION}))
+            details = {"formed_by": FormedBy.INVITATION}
+            if provider is not None:
+                details["indirect_provider"] = provider.name
+            events.append((AuditAction.RESELLER_STARTED, details))
         admin = None
         if invitation.include_admin:
             admin = (
@@ -240,23 +326,38 @@ def invitation_accept(
         invitation.answered_by = user
         invitation.answered_tenant = customer
         invitation.save(update_fields=["status", "answered_at", "answered_by", "answered_tenant"])
-        events.insert(0, (AuditAction.INVITATION_ACCEPTED, {"include_admin": admin is not None}))
-        customer_list_refresh(partner=partner, customer=customer)
-        for action, details in events:
-            audit(
-                action=action,
-                actor=user,
-                actor_tenant=customer,
-                partner=partner,
-                customer=customer,
-                invitation=invitation,
-                details=details,
+        accepted = {"include_admin": admin is not None}
+        if provider is not None:
+            accepted["indirect_provider"] = provider.name
+            provider_events.insert(
+                0,
+                (
+                    AuditAction.INVITATION_ACCEPTED,
+                    {"indirect_reseller": partner.name, "provider_added": provider_added},
+                ),
             )
+        events.insert(0, (AuditAction.INVITATION_ACCEPTED, accepted))
+        customer_list_refresh(partner=partner, customer=customer)
+        if provider is not None:
+            customer_list_refresh(partner=provider, customer=customer)
+        for tier, tier_events in ((partner, events), (provider, provider_events)):
+            for action, details in tier_events:
+                audit(
+                    action=action,
+                    actor=user,
+                    actor_tenant=customer,
+                    partner=tier,
+                    customer=customer,
+                    invitation=invitation,
+                    details=details,
+                )
         reseller_webhook(invitation, customer, WebhookEventName.RESELLER_ACCEPTED)
+        if provider is not None:
+            indirect_reseller_webhook(invitation, customer)
         if any(action == AuditAction.ADMIN_APPROVED for action, _ in events):
             admin_relationship_webhook(admin, WebhookEventName.ADMIN_APPROVED)
         _notify_agent(invitation, "invitation_accepted", customer)
-    return Acceptance(invitation, reseller, admin, agreement)
+    return Acceptance(invitation, reseller, admin, agreement, provider_relationship, provider_added)
 
 
 def invitation_decline(*, invitation_id, user, portal_cloud: str) -> Invitation:

@@ -16,6 +16,7 @@ from tenancy.models import (
     Invitation,
     InvitationStatus,
     Membership,
+    Partnership,
     ResellerRelationship,
     Tenant,
 )
@@ -119,6 +120,24 @@ def invitation_refusal(
             f"Ask {partner.name} to send you a new request.",
             410,
         )
+    provider = invitation.indirect_provider
+    if provider is not None:
+        status = (
+            Partnership.objects.open()
+            .filter(provider=provider, reseller=partner)
+            .values_list("status", flat=True)
+            .first()
+        )
+        decision = rules.partnership_in_force(status or "", provider=provider, reseller=partner)
+        if not decision:
+            return Refusal(
+                "partnership",
+                "This request can no longer be accepted",
+                f"{decision.reason} The request named {provider.name} as the indirect provider "
+                "your organization would buy through, so nothing can be accepted from it.",
+                f"Ask {partner.name} for a new request. Nothing changed for your organization.",
+                410,
+            )
     if customer is None or not customer.is_customer:
         where = f"{customer.name}, a partner organization" if customer else "no organization"
         return Refusal(
@@ -131,6 +150,8 @@ def invitation_refusal(
             403,
         )
     decision = rules.may_resell(partner, customer)
+    if decision and provider is not None:
+        decision = rules.may_resell(provider, customer)
     if not decision:
         portal = admin_portal_for(customer.cloud)
         advice = {
@@ -153,7 +174,34 @@ def invitation_refusal(
             "open the link and sign in.",
             403,
         )
-    reseller = ResellerRelationship.objects.active().between(partner, customer).first()
+    reseller = (
+        ResellerRelationship.objects.active()
+        .between(partner, customer)
+        .select_related("indirect_provider")
+        .first()
+    )
+    if reseller is not None and provider is not None:
+        through = reseller.indirect_provider
+        if through is not None and through.pk != provider.pk:
+            return Refusal(
+                "other_provider",
+                f"{partner.name} already serves you through {through.name}",
+                f"{partner.name} has been your organization's indirect reseller through "
+                f"{through.name} since {day(reseller.created_at)}. An indirect reseller serves "
+                f"a customer through one indirect provider at a time. Nothing was changed.",
+                f"If you want to buy through {provider.name} instead, {partner.name} ends the "
+                "current arrangement first.",
+                409,
+            )
+        if not _adds_admin_roles(invitation, customer):
+            return Refusal(
+                "already_reseller",
+                f"{partner.name} is already your indirect reseller",
+                f"{partner.name} has been your organization's indirect reseller through "
+                f"{provider.name} since {day(reseller.created_at)}. Nothing was changed.",
+                "Your partners and their roles are listed on Partner relationships.",
+                409,
+            )
     if reseller is not None and not _adds_admin_roles(invitation, customer):
         return Refusal(
             "already_reseller",

@@ -31,11 +31,21 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
             partner=partner,
             customer=customer,
             active_subscriptions=Subscription.objects.active()
-            .filter(partner=partner, customer=customer)
+            .sold_by(partner)
+            .filter(customer=customer)
             .count(),
         )
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
+        # The indirect resellers that serve the customer through this partner (an indirect
+        # provider) lose the customer with it: nothing can be sold through a provider that no
+        # longer resells.
+        links = list(
+            ResellerRelationship.objects.select_for_update()
+            .active()
+            .filter(indirect_provider=partner, customer=customer)
+            .select_related("partner")
+        )
         relationship.end(by=ended_by)
         customer_list_refresh(partner=partner, customer=customer)
         audit(
@@ -45,3 +55,14 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
             partner=partner,
             customer=customer,
         )
+        for link in links:
+            link.end(by=ended_by)
+            customer_list_refresh(partner=link.partner, customer=customer)
+            audit(
+                action=AuditAction.RESELLER_ENDED,
+                actor=ended_by,
+                actor_tenant=by,
+                partner=link.partner,
+                customer=customer,
+                details={"indirect_provider": partner.name, "provider_ended": True},
+            )

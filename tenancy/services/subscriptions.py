@@ -10,6 +10,7 @@ from tenancy.models import (
     AuditAction,
     Membership,
     Offer,
+    Partnership,
     ResellerRelationship,
     Subscription,
     SubscriptionStatus,
@@ -22,8 +23,16 @@ MAX_QUANTITY = 10_000
 
 
 def subscription_purchase(
-    *, partner: Tenant, customer: Tenant, offer: Offer, quantity: int, purchased_by
+    *,
+    partner: Tenant,
+    customer: Tenant,
+    offer: Offer,
+    quantity: int,
+    purchased_by,
+    indirect_reseller: Tenant | None = None,
 ) -> Subscription:
+    """`partner` buys for `customer`; an indirect provider may buy on behalf of an indirect
+    reseller that serves the customer through it (the subscription records both)."""
     if offer.is_azure and quantity != 1:
         raise ServiceError("An Azure plan is bought once; its quantity is 1.", code="quantity")
     if not 1 <= quantity <= MAX_QUANTITY:
@@ -39,11 +48,14 @@ def subscription_purchase(
         )
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
+        if indirect_reseller is not None:
+            _check_on_behalf(partner, indirect_reseller, customer)
         subscription = Subscription.objects.create(
             partner=partner,
             customer=customer,
             offer=offer,
             quantity=quantity,
+            indirect_reseller=indirect_reseller,
             created_by=purchased_by,
         )
         audit(
@@ -56,9 +68,52 @@ def subscription_purchase(
                 "offer": offer.name,
                 "quantity": quantity,
                 "subscription": str(subscription.id),
+                **({"indirect_reseller": indirect_reseller.name} if indirect_reseller else {}),
             },
         )
+        if indirect_reseller is not None:
+            audit(
+                action=AuditAction.SUBSCRIPTION_PURCHASED,
+                actor=purchased_by,
+                actor_tenant=partner,
+                partner=indirect_reseller,
+                customer=customer,
+                details={
+                    "offer": offer.name,
+                    "quantity": quantity,
+                    "subscription": str(subscription.id),
+                    "indirect_provider": partner.name,
+                },
+            )
     return subscription
+
+
+def _check_on_behalf(provider: Tenant, reseller: Tenant, customer: Tenant) -> None:
+    """Buying on a reseller's behalf needs the partnership in force (locked, as Remove
+    partnership locks it, so a purchase can't slip past its count) and the reseller serving
+    the customer through this provider."""
+    partnership = (
+        Partnership.objects.select_for_update()
+        .open()
+        .filter(provider=provider, reseller=reseller)
+        .first()
+    )
+    decision = rules.partnership_in_force(
+        partnership.status if partnership else "", provider=provider, reseller=reseller
+    )
+    if not decision:
+        raise ServiceError(decision.reason, code=decision.code)
+    linked = (
+        ResellerRelationship.objects.active()
+        .filter(partner=reseller, customer=customer, indirect_provider=provider)
+        .exists()
+    )
+    if not linked:
+        raise ServiceError(
+            f"{reseller.name} doesn't serve {customer.name} through {provider.name}, so "
+            f"{provider.name} can't buy for {customer.name} on its behalf.",
+            code="not_linked",
+        )
 
 
 def subscription_manage_decision(
@@ -69,10 +124,14 @@ def subscription_manage_decision(
     partner = membership.tenant
     customer = subscription.customer
     pair = Q(partner=partner, customer=customer)
+    # The indirect reseller a provider bought for sees the subscription as its own sale, but it
+    # provisioned nothing: it manages only through an admin relationship's roles.
+    bought = subscription.partner_id == partner.pk
     return rules.may_manage_subscription(
         is_azure_plan=subscription.offer.is_azure,
-        provisioned_by_partner=subscription.partner_id == partner.pk,
-        has_reseller_relationship=ResellerRelationship.objects.active().filter(pair).exists(),
+        provisioned_by_partner=bought or subscription.indirect_reseller_id == partner.pk,
+        has_reseller_relationship=bought
+        and ResellerRelationship.objects.active().filter(pair).exists(),
         has_admin_relationship=AdminRelationship.objects.in_force().filter(pair).exists(),
         agent_roles=agent_roles_in(membership, customer),
     )

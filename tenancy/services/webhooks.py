@@ -333,6 +333,17 @@ def reseller_webhook(invitation: Invitation, customer: Tenant, name: str) -> Non
     )
 
 
+def indirect_reseller_webhook(invitation: Invitation, customer: Tenant) -> None:
+    """A customer accepted a two-tier request: the indirect provider hears of it (the reseller
+    hears of its own acceptance through `reseller_webhook`)."""
+    webhook_emit(
+        partner=invitation.indirect_provider,
+        name=WebhookEventName.INDIRECT_RESELLER_ACCEPTED,
+        resource_uri=api_uri(f"customers/{customer.id}"),
+        resource_name="customer",
+    )
+
+
 def admin_relationship_webhook(relationship: AdminRelationship, name: str) -> None:
     webhook_emit(
         partner=relationship.partner,

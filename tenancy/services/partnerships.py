@@ -1,0 +1,164 @@
+"""Two-tier partnerships: an indirect provider asks an indirect reseller, the reseller's Global
+admin answers, and either side removes it. Each write is one transaction, audited on both
+sides (each partner's activity log shows it)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenancy import rules
+from tenancy.models import (
+    AuditAction,
+    Partnership,
+    PartnershipStatus,
+    ResellerRelationship,
+    Subscription,
+    Tenant,
+)
+from tenancy.services.base import ServiceError, audit
+from tenancy.services.customer_list import customer_list_refresh
+
+
+def _audit_both(partnership: Partnership, action: AuditAction, *, actor, actor_tenant, **details):
+    for partner in (partnership.provider, partnership.reseller):
+        audit(
+            action=action,
+            actor=actor,
+            actor_tenant=actor_tenant,
+            partner=partner,
+            details={
+                "partnership": partnership.pk,
+                "provider": partnership.provider.name,
+                "reseller": partnership.reseller.name,
+                **details,
+            },
+        )
+
+
+def partnership_request(*, provider: Tenant, reseller: Tenant, requested_by) -> Partnership:
+    """The provider asks the reseller to partner. Refused across clouds or markets, to anyone
+    but an indirect reseller, and while the pair has a partnership or a request already."""
+    decision = rules.may_partner(provider, reseller)
+    if not decision:
+        raise ServiceError(decision.reason, code=decision.code)
+    with transaction.atomic():
+        # The provider's row lock: two requests to one reseller at once are made one by one,
+        # and the second finds the first.
+        Tenant.objects.select_for_update().filter(pk=provider.pk).first()
+        existing = Partnership.objects.open().filter(provider=provider, reseller=reseller).first()
+        if existing is not None:
+            if existing.is_active:
+                message = f"{reseller.name} is already your indirect reseller."
+            else:
+                message = (
+                    f"You already asked {reseller.name} to partner on "
+                    f"{existing.requested_at:%B %-d, %Y}; their Global admin hasn't answered yet."
+                )
+            raise ServiceError(message, code="exists")
+        partnership = Partnership.objects.create(
+            provider=provider, reseller=reseller, requested_by=requested_by
+        )
+        _audit_both(
+            partnership,
+            AuditAction.PARTNERSHIP_REQUESTED,
+            actor=requested_by,
+            actor_tenant=provider,
+        )
+    return partnership
+
+
+def _locked(partnership: Partnership) -> Partnership:
+    return (
+        Partnership.objects.select_for_update(of=("self",))
+        .select_related("provider__country__market", "reseller__country__market")
+        .get(pk=partnership.pk)
+    )
+
+
+def partnership_answer(*, partnership: Partnership, answered_by, accept: bool) -> Partnership:
+    """The reseller's Global admin accepts or declines a pending request."""
+    with transaction.atomic():
+        partnership = _locked(partnership)
+        if not partnership.is_pending:
+            state = PartnershipStatus(partnership.status).label.lower()
+            raise ServiceError(
+                f"This request from {partnership.provider.name} was already {state}.",
+                code="answered",
+            )
+        if accept:
+            # Re-checked: a partner may have moved cloud or market since the request.
+            decision = rules.may_partner(partnership.provider, partnership.reseller)
+            if not decision:
+                raise ServiceError(decision.reason, code=decision.code)
+        partnership.status = PartnershipStatus.ACTIVE if accept else PartnershipStatus.DECLINED
+        partnership.answered_at = timezone.now()
+        partnership.answered_by = answered_by
+        partnership.save(update_fields=["status", "answered_at", "answered_by"])
+        _audit_both(
+            partnership,
+            AuditAction.PARTNERSHIP_ACCEPTED if accept else AuditAction.PARTNERSHIP_DECLINED,
+            actor=answered_by,
+            actor_tenant=partnership.reseller,
+        )
+    return partnership
+
+
+def partnership_active_subscriptions(partnership: Partnership) -> int:
+    """Active subscriptions the provider bought on the reseller's behalf."""
+    return (
+        Subscription.objects.active()
+        .filter(partner=partnership.provider_id, indirect_reseller=partnership.reseller_id)
+        .count()
+    )
+
+
+def partnership_remove(*, partnership: Partnership, removed_by, by: Tenant) -> Partnership:
+    """Either side ends the partnership (or the provider withdraws its request). Refused while
+    subscriptions bought through it are active. The reseller's links to the customers it served
+    through this provider end with it; the provider stays those customers' reseller."""
+    with transaction.atomic():
+        # The partnership row is locked first: an acceptance of a two-tier request locks it too,
+        # so the two run one after the other.
+        partnership = _locked(partnership)
+        if partnership.status not in (PartnershipStatus.PENDING, PartnershipStatus.ACTIVE):
+            raise ServiceError("This partnership has already ended.", code="ended")
+        decision = rules.may_remove_partnership(
+            provider=partnership.provider,
+            reseller=partnership.reseller,
+            active_subscriptions=partnership_active_subscriptions(partnership),
+        )
+        if not decision:
+            raise ServiceError(decision.reason, code=decision.code)
+        now = timezone.now()
+        links = list(
+            ResellerRelationship.objects.select_for_update()
+            .active()
+            .filter(partner=partnership.reseller, indirect_provider=partnership.provider)
+            .select_related("customer")
+        )
+        partnership.status = PartnershipStatus.REMOVED
+        partnership.ended_at = now
+        partnership.ended_by = removed_by
+        partnership.ended_by_tenant = by
+        partnership.save(update_fields=["status", "ended_at", "ended_by", "ended_by_tenant"])
+        _audit_both(
+            partnership,
+            AuditAction.PARTNERSHIP_REMOVED,
+            actor=removed_by,
+            actor_tenant=by,
+            customers=len(links),
+        )
+        for link in links:
+            link.end(by=removed_by)
+            customer_list_refresh(partner=partnership.reseller, customer=link.customer)
+            audit(
+                action=AuditAction.RESELLER_ENDED,
+                actor=removed_by,
+                actor_tenant=by,
+                partner=partnership.reseller,
+                customer=link.customer,
+                details={
+                    "indirect_provider": partnership.provider.name,
+                    "partnership_removed": True,
+                },
+            )
+    return partnership
