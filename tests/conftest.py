@@ -12,7 +12,15 @@ from django.test import Client
 
 from tenancy.models import Cloud, Country, Market, Offer, Role
 from tenancy.reference_data import load_markets, load_offers
-from tests.factories import PASSWORD, CustomerFactory, PartnerFactory, member
+from tests.factories import (
+    PASSWORD,
+    CustomerFactory,
+    IndirectResellerFactory,
+    PartnerFactory,
+    PartnershipFactory,
+    ProviderFactory,
+    member,
+)
 
 # Browser tests drive a live server from pytest's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -146,3 +154,42 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# --- Two tiers: an indirect provider and an indirect reseller, both in the US -----------------
+
+
+@pytest.fixture
+def provider(db):
+    return ProviderFactory(name="Tailspin Distribution", domain="tailspindist.onmicrosoft.com")
+
+
+@pytest.fixture
+def provider_admin(provider):
+    return member(provider, Role.GLOBAL_ADMIN, username="admin@tailspindist.onmicrosoft.com")
+
+
+@pytest.fixture
+def provider_agent(provider):
+    return member(provider, Role.ADMIN_AGENT, username="agent@tailspindist.onmicrosoft.com")
+
+
+@pytest.fixture
+def reseller(db):
+    return IndirectResellerFactory(name="Fabrikam Resellers", domain="fabrikamres.onmicrosoft.com")
+
+
+@pytest.fixture
+def reseller_admin(reseller):
+    return member(reseller, Role.GLOBAL_ADMIN, username="admin@fabrikamres.onmicrosoft.com")
+
+
+@pytest.fixture
+def reseller_agent(reseller):
+    return member(reseller, Role.SALES_AGENT, username="sales@fabrikamres.onmicrosoft.com")
+
+
+@pytest.fixture
+def partnership(provider, reseller):
+    """The provider and the reseller partner (active)."""
+    return PartnershipFactory(provider=provider, reseller=reseller)

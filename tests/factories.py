@@ -28,6 +28,8 @@ from tenancy.models import (
     MembershipRole,
     Offer,
     OfferKind,
+    Partnership,
+    PartnershipStatus,
     ResellerRelationship,
     Role,
     SecurityGroup,
@@ -110,6 +112,18 @@ class PartnerFactory(TenantFactory):
     csp_role = CspRole.DIRECT
 
 
+class ProviderFactory(PartnerFactory):
+    """An indirect provider (a distributor)."""
+
+    domain = factory.Sequence(lambda n: f"provider{n}.onmicrosoft.com")
+    csp_role = CspRole.INDIRECT_PROVIDER
+
+
+class IndirectResellerFactory(PartnerFactory):
+    domain = factory.Sequence(lambda n: f"reseller{n}.onmicrosoft.com")
+    csp_role = CspRole.INDIRECT_RESELLER
+
+
 class MembershipFactory(DjangoModelFactory[Membership]):
     """`MembershipFactory(tenant=t, roles=[Role.SALES_AGENT])`; the user is named in t's domain."""
 
@@ -153,6 +167,40 @@ class ResellerRelationshipFactory(DjangoModelFactory[ResellerRelationship]):
         # As the services do: the Customer list's read model follows the relationship.
         if create:
             customer_list_refresh(partner=self.partner, customer=self.customer)
+
+
+class PartnershipFactory(DjangoModelFactory[Partnership]):
+    """An active partnership (`status=PartnershipStatus.PENDING` for a request not answered)."""
+
+    class Meta:
+        model = Partnership
+
+    provider = factory.SubFactory(ProviderFactory)
+    reseller = factory.SubFactory(IndirectResellerFactory)
+    status = PartnershipStatus.ACTIVE
+    requested_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=60))
+    requested_by = factory.LazyAttribute(
+        lambda o: MembershipFactory(tenant=o.provider, roles=[Role.GLOBAL_ADMIN]).user
+    )
+    answered_at = factory.LazyAttribute(
+        lambda o: None if o.status == PartnershipStatus.PENDING else o.requested_at
+    )
+    answered_by = factory.LazyAttribute(
+        lambda o: (
+            None
+            if o.status == PartnershipStatus.PENDING
+            else MembershipFactory(tenant=o.reseller, roles=[Role.GLOBAL_ADMIN]).user
+        )
+    )
+
+
+def indirect_link(reseller: Tenant, customer: Tenant, provider: Tenant, **fields):
+    """The customer is the provider's (reseller of record) and the reseller's through it, as an
+    accepted two-tier request leaves them."""
+    ResellerRelationshipFactory(partner=provider, customer=customer, **fields)
+    return ResellerRelationshipFactory(
+        partner=reseller, customer=customer, indirect_provider=provider, **fields
+    )
 
 
 class AdminRelationshipFactory(DjangoModelFactory[AdminRelationship]):
