@@ -131,6 +131,12 @@ def invitation_open(request: MemberRequest):
     partner_param = request.GET.get("partnerId")
     if invitation is None or (partner_param and partner_param != str(invitation.partner_id)):
         return refusal_page(request, refusals.unknown_link_refusal())
+    provider_param = request.GET.get("indirectCSPId") or None
+    provider_id = str(invitation.indirect_provider_id) if invitation.is_indirect else None
+    if provider_param != provider_id:
+        # The indirect provider is part of what the customer agrees to: a link that names
+        # another one (or drops it) is refused before anything is recorded.
+        return refusal_page(request, refusals.changed_link_refusal(invitation))
     remember_opened(request, OPENED_REQUESTS, invitation.pk)
     services.invitation_record_open(
         invitation=invitation, user=request.user, membership=request.membership
@@ -200,6 +206,12 @@ def _request_context(
         "needs_profile": not rules.billing_address_first(customer),
         "can_edit_profile": rules.may(request.membership.roles, Action.EDIT_ORGANIZATION_PROFILE),
         "profile_url": f"{portal_url(request, 'organization-profile')}?next={request.path}",
+        "provider": invitation.indirect_provider,
+        # A two-tier request to a customer the provider already resells to adds the reseller.
+        "provider_already": invitation.is_indirect
+        and ResellerRelationship.objects.active()
+        .between(invitation.indirect_provider, customer)
+        .exists(),
     }
 
 
@@ -230,7 +242,7 @@ def invitation_accept(request: MemberRequest, invitation_id):
     if not form.is_valid():
         return render(request, "admin_center/invitation.html", context, status=400)
     try:
-        services.invitation_accept(
+        accepted = services.invitation_accept(
             invitation_id=invitation.pk,
             user=request.user,
             signer=form.signer(),
@@ -244,11 +256,22 @@ def invitation_accept(request: MemberRequest, invitation_id):
         messages.error(request, error.message)
         return redirect(context["profile_url"])
     forget_opened(request, OPENED_REQUESTS, invitation.pk)
-    messages.success(
-        request,
-        f"{invitation.partner.name} is now your organization's reseller"
-        f"{' and holds the admin roles you granted' if invitation.include_admin else ''}.",
-    )
+    admin_roles = " and holds the admin roles you granted" if invitation.include_admin else ""
+    if invitation.is_indirect:
+        provider = invitation.indirect_provider.name
+        if accepted.provider_added:
+            message = (
+                f"{provider} is now your organization's reseller, and {invitation.partner.name} "
+                f"your indirect reseller through {provider}{admin_roles}."
+            )
+        else:
+            message = (
+                f"{provider} was already your reseller, so only {invitation.partner.name} was "
+                f"added, as your indirect reseller through {provider}{admin_roles}."
+            )
+    else:
+        message = f"{invitation.partner.name} is now your organization's reseller{admin_roles}."
+    messages.success(request, message)
     return redirect(portal_url(request, "partner-relationships"))
 
 
@@ -369,7 +392,7 @@ def partner_relationships(request: CustomerRequest):
     customer = request.customer
     now = timezone.now()
     resellers = ResellerRelationship.objects.filter(customer=customer).select_related(
-        "partner__country"
+        "partner__country", "indirect_provider"
     )
     admins = (
         AdminRelationship.objects.filter(customer=customer)

@@ -5,7 +5,7 @@ import json
 from datetime import UTC
 from urllib.parse import urlencode
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -26,6 +26,7 @@ from tenancy.models import (
     CustomerState,
     Invitation,
     InvitationStatus,
+    Partnership,
     ResellerRelationship,
     Tenant,
 )
@@ -161,13 +162,24 @@ CUSTOMER_ID = OpenApiParameter("customer_id", OpenApiTypes.UUID, OpenApiParamete
 # --- Relationship requests -------------------------------------------------------------------
 
 
+INDIRECT_RESELLER_ID = "indirectResellerId"
+INDIRECT_PROVIDER_ID = "indirectCloudSolutionProviderId"
+
+
 class RelationshipRequestView(AppView):
     action = Action.REQUEST_RELATIONSHIP
 
     @extend_schema(
         summary="A new reseller relationship request link",
         description="The same request as New relationship in Partner Center: a link valid "
-        "for the request's lifetime, audited as the app.",
+        "for the request's lifetime, audited as the app. Two tiers: an indirect provider names "
+        f"one of its indirect resellers (`{INDIRECT_RESELLER_ID}`) and gets the two-tier link "
+        f"for that reseller; an indirect reseller must name one of its indirect providers "
+        f"(`{INDIRECT_PROVIDER_ID}`). Either link carries "
+        "`invType=IndirectResellerRelationship`: accepting it makes the customer the "
+        "provider's and the reseller's through it. Naming a partner you have no active "
+        "partnership with is refused (409, code `partnership`); the parameters are for "
+        "indirect providers and indirect resellers only (400 for anyone else).",
         parameters=[
             OpenApiParameter("label", str, description="Who the request is for (optional)."),
             OpenApiParameter("recipient", str, description="The customer's email (optional)."),
@@ -176,29 +188,101 @@ class RelationshipRequestView(AppView):
                 bool,
                 description="Include delegated administration permissions (default true).",
             ),
+            OpenApiParameter(
+                INDIRECT_RESELLER_ID,
+                OpenApiTypes.UUID,
+                description="Indirect providers only: the tenant id of an indirect reseller you "
+                "partner with. The link is the reseller's two-tier request, naming you.",
+            ),
+            OpenApiParameter(
+                INDIRECT_PROVIDER_ID,
+                OpenApiTypes.UUID,
+                description="Indirect resellers (required for them): the tenant id of the "
+                "indirect provider you partner with that the customer will buy through.",
+            ),
         ],
-        responses=RelationshipRequestSerializer,
+        responses={200: RelationshipRequestSerializer, **errors(400, 403, 409)},
     )
     def get(self, request):
         params = QuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        invitation = services.invitation_create(
-            partner=self.partner,
-            created_by=request.user,
-            include_admin=data["delegatedAdmin"],
-            label=data["label"],
-            recipient_email=data["recipient"],
-        )
+        partner, provider = self._tiers(data)
+        try:
+            invitation = services.invitation_create(
+                partner=partner,
+                created_by=request.user,
+                include_admin=data["delegatedAdmin"],
+                label=data["label"],
+                recipient_email=data["recipient"],
+                indirect_provider=provider,
+                acting_partner=self.partner,
+            )
+        except services.ServiceError as refusal:
+            if refusal.code == "provider":  # an indirect reseller named no provider
+                raise serializers.ValidationError({INDIRECT_PROVIDER_ID: refusal.message}) from None
+            raise
         return Response(
             {"url": invitation.link(), "attributes": {"objectType": "RelationshipRequest"}}
         )
 
+    def _tiers(self, data) -> tuple[Tenant, Tenant | None]:
+        """(the request's partner, its indirect provider): the caller and none, or the two
+        tiers the parameters name."""
+        caller = self.partner
+        side = rules.partnership_side(caller)
+        reseller_id, provider_id = data.get(INDIRECT_RESELLER_ID), data.get(INDIRECT_PROVIDER_ID)
+        if reseller_id is not None and side != "provider":
+            raise serializers.ValidationError(
+                {
+                    INDIRECT_RESELLER_ID: f"{INDIRECT_RESELLER_ID} is for indirect providers, "
+                    "requesting a relationship for one of their indirect resellers."
+                }
+            )
+        if provider_id is not None and side != "reseller":
+            raise serializers.ValidationError(
+                {
+                    INDIRECT_PROVIDER_ID: f"{INDIRECT_PROVIDER_ID} is for indirect resellers, "
+                    "naming the indirect provider the customer will buy through."
+                }
+            )
+        if reseller_id is not None:
+            return self._partnered(caller, reseller_id, other="reseller"), caller
+        if provider_id is not None:
+            return caller, self._partnered(caller, provider_id, other="provider")
+        return caller, None
+
+    @staticmethod
+    def _partnered(caller: Tenant, other_id, *, other: str) -> Tenant:
+        """The partner on the other side of one of the caller's partnerships (of any status:
+        the service refuses one that is not active, in its own words). An id the caller never
+        partnered with is refused without saying whose it is."""
+        side = "provider" if other == "reseller" else "reseller"
+        found = Tenant.objects.filter(
+            pk=other_id,
+            pk__in=Partnership.objects.filter(**{side: caller}).values(f"{other}_id"),
+        ).first()
+        if found is None:
+            raise services.ServiceError(
+                f"Choose one of your indirect {other}s: only a {other} you partner with can be "
+                "named.",
+                code="partnership",
+            )
+        return found
+
 
 class QuerySerializer(serializers.Serializer):
+    ID_PROBLEM = "Use a tenant id: a GUID such as 00000000-0000-4000-8000-000000000000."
+
     label = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
     recipient = serializers.EmailField(required=False, default="", allow_blank=True)
     delegatedAdmin = serializers.BooleanField(required=False, default=True)
+    indirectResellerId = serializers.UUIDField(
+        required=False, error_messages={"invalid": ID_PROBLEM}
+    )
+    indirectCloudSolutionProviderId = serializers.UUIDField(
+        required=False, error_messages={"invalid": ID_PROBLEM}
+    )
 
 
 # --- Customers --------------------------------------------------------------------------------
@@ -407,6 +491,18 @@ class PartnerRelationshipCollectionSerializer(serializers.Serializer):
     attributes = AttributesSerializer()
 
 
+def _partner_relationship(tenant: Tenant, relationship_type: str) -> dict:
+    return {
+        "id": str(tenant.pk),
+        "name": tenant.name,
+        "mpnId": str(tenant.mpn_id),
+        "location": tenant.country_id,
+        "relationshipType": relationship_type,
+        "state": "active",
+        "attributes": {"objectType": "PartnerRelationship"},
+    }
+
+
 class CustomerRelationshipsView(AppView):
     action = Action.VIEW_CUSTOMERS
 
@@ -414,27 +510,42 @@ class CustomerRelationshipsView(AppView):
         operation_id="customer_relationships_list",
         summary="Your relationships with a customer",
         description="Your active reseller relationship with the customer, as a "
-        "PartnerRelationship; none once it ended, or for a customer you only hold an admin "
-        "relationship with.",
+        "PartnerRelationship, first; none once it ended, or for a customer you only hold an "
+        "admin relationship with. A direct-bill partner sees only itself (`relationshipType` "
+        "`None`). An indirect provider sees itself (`IsIndirectCloudSolutionProviderOf`) and "
+        "each indirect reseller that serves the customer through it (`IsIndirectResellerOf`), "
+        "by name. An indirect reseller sees itself (`IsIndirectResellerOf`) and the indirect "
+        "provider it serves the customer through (`IsIndirectCloudSolutionProviderOf`).",
         responses={200: PartnerRelationshipCollectionSerializer, **errors(403, 404)},
         parameters=[CUSTOMER_ID],
     )
     def get(self, request, customer_id):
         partner = self.partner
         customer = customer_of(partner, customer_id)
-        items = []
-        if ResellerRelationship.objects.active().between(partner, customer).exists():
-            items.append(
-                {
-                    "id": str(partner.pk),
-                    "name": partner.name,
-                    "mpnId": str(partner.mpn_id),
-                    "location": partner.country_id,
-                    "relationshipType": RELATIONSHIP_TYPES.get(partner.csp_role, "None"),
-                    "state": "active",
-                    "attributes": {"objectType": "PartnerRelationship"},
-                }
+        active = ResellerRelationship.objects.active().filter(customer=customer)
+        if rules.partnership_side(partner) == "provider":
+            # Its own relationship and its resellers' through it, in one query.
+            relationships = active.filter(
+                Q(partner=partner) | Q(indirect_provider=partner)
+            ).select_related("partner")
+        else:
+            relationships = active.filter(partner=partner).select_related("indirect_provider")
+        own, others = [], []
+        for relationship in relationships:
+            if relationship.partner_id != partner.pk:
+                others.append(_partner_relationship(relationship.partner, "IsIndirectResellerOf"))
+                continue
+            own.append(
+                _partner_relationship(partner, RELATIONSHIP_TYPES.get(partner.csp_role, "None"))
             )
+            if relationship.indirect_provider is not None:
+                others.append(
+                    _partner_relationship(
+                        relationship.indirect_provider, "IsIndirectCloudSolutionProviderOf"
+                    )
+                )
+        others.sort(key=lambda item: (item["name"].casefold(), item["id"]))
+        items = own + others
         return Response(
             {
                 "totalCount": len(items),

@@ -10,6 +10,7 @@ from tenancy.forms import OrganizationProfileForm, PortalForm, SignerForm
 from tenancy.models import (
     InvitationStatus,
     Offer,
+    Partnership,
     SubscriptionStatus,
     Tenant,
     domain_for,
@@ -17,7 +18,38 @@ from tenancy.models import (
 )
 
 
+def partnered(partner: Tenant, *, active_only: bool = True):
+    """The partners on the other side of `partner`'s partnerships (its indirect providers, or
+    its indirect resellers), by name; active ones only unless `active_only` is False."""
+    side, other = (
+        ("reseller", "provider")
+        if partner.csp_role == "indirect_reseller"
+        else (
+            "provider",
+            "reseller",
+        )
+    )
+    partnerships = Partnership.objects.filter(**{side: partner})
+    if active_only:
+        partnerships = partnerships.active()
+    return Tenant.objects.filter(
+        pk__in=partnerships.values(f"{other}_id"), kind="partner"
+    ).order_by("name")
+
+
 class NewRelationshipForm(PortalForm):
+    indirect_provider = forms.ModelChoiceField(
+        label="Indirect provider",
+        queryset=Tenant.objects.none(),
+        required=False,
+        empty_label="Select an indirect provider",
+        help_text="The indirect provider the customer will buy through: it becomes the "
+        "customer's reseller of record and bills it.",
+        error_messages={
+            "invalid_choice": "Choose one of your indirect providers: only a provider you "
+            "partner with can be named."
+        },
+    )
     include_admin = forms.BooleanField(
         label="Include delegated administration permissions",
         required=False,
@@ -43,6 +75,21 @@ class NewRelationshipForm(PortalForm):
 
     def __init__(self, *args, partner: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
+        self.two_tier = rules.partnership_side(partner) == "reseller"
+        if self.two_tier:
+            providers = partnered(partner)
+            field = self.fields["indirect_provider"]
+            field.queryset = providers
+            field.required = True
+            field.error_messages["required"] = (
+                "Choose the indirect provider this customer will buy through."
+            )
+            self.providers = list(providers)
+            if len(self.providers) == 1:
+                field.initial = self.providers[0].pk
+        else:
+            del self.fields["indirect_provider"]
+            self.providers = []
         self.admin_required = rules.admin_permissions_required(partner)
         if self.admin_required:
             # A disabled field ignores what is posted: a forged POST still asks for admin roles.
@@ -86,6 +133,26 @@ class CustomerSearchForm(PortalForm):
         label="Relationship", choices=RELATIONSHIP_CHOICES, required=False
     )
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+    indirect = forms.ModelChoiceField(
+        label="Indirect reseller",
+        queryset=Tenant.objects.none(),
+        required=False,
+        empty_label="All",
+        to_field_name="pk",
+    )
+
+    def __init__(self, *args, partner: Tenant | None = None, **kwargs):
+        """For an indirect provider, `indirect` filters by indirect reseller; for an indirect
+        reseller, by indirect provider; a direct-bill partner has no such filter."""
+        super().__init__(*args, **kwargs)
+        self.side = rules.partnership_side(partner) if partner is not None else ""
+        if not self.side:
+            del self.fields["indirect"]
+            return
+        field = self.fields["indirect"]
+        field.queryset = partnered(partner, active_only=False)
+        if self.side == "reseller":
+            field.label = "Indirect provider"
 
     def search_uuid(self) -> uuid.UUID | None:
         try:
@@ -138,12 +205,26 @@ class AddCustomerForm(OrganizationProfileForm):
         help_text="The day the signer accepted the agreement; not in the future.",
     )
 
+    indirect_reseller = forms.ModelChoiceField(
+        label="Indirect reseller (optional)",
+        queryset=Tenant.objects.none(),
+        required=False,
+        empty_label="None: the customer buys from you directly",
+        help_text="The indirect reseller that sells to this customer through you. It sees the "
+        "customer in its Customer list.",
+        error_messages={"invalid_choice": "Choose one of your indirect resellers."},
+    )
+
     field_order = ["name", "domain_prefix", "country"]
     NEEDED_TO_ATTEST = "Needed when you attest the customer's acceptance."
 
     def __init__(self, data=None, *args, partner: Tenant, **kwargs):
         super().__init__(data, *args, **kwargs)
         self.partner = partner
+        if rules.partnership_side(partner) == "provider":
+            self.fields["indirect_reseller"].queryset = partnered(partner)
+        else:
+            del self.fields["indirect_reseller"]
         self.fields["country"].queryset = partner.country.market.countries.order_by("name")
         if self.fields["country"].queryset.count() == 1:
             self.fields["country"].initial = partner.country
@@ -197,6 +278,17 @@ class AddCustomerForm(OrganizationProfileForm):
 
 
 class PurchaseForm(PortalForm):
+    indirect_reseller = forms.ModelChoiceField(
+        label="On behalf of",
+        queryset=Tenant.objects.none(),
+        required=False,
+        empty_label="No indirect reseller: sold by you",
+        help_text="The indirect reseller that sold this subscription. It sees the subscription "
+        "on its own customer page.",
+        error_messages={
+            "invalid_choice": "Choose an indirect reseller that serves this customer through you."
+        },
+    )
     offer = forms.ModelChoiceField(
         label="Offer",
         queryset=Offer.objects.order_by("name"),
@@ -206,6 +298,15 @@ class PurchaseForm(PortalForm):
     quantity = forms.IntegerField(
         label="Quantity", min_value=1, max_value=services.MAX_QUANTITY, initial=1
     )
+
+    def __init__(self, *args, resellers=None, **kwargs):
+        """`resellers`: the indirect resellers that serve the customer through this partner (an
+        indirect provider); none, and the form doesn't ask."""
+        super().__init__(*args, **kwargs)
+        if not resellers:
+            del self.fields["indirect_reseller"]
+        else:
+            self.fields["indirect_reseller"].queryset = resellers
 
 
 class SubscriptionChangeForm(PortalForm):

@@ -93,7 +93,12 @@ def _get_customer(request: PartnerRequest, customer_id) -> Tenant:
 def _get_invitation(request: PartnerRequest, invitation_id) -> Invitation:
     return get_object_or_404(
         Invitation.objects.select_related(
-            "partner__country", "created_by", "answered_by", "answered_tenant", "revoked_by"
+            "partner__country",
+            "indirect_provider__country",
+            "created_by",
+            "answered_by",
+            "answered_tenant",
+            "revoked_by",
         ),
         pk=invitation_id,
         partner=request.partner,
@@ -153,8 +158,9 @@ CUSTOMER_ORDERS = {
 
 def _customer_rows(request: PartnerRequest) -> tuple:
     """The Customer list as the request asks, from its read model (CustomerListRow)."""
-    form = CustomerSearchForm(request.GET or None)
-    rows = CustomerListRow.objects.filter(partner=request.partner)
+    partner = request.partner
+    form = CustomerSearchForm(request.GET or None, partner=partner)
+    rows = CustomerListRow.objects.filter(partner=partner)
     sort, searching = "name", False
     if form.is_valid():
         data = form.cleaned_data
@@ -172,6 +178,16 @@ def _customer_rows(request: PartnerRequest) -> tuple:
             searching = True  # counted, up to the limit, like a search
         elif data["relationship"]:
             rows = rows.filter(state=data["relationship"])
+        if indirect := data.get("indirect"):
+            searching = True
+            if form.side == "reseller":  # the customers served through this provider
+                rows = rows.filter(indirect_provider=indirect)
+            else:  # the customers this reseller serves through us (its own rows say so)
+                rows = rows.filter(
+                    customer__in=CustomerListRow.objects.filter(
+                        partner=indirect, indirect_provider=partner
+                    ).values("customer_id")
+                )
         sort = data["sort"] or sort
     return form, rows, CUSTOMER_ORDERS[sort], searching
 
@@ -180,12 +196,20 @@ def _customer_rows(request: PartnerRequest) -> tuple:
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_list(request: PartnerRequest):
     form, rows, order, searching = _customer_rows(request)
+    side = rules.partnership_side(request.partner)
     page = keyset_page(
-        rows.select_related("country"),
+        rows.select_related("country", "indirect_provider")
+        if side == "reseller"
+        else rows.select_related("country"),
         order=order,
         cursor=request.GET.get("cursor"),
         size=PAGE_SIZE,
     )
+    if side == "provider":
+        # The Indirect reseller column: one query for the page's rows.
+        names = _indirect_resellers(request.partner, [row.customer_id for row in page.object_list])
+        for row in page.object_list:
+            row.indirect_resellers = names.get(row.customer_id, [])
     if searching:
         total = rows[: SEARCH_COUNT_LIMIT + 1].count()
     else:  # exact, from the counters kept with the rows: nothing is counted here
@@ -202,12 +226,46 @@ def customer_list(request: PartnerRequest):
             "total": min(total, SEARCH_COUNT_LIMIT),
             "more": total > SEARCH_COUNT_LIMIT,
             "searching": searching,
+            "side": side,
             # One reversal for the page, not one per row: "/partner-center/customers/".
             "detail_base": reverse("partner_center:customer-detail", args=[NO_ID]).removesuffix(
                 f"{NO_ID}/"
             ),
         },
     )
+
+
+def _indirect_resellers(provider: Tenant, customer_ids) -> dict:
+    """customer id → the names of the indirect resellers that serve it through `provider`."""
+    names: dict = {}
+    if not customer_ids:
+        return names
+    links = (
+        ResellerRelationship.objects.active()
+        .filter(indirect_provider=provider, customer_id__in=customer_ids)
+        .order_by("partner__name")
+        .values_list("customer_id", "partner__name")
+    )
+    for customer_id, name in links:
+        names.setdefault(customer_id, []).append(name)
+    return names
+
+
+def _with_indirect_column(provider: Tenant, lines, chunk: int = 2000):
+    """The export's lines with the Indirect reseller column, looked up a chunk at a time."""
+    batch = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == chunk:
+            yield from _indirect_batch(provider, batch)
+            batch = []
+    yield from _indirect_batch(provider, batch)
+
+
+def _indirect_batch(provider: Tenant, batch):
+    names = _indirect_resellers(provider, [line[2] for line in batch])
+    for line in batch:
+        yield (*line, ", ".join(names.get(line[2], [])))
 
 
 @require_GET
@@ -223,8 +281,10 @@ def customer_export(request: PartnerRequest):
         "since",
         "ended_at",
         "admin_until",
+        "indirect_provider__name",
     )
     labels = dict(CustomerState.choices)
+    side = rules.partnership_side(request.partner)
     now = timezone.now()
 
     def admin_column(until) -> str:
@@ -242,11 +302,15 @@ def customer_export(request: PartnerRequest):
             since.date(),
             ended.date() if ended else "",
             admin_column(admin_until),
+            *([provider or ""] if side == "reseller" else []),
         )
-        for name, domain, microsoft_id, country, state, since, ended, admin_until in (
+        for name, domain, microsoft_id, country, state, since, ended, admin_until, provider in (
             columns.iterator(chunk_size=2000)
         )
     )
+    extra = {"provider": ["Indirect reseller"], "reseller": ["Indirect provider"]}.get(side, [])
+    if side == "provider":
+        lines = _with_indirect_column(request.partner, lines)
     return _csv_response(
         f"customers-{timezone.localdate():%Y-%m-%d}.csv",
         [
@@ -258,6 +322,7 @@ def customer_export(request: PartnerRequest):
             "Since",
             "Ended",
             "Admin relationship",
+            *extra,
         ],
         lines,
     )
@@ -273,15 +338,20 @@ def new_relationship(request: PartnerRequest):
     form = NewRelationshipForm(_posted(request), partner=partner)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        invitation = services.invitation_create(
-            partner=partner,
-            created_by=request.user,
-            include_admin=data["include_admin"],
-            label=data["label"],
-            recipient_email=data["recipient_email"],
-        )
-        messages.success(request, "The request is ready. Share the email or the link below.")
-        return redirect("partner_center:request-detail", invitation.pk)
+        try:
+            invitation = services.invitation_create(
+                partner=partner,
+                created_by=request.user,
+                include_admin=data["include_admin"],
+                label=data["label"],
+                recipient_email=data["recipient_email"],
+                indirect_provider=data.get("indirect_provider"),
+            )
+        except services.ServiceError as error:  # the partnership ended since the page loaded
+            form.add_error("indirect_provider" if form.two_tier else None, error.message)
+        else:
+            messages.success(request, "The request is ready. Share the email or the link below.")
+            return redirect("partner_center:request-detail", invitation.pk)
     return render(
         request,
         "partner_center/new_relationship.html",
@@ -389,9 +459,15 @@ def add_customer(request: PartnerRequest):
                 added_by=request.user,
                 details=form.details(),
                 attestation=form.attestation(),
+                indirect_reseller=form.cleaned_data.get("indirect_reseller"),
             )
         except services.ServiceError as error:
-            field = {"domain_taken": "domain_prefix", "market": "country", "cloud": "country"}
+            field = {
+                "domain_taken": "domain_prefix",
+                "market": "country",
+                "cloud": "country",
+                "partnership": "indirect_reseller",
+            }
             form.add_error(field.get(error.code), error.message)
         except ValidationError as error:
             form.add_error("domain_prefix", error)
@@ -442,8 +518,12 @@ def domain_check(request: PartnerRequest):
 
 def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> dict:
     partner = request.partner
+    side = rules.partnership_side(partner)
     reseller = (
-        ResellerRelationship.objects.between(partner, customer).order_by("-created_at").first()
+        ResellerRelationship.objects.between(partner, customer)
+        .select_related("indirect_provider")
+        .order_by("-created_at")
+        .first()
     )
     admins = list(
         AdminRelationship.objects.filter(partner=partner, customer=customer).order_by("-created_at")
@@ -460,8 +540,12 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
         .first()
     )
     has_reseller = bool(reseller and reseller.is_active)
-    subscriptions = Subscription.objects.filter(partner=partner, customer=customer).select_related(
-        "offer"
+    # What this partner sold the customer: bought by it, or (for an indirect reseller) by its
+    # indirect provider on its behalf.
+    subscriptions = (
+        Subscription.objects.sold_by(partner)
+        .filter(customer=customer)
+        .select_related("offer", "partner", "indirect_reseller")
     )
     rows = [
         (
@@ -469,16 +553,23 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
             rules.may_manage_subscription(
                 is_azure_plan=subscription.offer.is_azure,
                 provisioned_by_partner=True,
-                has_reseller_relationship=has_reseller,
+                # A reseller's sale was provisioned by its provider: only admin roles manage it.
+                has_reseller_relationship=has_reseller and subscription.partner_id == partner.pk,
                 has_admin_relationship=has_admin,
                 agent_roles=agent_roles,
             ),
         )
         for subscription in subscriptions
     ]
+    # An indirect provider: the indirect resellers that serve the customer through it.
+    indirect_resellers = _resellers_of(partner, customer)
+    if purchase_form is None:
+        purchase_form = PurchaseForm(resellers=indirect_resellers)
     return {
         "customer": customer,
+        "side": side,
         "reseller": reseller,
+        "indirect_resellers": list(indirect_resellers or []),
         "admin_relationships": admins,
         "agent_roles": role_names(agent_roles),
         "agreement": agreement,
@@ -486,11 +577,24 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
         "purchase": rules.may_purchase(
             has_reseller_relationship=has_reseller,
             has_current_agreement=agreement is not None and agreement.is_current,
+            indirect_provider=reseller.indirect_provider if has_reseller else None,
         ),
-        "purchase_form": purchase_form or PurchaseForm(),
+        "purchase_form": purchase_form,
         "max_quantity": services.MAX_QUANTITY,
         "current_agreement_version": settings.CUSTOMER_AGREEMENT_VERSION,
     }
+
+
+def _resellers_of(partner: Tenant, customer: Tenant):
+    """The indirect resellers that serve `customer` through `partner` (none unless it is an
+    indirect provider): whom a purchase can be made on behalf of."""
+    if rules.partnership_side(partner) != "provider":
+        return None
+    return Tenant.objects.filter(
+        pk__in=ResellerRelationship.objects.active()
+        .filter(indirect_provider=partner, customer=customer)
+        .values("partner_id")
+    ).order_by("name")
 
 
 @require_GET
@@ -506,7 +610,7 @@ def customer_detail(request: PartnerRequest, customer_id):
 @partner_view(Action.PURCHASE)
 def purchase(request: PartnerRequest, customer_id):
     customer = _get_customer(request, customer_id)
-    form = PurchaseForm(request.POST)
+    form = PurchaseForm(request.POST, resellers=_resellers_of(request.partner, customer))
     if not form.is_valid():
         return render(
             request,
@@ -521,6 +625,7 @@ def purchase(request: PartnerRequest, customer_id):
             offer=form.cleaned_data["offer"],
             quantity=form.cleaned_data["quantity"],
             purchased_by=request.user,
+            indirect_reseller=form.cleaned_data.get("indirect_reseller"),
         )
     except services.ServiceError as error:
         messages.error(request, error.message)
@@ -537,9 +642,8 @@ def purchase(request: PartnerRequest, customer_id):
 def subscription_update(request: PartnerRequest, customer_id, subscription_id):
     customer = _get_customer(request, customer_id)
     subscription = get_object_or_404(
-        Subscription.objects.select_related("offer"),
+        Subscription.objects.sold_by(request.partner).select_related("offer"),
         pk=subscription_id,
-        partner=request.partner,
         customer=customer,
     )
     form = SubscriptionChangeForm(request.POST)

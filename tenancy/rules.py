@@ -308,9 +308,23 @@ def billing_address_first(customer: Tenant) -> Decision:
     return ALLOWED
 
 
-def may_purchase(*, has_reseller_relationship: bool, has_current_agreement: bool) -> Decision:
+def may_purchase(
+    *,
+    has_reseller_relationship: bool,
+    has_current_agreement: bool,
+    indirect_provider: Tenant | None = None,
+) -> Decision:
     """Buying for a customer needs the reseller relationship and the customer's acceptance of
-    the Customer Agreement version in force today (an older version's acceptance is not enough)."""
+    the Customer Agreement version in force today (an older version's acceptance is not enough).
+    An indirect reseller never buys itself: its indirect provider buys on its behalf."""
+    if indirect_provider is not None:
+        return Decision(
+            False,
+            f"{indirect_provider.name}, your indirect provider for this customer, is its reseller "
+            "of record: it purchases on your behalf, and the subscriptions it buys for you show "
+            "here.",
+            "indirect_reseller",
+        )
     missing = []
     if not has_reseller_relationship:
         missing.append("an active reseller relationship with this customer")

@@ -43,9 +43,14 @@ def invitation_create(
     label: str = "",
     recipient_email: str = "",
     indirect_provider: Tenant | None = None,
+    acting_partner: Tenant | None = None,
 ) -> Invitation:
     """A request with its link. An indirect reseller's request names one of its indirect
-    providers (`indirect_provider`): accepting it makes the customer both partners'."""
+    providers (`indirect_provider`): accepting it makes the customer both partners'.
+
+    `acting_partner` is the organization of `created_by` when it is not `partner`: an indirect
+    provider making the request for one of its resellers (through the API). Both partners'
+    activity logs then show it, done by the provider."""
     if rules.admin_permissions_required(partner):
         include_admin = True
     if indirect_provider is not None or rules.partnership_side(partner) == "reseller":
@@ -64,18 +69,20 @@ def invitation_create(
     invitation.mint_token()
     with transaction.atomic():
         invitation.save(force_insert=True)
-        audit(
-            action=AuditAction.INVITATION_CREATED,
-            actor=created_by,
-            actor_tenant=partner,
-            partner=partner,
-            invitation=invitation,
-            details={
-                "include_admin": include_admin,
-                "label": invitation.label,
-                **({"indirect_provider": indirect_provider.name} if indirect_provider else {}),
-            },
-        )
+        acting_partner = acting_partner or partner
+        for logged in dict.fromkeys([partner, acting_partner]):
+            audit(
+                action=AuditAction.INVITATION_CREATED,
+                actor=created_by,
+                actor_tenant=acting_partner,
+                partner=logged,
+                invitation=invitation,
+                details={
+                    "include_admin": include_admin,
+                    "label": invitation.label,
+                    **({"indirect_provider": indirect_provider.name} if indirect_provider else {}),
+                },
+            )
     return invitation
 
 

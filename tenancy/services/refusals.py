@@ -65,6 +65,19 @@ def not_opened_refusal() -> Refusal:
     )
 
 
+def changed_link_refusal(invitation: Invitation) -> Refusal:
+    partner = invitation.partner
+    return Refusal(
+        "changed_link",
+        "This link was changed",
+        "The link names a different indirect provider from the one in "
+        f"{possessive_name(partner.name)} request, so it may have been altered after it was "
+        "sent. Nothing was recorded.",
+        f"Open the link exactly as {partner.name} sent it, or ask them for a new request.",
+        400,
+    )
+
+
 def wrong_portal_refusal(invitation: Invitation) -> Refusal:
     portal = admin_portal_for(invitation.partner.cloud)
     return Refusal(

@@ -45,6 +45,7 @@ def subscription_purchase(
         decision = rules.may_purchase(
             has_reseller_relationship=relationship is not None,
             has_current_agreement=customer.has_current_agreement(),
+            indirect_provider=relationship.indirect_provider if relationship else None,
         )
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
