@@ -175,21 +175,30 @@ def provider_agent(provider):
 
 
 @pytest.fixture
-def reseller(db):
+def indirect_reseller(db):
     return IndirectResellerFactory(name="Fabrikam Resellers", domain="fabrikamres.onmicrosoft.com")
 
 
 @pytest.fixture
-def reseller_admin(reseller):
-    return member(reseller, Role.GLOBAL_ADMIN, username="admin@fabrikamres.onmicrosoft.com")
+def reseller(indirect_reseller):
+    """The indirect reseller (Partner Center's tests name a reseller relationship `reseller`:
+    there, ask for `indirect_reseller`)."""
+    return indirect_reseller
 
 
 @pytest.fixture
-def reseller_agent(reseller):
-    return member(reseller, Role.SALES_AGENT, username="sales@fabrikamres.onmicrosoft.com")
+def reseller_admin(indirect_reseller):
+    return member(
+        indirect_reseller, Role.GLOBAL_ADMIN, username="admin@fabrikamres.onmicrosoft.com"
+    )
 
 
 @pytest.fixture
-def partnership(provider, reseller):
+def reseller_agent(indirect_reseller):
+    return member(indirect_reseller, Role.SALES_AGENT, username="sales@fabrikamres.onmicrosoft.com")
+
+
+@pytest.fixture
+def partnership(provider, indirect_reseller):
     """The provider and the reseller partner (active)."""
-    return PartnershipFactory(provider=provider, reseller=reseller)
+    return PartnershipFactory(provider=provider, reseller=indirect_reseller)
