@@ -1,7 +1,7 @@
 from django.urls import path
 
 from partner_center import admin_relationships as admin
-from partner_center import app_management, users, views, webhooks
+from partner_center import app_management, partnerships, users, views, webhooks
 
 app_name = "partner_center"
 
@@ -31,6 +31,31 @@ urlpatterns = [
         "customers/<uuid:customer_id>/remove-reseller/",
         views.remove_reseller,
         name="remove-reseller",
+    ),
+    path(
+        "indirect-resellers/",
+        partnerships.indirect_reseller_list,
+        name="indirect-reseller-list",
+    ),
+    path(
+        "indirect-resellers/request/",
+        partnerships.partnership_request,
+        name="partnership-request",
+    ),
+    path(
+        "indirect-providers/",
+        partnerships.indirect_provider_list,
+        name="indirect-provider-list",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/answer/",
+        partnerships.partnership_answer,
+        name="partnership-answer",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/remove/",
+        partnerships.partnership_remove,
+        name="partnership-remove",
     ),
     path("admin-relationships/", admin.admin_relationship_list, name="admin-relationship-list"),
     path("admin-relationships/new/", admin.admin_relationship_new, name="admin-relationship-new"),

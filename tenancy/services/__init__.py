@@ -67,6 +67,7 @@ from tenancy.services.partnerships import (
     partnership_answer,
     partnership_remove,
     partnership_request,
+    partnership_request_problem,
 )
 from tenancy.services.refusals import InvitationRefused, Refusal
 from tenancy.services.relationships import reseller_relationship_end
@@ -136,6 +137,7 @@ __all__ = [
     "partnership_answer",
     "partnership_remove",
     "partnership_request",
+    "partnership_request_problem",
     "passkey_added",
     "recovery_codes_renew",
     "reseller_relationship_end",

@@ -34,26 +34,38 @@ def _audit_both(partnership: Partnership, action: AuditAction, *, actor, actor_t
         )
 
 
+def partnership_request_problem(provider: Tenant, reseller: Tenant) -> rules.Decision:
+    """May the provider ask this reseller now? The rule (roles, cloud, market), and no
+    partnership or request between them already. Pages ask before they offer the button;
+    `partnership_request` asks again under its lock."""
+    decision = rules.may_partner(provider, reseller)
+    if not decision:
+        return decision
+    existing = Partnership.objects.open().filter(provider=provider, reseller=reseller).first()
+    if existing is None:
+        return rules.ALLOWED
+    if existing.is_active:
+        return rules.Decision(
+            False, f"{reseller.name} is already your indirect reseller.", "exists"
+        )
+    return rules.Decision(
+        False,
+        f"You already asked {reseller.name} to partner on {existing.requested_at:%B %-d, %Y}; "
+        "their Global admin hasn't answered yet.",
+        "exists",
+    )
+
+
 def partnership_request(*, provider: Tenant, reseller: Tenant, requested_by) -> Partnership:
     """The provider asks the reseller to partner. Refused across clouds or markets, to anyone
     but an indirect reseller, and while the pair has a partnership or a request already."""
-    decision = rules.may_partner(provider, reseller)
-    if not decision:
-        raise ServiceError(decision.reason, code=decision.code)
     with transaction.atomic():
         # The provider's row lock: two requests to one reseller at once are made one by one,
         # and the second finds the first.
         Tenant.objects.select_for_update().filter(pk=provider.pk).first()
-        existing = Partnership.objects.open().filter(provider=provider, reseller=reseller).first()
-        if existing is not None:
-            if existing.is_active:
-                message = f"{reseller.name} is already your indirect reseller."
-            else:
-                message = (
-                    f"You already asked {reseller.name} to partner on "
-                    f"{existing.requested_at:%B %-d, %Y}; their Global admin hasn't answered yet."
-                )
-            raise ServiceError(message, code="exists")
+        decision = partnership_request_problem(provider, reseller)
+        if not decision:
+            raise ServiceError(decision.reason, code=decision.code)
         partnership = Partnership.objects.create(
             provider=provider, reseller=reseller, requested_by=requested_by
         )

@@ -1,0 +1,267 @@
+"""Two tiers: an indirect provider's Indirect resellers and Request a partnership; an indirect
+reseller's Indirect providers, where its Global admin accepts or declines a request; and Remove
+partnership, from either side. Views parse input, call a rule or a service in `tenancy`, and
+render."""
+
+from django.contrib import messages
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from partner_center.partnership_forms import AnswerForm, FindResellerForm, RequestPartnershipForm
+from partner_center.views import partner_view
+from tenancy import rules, services
+from tenancy.http import PartnerRequest
+from tenancy.models import Partnership, ResellerRelationship
+from tenancy.rules import Action
+from tenancy.services import ServiceError
+
+# Each side's page, and who it is for.
+LIST_PAGES = {"provider": "Indirect resellers", "reseller": "Indirect providers"}
+LIST_URLS = {
+    "provider": "partner_center:indirect-reseller-list",
+    "reseller": "partner_center:indirect-provider-list",
+}
+FOR_WHOM = {"provider": "indirect providers", "reseller": "indirect resellers"}
+
+
+def _require_side(request: PartnerRequest, side: str, *, page: str = "") -> None:
+    """403, saying why, unless the partner is on `side` ("provider" or "reseller")."""
+    partner = request.partner
+    actual = rules.partnership_side(partner)
+    if actual == side:
+        return
+    page = page or LIST_PAGES[side]
+    if not actual:
+        raise PermissionDenied(
+            f"{page} is a page for {FOR_WHOM[side]}. {partner.name} is a direct-bill partner: "
+            "it has no indirect partnerships."
+        )
+    raise PermissionDenied(
+        f"{page} is a page for {FOR_WHOM[side]}. {partner.name} is an indirect {actual}: its "
+        f"partnerships are under {LIST_PAGES[actual]}."
+    )
+
+
+def _require_a_side(request: PartnerRequest) -> str:
+    side = rules.partnership_side(request.partner)
+    if not side:
+        raise PermissionDenied(
+            "Partnerships are for indirect providers and indirect resellers. "
+            f"{request.partner.name} is a direct-bill partner: it has no indirect partnerships."
+        )
+    return side
+
+
+def _get_partnership(request: PartnerRequest, partnership_id) -> Partnership:
+    """A partnership this partner is either side of; anyone else's is a 404."""
+    partnership = (
+        Partnership.objects.of(request.partner)
+        .select_related("provider__country__market", "reseller__country__market")
+        .filter(pk=partnership_id)
+        .first()
+    )
+    if partnership is None:
+        raise Http404("No such partnership.")
+    return partnership
+
+
+def _open_and_past(request: PartnerRequest, partnerships) -> tuple[list, list]:
+    """Pending and active ones, and the declined or removed ones, each with its `counterpart`
+    (the other side): from one query."""
+    rows = list(partnerships)
+    for partnership in rows:
+        partnership.counterpart = partnership.other(request.partner)
+    open_ = [p for p in rows if p.is_pending or p.is_active]
+    return open_, [p for p in rows if not (p.is_pending or p.is_active)]
+
+
+# --- Lists --------------------------------------------------------------------------------
+
+
+@require_GET
+@partner_view(Action.VIEW_PARTNERSHIPS)
+def indirect_reseller_list(request: PartnerRequest):
+    _require_side(request, "provider")
+    current, past = _open_and_past(
+        request,
+        Partnership.objects.filter(provider=request.partner)
+        .select_related("reseller__country", "ended_by_tenant")
+        .order_by("-requested_at", "-id"),
+    )
+    return render(
+        request,
+        "partner_center/partnerships/indirect_resellers.html",
+        {"current": current, "past": past},
+    )
+
+
+@require_GET
+@partner_view(Action.VIEW_PARTNERSHIPS)
+def indirect_provider_list(request: PartnerRequest):
+    _require_side(request, "reseller")
+    current, past = _open_and_past(
+        request,
+        Partnership.objects.filter(reseller=request.partner)
+        .select_related("provider__country", "ended_by_tenant")
+        .order_by("-requested_at", "-id"),
+    )
+    return render(
+        request,
+        "partner_center/partnerships/indirect_providers.html",
+        {
+            "requests": [p for p in current if p.is_pending],
+            "active": [p for p in current if p.is_active],
+            "past": past,
+        },
+    )
+
+
+# --- Request a partnership ------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_PARTNERSHIPS)
+def partnership_request(request: PartnerRequest):
+    _require_side(request, "provider", page="Request a partnership")
+    provider = request.partner
+    if request.method == "POST" and "reseller" in request.POST:
+        return _request_confirmed(request)
+    form = FindResellerForm(request.POST if request.method == "POST" else None, provider=provider)
+    if form.is_valid():
+        reseller = form.cleaned_data["reseller"]
+        if not (decision := services.partnership_request_problem(provider, reseller)):
+            form.add_error(None, decision.reason)
+        else:
+            return render(
+                request,
+                "partner_center/partnerships/request_confirm.html",
+                {
+                    "reseller": reseller,
+                    "form": RequestPartnershipForm(initial={"reseller": reseller.pk}),
+                },
+            )
+    return render(
+        request,
+        "partner_center/partnerships/request.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _request_confirmed(request: PartnerRequest):
+    """The confirm step's Request a partnership: the reseller in the hidden field."""
+    confirmed = RequestPartnershipForm(request.POST)
+    if not confirmed.is_valid():
+        problems = confirmed.errors.get("reseller", [])
+    else:
+        reseller = confirmed.cleaned_data["reseller"]
+        try:
+            services.partnership_request(
+                provider=request.partner, reseller=reseller, requested_by=request.user
+            )
+        except ServiceError as refusal:
+            problems = [refusal.message]
+        else:
+            messages.success(
+                request,
+                f"Your request was sent to {reseller.name}. You partner once their Global admin "
+                "accepts it.",
+            )
+            return redirect(LIST_URLS["provider"])
+    # Back to the first step, saying why.
+    return render(
+        request,
+        "partner_center/partnerships/request.html",
+        {"form": FindResellerForm(provider=request.partner), "problems": problems},
+        status=400,
+    )
+
+
+# --- Answer, remove -----------------------------------------------------------------------
+
+
+@require_POST
+@partner_view(Action.MANAGE_PARTNERSHIPS)
+def partnership_answer(request: PartnerRequest, partnership_id):
+    _require_a_side(request)
+    partnership = _get_partnership(request, partnership_id)
+    provider, reseller = partnership.provider, partnership.reseller
+    if reseller.pk != request.partner.pk:
+        raise PermissionDenied(
+            f"{reseller.name}'s Global admin answers this request: {provider.name} made it."
+        )
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest("Accept or decline: nothing else answers a request.")
+    accept = form.cleaned_data["answer"] == "accept"
+    try:
+        services.partnership_answer(
+            partnership=partnership, answered_by=request.user, accept=accept
+        )
+    except ServiceError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            f"{provider.name} is now your indirect provider."
+            if accept
+            else f"You declined {provider.name}'s request.",
+        )
+    return redirect(LIST_URLS["reseller"])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@partner_view(Action.MANAGE_PARTNERSHIPS)
+def partnership_remove(request: PartnerRequest, partnership_id):
+    side = _require_a_side(request)
+    partnership = _get_partnership(request, partnership_id)
+    provider, reseller = partnership.provider, partnership.reseller
+    if partnership.is_pending and side == "reseller":
+        messages.error(
+            request,
+            f"{provider.name}'s request isn't a partnership yet: accept or decline it here.",
+        )
+        return redirect(LIST_URLS[side])
+    if request.method == "POST":
+        withdrawn = partnership.is_pending
+        try:
+            services.partnership_remove(
+                partnership=partnership, removed_by=request.user, by=request.partner
+            )
+        except ServiceError as refusal:
+            messages.error(request, refusal.message)
+            return redirect("partner_center:partnership-remove", partnership.pk)
+        if withdrawn:
+            done = f"Your request to {reseller.name} was withdrawn."
+        elif side == "provider":
+            done = f"{reseller.name} is no longer your indirect reseller."
+        else:
+            done = f"{provider.name} is no longer your indirect provider."
+        messages.success(request, done)
+        return redirect(LIST_URLS[side])
+    decision = rules.may_remove_partnership(
+        provider=provider,
+        reseller=reseller,
+        active_subscriptions=services.partnership_active_subscriptions(partnership),
+    )
+    customers = (
+        ResellerRelationship.objects.active()
+        .filter(partner=reseller, indirect_provider=provider)
+        .count()
+    )
+    return render(
+        request,
+        "partner_center/partnerships/remove.html",
+        {
+            "partnership": partnership,
+            "other": partnership.other(request.partner),
+            "decision": decision,
+            "customers": customers,
+            "list_url": LIST_URLS[side],
+        },
+    )
