@@ -18,6 +18,13 @@ from tenancy.models import (
 )
 
 
+class PartnerChoiceField(forms.ModelChoiceField):
+    """A choice among partners, each shown by its company name."""
+
+    def label_from_instance(self, obj: Tenant) -> str:
+        return obj.name
+
+
 def partnered(partner: Tenant, *, active_only: bool = True):
     """The partners on the other side of `partner`'s partnerships (its indirect providers, or
     its indirect resellers), by name; active ones only unless `active_only` is False."""
@@ -38,7 +45,7 @@ def partnered(partner: Tenant, *, active_only: bool = True):
 
 
 class NewRelationshipForm(PortalForm):
-    indirect_provider = forms.ModelChoiceField(
+    indirect_provider = PartnerChoiceField(
         label="Indirect provider",
         queryset=Tenant.objects.none(),
         required=False,
@@ -133,7 +140,7 @@ class CustomerSearchForm(PortalForm):
         label="Relationship", choices=RELATIONSHIP_CHOICES, required=False
     )
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
-    indirect = forms.ModelChoiceField(
+    indirect = PartnerChoiceField(
         label="Indirect reseller",
         queryset=Tenant.objects.none(),
         required=False,
@@ -205,7 +212,7 @@ class AddCustomerForm(OrganizationProfileForm):
         help_text="The day the signer accepted the agreement; not in the future.",
     )
 
-    indirect_reseller = forms.ModelChoiceField(
+    indirect_reseller = PartnerChoiceField(
         label="Indirect reseller (optional)",
         queryset=Tenant.objects.none(),
         required=False,
@@ -278,7 +285,7 @@ class AddCustomerForm(OrganizationProfileForm):
 
 
 class PurchaseForm(PortalForm):
-    indirect_reseller = forms.ModelChoiceField(
+    indirect_reseller = PartnerChoiceField(
         label="On behalf of",
         queryset=Tenant.objects.none(),
         required=False,

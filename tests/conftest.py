@@ -202,3 +202,14 @@ def reseller_agent(indirect_reseller):
 def partnership(provider, indirect_reseller):
     """The provider and the reseller partner (active)."""
     return PartnershipFactory(provider=provider, reseller=indirect_reseller)
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """Rate limits count in fixed windows of wall-clock time: a test that fills one must not
+    straddle two. The throttle's clock stands still for the test."""
+    import types
+
+    from tenancy import throttle
+
+    monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: 1_800_000_010.0))

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tenancy.throttle import DOMAIN_CHECK_RATE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]
 CHECK = reverse("partner_center:domain-check")
 
 

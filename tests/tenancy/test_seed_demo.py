@@ -15,10 +15,14 @@ from tenancy.models import (
     AdminRelationshipStatus,
     AuditEvent,
     Cloud,
+    CspRole,
     CustomerListCount,
     CustomerListRow,
     Invitation,
+    InvitationStatus,
     Membership,
+    Partnership,
+    PartnershipStatus,
     ResellerRelationship,
     Role,
     SecurityGroup,
@@ -44,6 +48,8 @@ def counts():
             Invitation,
             Subscription,
             AuditEvent,
+            Partnership,
+            CustomerListRow,
         )
     ]
 
@@ -100,6 +106,10 @@ def test_it_creates_the_cast_the_demo_needs():
         ("sales@contosopartners.onmicrosoft.com", "Partner Center"),
         ("admin@northwindtraders.onmicrosoft.com", "Microsoft 365 admin center"),
         ("admin@springfieldpw.onmicrosoft.com", "Microsoft Office Admin portal"),
+        ("agent@tailwinddist.onmicrosoft.com", "Partner Center"),
+        ("sales@prosewaresolutions.onmicrosoft.com", "Partner Center"),
+        # Added by Tailwind (Add customer), yet signs in with the published password.
+        ("admin@firstupconsultants.onmicrosoft.com", "Microsoft 365 admin center"),
     ],
 )
 def test_demo_users_sign_in_with_the_published_password(client, username, lands_on):
@@ -128,7 +138,13 @@ def test_customers_with_admin_roles_have_the_default_relationship():
     call_command("seed_demo", force=True, stdout=StringIO())
 
     defaults = AdminRelationship.objects.filter(name__startswith="Default roles - ")
-    assert defaults.values("partner").distinct().count() == 3
+    assert set(defaults.values_list("partner__domain", flat=True)) == {
+        "contosopartners.onmicrosoft.com",
+        "fabrikamconseil.onmicrosoft.com",
+        "tailspinfederal.onmicrosoft.com",
+        # Lakeshore Retail accepted Proseware's two-tier request with admin permissions.
+        "prosewaresolutions.onmicrosoft.com",
+    }
     for relationship in defaults:
         assert sorted(relationship.roles) == sorted(DEFAULT_ROLES)
         assert relationship.auto_extend and relationship.duration_days == 730
@@ -213,3 +229,148 @@ def test_it_prints_the_admin_relationships_and_the_approval_link():
     assert "Relecloud - licences and helpdesk" in printed and "Expiring" in printed
     assert "admin@relecloud.onmicrosoft.com" in printed
     assert "/granularAdminRelationships/" in printed and "?token=" in printed
+
+
+# --- Two tiers -------------------------------------------------------------------------------
+
+TAILWIND = "tailwinddist.onmicrosoft.com"
+PROSEWARE = "prosewaresolutions.onmicrosoft.com"
+WINGTIP = "wingtip.onmicrosoft.com"
+THROUGH_PROSEWARE = {
+    "Lakeshore Retail",
+    "Fincher Architects",
+    "Munson's Pickles",
+    "First Up Consultants",
+}
+THROUGH_WINGTIP = {"Nod Publishers"}
+
+
+def rows_of(domain):
+    return CustomerListRow.objects.filter(partner__domain=domain)
+
+
+@pytest.fixture
+def two_tier():
+    call_command("seed_demo", force=True, stdout=StringIO())
+    return {domain: Tenant.objects.get(domain=domain) for domain in (TAILWIND, PROSEWARE, WINGTIP)}
+
+
+def test_tailwind_and_its_resellers_are_us_partners_with_their_roles(two_tier):
+    assert [(t.csp_role, t.country_id, t.cloud) for t in two_tier.values()] == [
+        (CspRole.INDIRECT_PROVIDER, "US", Cloud.PUBLIC),
+        (CspRole.INDIRECT_RESELLER, "US", Cloud.PUBLIC),
+        (CspRole.INDIRECT_RESELLER, "US", Cloud.PUBLIC),
+    ]
+    assert roles_of(f"admin@{TAILWIND}") == {Role.GLOBAL_ADMIN}
+    assert roles_of(f"agent@{TAILWIND}") == {Role.ADMIN_AGENT, Role.SALES_AGENT}
+    for reseller in (PROSEWARE, WINGTIP):
+        assert roles_of(f"admin@{reseller}") == {Role.GLOBAL_ADMIN}
+        assert roles_of(f"sales@{reseller}") == {Role.SALES_AGENT}
+
+
+def test_tailwind_partners_with_both_resellers(two_tier):
+    partnerships = Partnership.objects.filter(provider=two_tier[TAILWIND])
+
+    assert {(p.reseller.domain, p.status) for p in partnerships} == {
+        (PROSEWARE, PartnershipStatus.ACTIVE),
+        (WINGTIP, PartnershipStatus.ACTIVE),
+    }
+    for partnership in partnerships:
+        assert partnership.requested_by.username == f"admin@{TAILWIND}"
+        assert partnership.answered_by.username == f"admin@{partnership.reseller.domain}"
+
+
+def test_the_shared_customers_are_on_every_customer_list(two_tier):
+    tailwind = two_tier[TAILWIND]
+
+    provider_rows = rows_of(TAILWIND)
+    assert set(provider_rows.values_list("customer_name", flat=True)) == (
+        THROUGH_PROSEWARE | THROUGH_WINGTIP
+    )
+    assert not provider_rows.filter(indirect_provider__isnull=False).exists()
+    for domain, names in [(PROSEWARE, THROUGH_PROSEWARE), (WINGTIP, THROUGH_WINGTIP)]:
+        rows = rows_of(domain)
+        assert set(rows.values_list("customer_name", flat=True)) == names
+        assert {row.indirect_provider_id for row in rows} == {tailwind.pk}
+    for row in CustomerListRow.objects.filter(partner__in=two_tier.values()):
+        customer = row.customer
+        assert (customer.country_id, customer.cloud) == ("US", Cloud.PUBLIC)
+        assert customer.has_current_agreement()
+        assert ResellerRelationship.objects.active().between(row.partner, customer).exists()
+
+
+def test_the_customers_accepted_the_resellers_two_tier_requests(two_tier):
+    accepted = Invitation.objects.filter(
+        indirect_provider=two_tier[TAILWIND], status=InvitationStatus.ACCEPTED
+    )
+
+    assert {(i.partner.domain, i.answered_tenant.name) for i in accepted} == {
+        *((PROSEWARE, name) for name in THROUGH_PROSEWARE - {"First Up Consultants"}),
+        *((WINGTIP, name) for name in THROUGH_WINGTIP),
+    }
+    for invitation in accepted:
+        admin = invitation.answered_by
+        assert admin.username == f"admin@{invitation.answered_tenant.domain}"
+        assert roles_of(admin.username) == {Role.CUSTOMER_GLOBAL_ADMIN}
+
+
+def test_tailwind_bought_a_subscription_on_prosewares_behalf(two_tier):
+    subscription = Subscription.objects.get(partner=two_tier[TAILWIND])
+
+    assert subscription.indirect_reseller == two_tier[PROSEWARE]
+    assert subscription.customer.name in THROUGH_PROSEWARE
+    assert list(Subscription.objects.sold_by(two_tier[PROSEWARE])) == [subscription]
+
+
+def test_northwind_can_accept_wingtips_open_two_tier_request(two_tier):
+    pending = Invitation.objects.get(partner=two_tier[WINGTIP], status=InvitationStatus.PENDING)
+    northwind_admin = Membership.objects.get(
+        user__username="admin@northwindtraders.onmicrosoft.com"
+    ).user
+    assert pending.indirect_provider == two_tier[TAILWIND] and pending.is_open
+
+    acceptance = services.invitation_accept(
+        invitation_id=pending.pk,
+        user=northwind_admin,
+        signer=services.Signer(first_name="Nancy", last_name="Davolio", email="n@example.com"),
+        client_ip=None,
+        portal_cloud=Cloud.PUBLIC,
+    )
+
+    assert acceptance.provider_added
+    assert acceptance.reseller_relationship.indirect_provider == two_tier[TAILWIND]
+
+
+def test_a_second_run_leaves_the_two_tier_demo_as_it_was(two_tier):
+    def snapshot():
+        return (
+            sorted(Partnership.objects.values_list("provider", "reseller", "status")),
+            sorted(rows_of(TAILWIND).values_list("customer", flat=True)),
+            Subscription.objects.filter(indirect_reseller__isnull=False).count(),
+            Invitation.objects.filter(indirect_provider__isnull=False).count(),
+        )
+
+    first = snapshot()
+    call_command("seed_demo", force=True, stdout=StringIO())
+
+    assert snapshot() == first
+
+
+def test_it_prints_the_two_tier_accounts_and_the_open_request():
+    out = StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+
+    printed = out.getvalue()
+    for login in [
+        f"admin@{TAILWIND}",
+        f"agent@{TAILWIND}",
+        f"admin@{PROSEWARE}",
+        f"sales@{PROSEWARE}",
+        f"admin@{WINGTIP}",
+        f"sales@{WINGTIP}",
+        "admin@lakeshoreretail.onmicrosoft.com",
+        "admin@firstupconsultants.onmicrosoft.com",
+    ]:
+        assert login in printed
+    assert "Wingtip Computing's two-tier request (through Tailwind Distribution)" in printed
+    assert "invType=IndirectResellerRelationship" in printed

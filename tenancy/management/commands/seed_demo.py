@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from tenancy.models import (
     AuditAction,
     AuditEvent,
     Cloud,
+    Country,
     CspRole,
     FormedBy,
     Invitation,
@@ -28,6 +30,7 @@ from tenancy.models import (
     Membership,
     MembershipRole,
     Offer,
+    Partnership,
     ResellerRelationship,
     Role,
     SecurityGroup,
@@ -38,11 +41,20 @@ from tenancy.models import (
 )
 from tenancy.services import (
     AdminRequest,
+    Attestation,
+    CustomerDetails,
+    Signer,
     access_assignment_create,
     admin_relationship_create,
     admin_relationship_withdraw,
+    customer_add,
+    invitation_accept,
+    invitation_create,
+    partnership_answer,
+    partnership_request,
     security_group_create,
     security_group_member_add,
+    subscription_purchase,
 )
 from tenancy.services.admin_relationships import default_name
 from tenancy.services.customer_list import customer_list_refresh
@@ -77,7 +89,7 @@ PARTNERS = [
         "FR",
         Cloud.PUBLIC,
         5120044,
-        CspRole.INDIRECT_RESELLER,
+        CspRole.DIRECT,
         [
             ("admin", "Camille", "Martin", [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT]),
             ("sales", "Lucas", "Bernard", [Role.SALES_AGENT]),
@@ -94,6 +106,47 @@ PARTNERS = [
         [
             ("adminagent", "Dana", "Whitman", [Role.ADMIN_AGENT, Role.GLOBAL_ADMIN]),
             ("sales", "Marcus", "Reed", [Role.SALES_AGENT]),
+        ],
+    ),
+    # Two tiers in the US: an indirect provider and two indirect resellers it partners with.
+    # (`proseware` is a customer of Contoso's already, so Proseware Solutions has a longer prefix.)
+    (
+        "tailwind",
+        "Tailwind Distribution",
+        "tailwinddist",
+        "US",
+        Cloud.PUBLIC,
+        5300117,
+        CspRole.INDIRECT_PROVIDER,
+        [
+            ("admin", "Theo", "Walsh", [Role.GLOBAL_ADMIN]),
+            ("agent", "Tara", "Nguyen", [Role.ADMIN_AGENT, Role.SALES_AGENT]),
+        ],
+    ),
+    (
+        "proseware",
+        "Proseware Solutions",
+        "prosewaresolutions",
+        "US",
+        Cloud.PUBLIC,
+        5300241,
+        CspRole.INDIRECT_RESELLER,
+        [
+            ("admin", "Priya", "Shah", [Role.GLOBAL_ADMIN]),
+            ("sales", "Paul", "Osei", [Role.SALES_AGENT]),
+        ],
+    ),
+    (
+        "wingtip",
+        "Wingtip Computing",
+        "wingtip",
+        "US",
+        Cloud.PUBLIC,
+        5300388,
+        CspRole.INDIRECT_RESELLER,
+        [
+            ("admin", "Wendy", "Carter", [Role.GLOBAL_ADMIN]),
+            ("sales", "Will", "Moreno", [Role.SALES_AGENT]),
         ],
     ),
 ]
@@ -149,6 +202,22 @@ CUSTOMERS = [
         [("admin", "Ruth", "Simmons", [Role.CUSTOMER_GLOBAL_ADMIN])],
     ),
 ]
+
+# US customers the indirect resellers brought in with a two-tier request naming Tailwind
+# Distribution, accepted by the customer's Global administrator: each is Tailwind's (reseller of
+# record) and the reseller's through it.
+# reseller key, name, prefix, admin permissions in the request, (first, last) of its admin
+TWO_TIER_CUSTOMERS = [
+    ("proseware", "Lakeshore Retail", "lakeshoreretail", True, ("Laura", "Bennett")),
+    ("proseware", "Fincher Architects", "fincherarchitects", False, ("Felix", "Okafor")),
+    ("proseware", "Munson's Pickles", "munsonspickles", False, ("Molly", "Munson")),
+    ("wingtip", "Nod Publishers", "nodpublishers", False, ("Nora", "Quinn")),
+]
+# A customer Tailwind added itself (Add customer), naming Proseware as the indirect reseller.
+TWO_TIER_ADDED = ("proseware", "First Up Consultants", "firstupconsultants", ("Frank", "Ueda"))
+# Wingtip's two-tier request nobody has answered: a customer with no partner yet (Northwind
+# Traders) can accept it in a demo.
+TWO_TIER_PENDING = ("wingtip", "Baldwin Museum of Science")
 
 BOOK_NAMES = [
     "Adatum",
@@ -229,6 +298,8 @@ class Command(BaseCommand):
                 "or pass --force on a database nobody relies on."
             )
         self.rng = random.Random(2026)
+        # Hashed once for every demo account: a hash takes most of a second, on purpose.
+        self.password = make_password(DEMO_PASSWORD)
         self.now = timezone.now()
         with transaction.atomic():
             tenants = {}
@@ -258,6 +329,7 @@ class Command(BaseCommand):
             self.book_of_business(tenants)
             self.admin_relationships(tenants)
             self.requests(tenants)
+            self.two_tier(tenants)
         self.report(tenants)
 
     # --- building blocks ---------------------------------------------------------------
@@ -282,7 +354,7 @@ class Command(BaseCommand):
                 username=username,
                 defaults={"email": username, "first_name": first, "last_name": last},
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password = self.password
             user.save(update_fields=["password"])
             membership, _ = Membership.objects.get_or_create(user=user, defaults={"tenant": tenant})
             for role in roles:
@@ -302,7 +374,7 @@ class Command(BaseCommand):
         user, _ = User.objects.get_or_create(
             username="operator", defaults={"is_staff": True, "is_superuser": True}
         )
-        user.set_password(DEMO_PASSWORD)
+        user.password = self.password
         user.save(update_fields=["password"])
 
     def book_of_business(self, tenants) -> None:
@@ -718,11 +790,117 @@ class Command(BaseCommand):
                 invitation=invitation,
             )
 
+    def two_tier(self, tenants) -> None:
+        """Tailwind Distribution's partnerships with Proseware and Wingtip, the customers they
+        share, a subscription Tailwind bought on Proseware's behalf and a request of Wingtip's
+        still open: all made through the services, as the partners and customers would."""
+        tailwind, tailwind_people = tenants["tailwind"]
+        for key in ("proseware", "wingtip"):
+            reseller, people = tenants[key]
+            partnership = (
+                Partnership.objects.open().filter(provider=tailwind, reseller=reseller).first()
+            )
+            if partnership is None:
+                partnership = partnership_request(
+                    provider=tailwind, reseller=reseller, requested_by=tailwind_people["admin"]
+                )
+            if partnership.is_pending:
+                partnership_answer(
+                    partnership=partnership, answered_by=people["admin"], accept=True
+                )
+
+        for key, name, prefix, include_admin, (first, last) in TWO_TIER_CUSTOMERS:
+            reseller, people = tenants[key]
+            customer = self.tenant(
+                prefix,
+                kind=TenantKind.CUSTOMER,
+                name=name,
+                country_id="US",
+                cloud=Cloud.PUBLIC,
+                with_address=True,
+            )
+            admin = self.members(customer, [("admin", first, last, [Role.CUSTOMER_GLOBAL_ADMIN])])
+            if ResellerRelationship.objects.between(reseller, customer).exists():
+                continue
+            invitation = invitation_create(
+                partner=reseller,
+                created_by=people["sales"],
+                include_admin=include_admin,
+                label=name,
+                indirect_provider=tailwind,
+            )
+            invitation_accept(
+                invitation_id=invitation.pk,
+                user=admin["admin"],
+                signer=Signer(first_name=first, last_name=last, email=admin["admin"].email),
+                client_ip=None,
+                portal_cloud=Cloud.PUBLIC,
+            )
+
+        key, name, prefix, (first, last) = TWO_TIER_ADDED
+        reseller = tenants[key][0]
+        login = f"admin@{domain_for(prefix)}"
+        if Tenant.objects.domain_available(prefix):
+            line1, city, region, postal = ADDRESSES["US"]
+            signer = Signer(first_name=first, last_name=last, email=login)
+            customer_add(
+                partner=tailwind,
+                added_by=tailwind_people["agent"],
+                details=CustomerDetails(
+                    name=name,
+                    domain_prefix=prefix,
+                    country=Country.objects.get(pk="US"),
+                    profile={
+                        "address_line1": line1,
+                        "city": city,
+                        "region": region,
+                        "postal_code": postal,
+                        "contact_first_name": first,
+                        "contact_last_name": last,
+                        "contact_email": login,
+                    },
+                ),
+                attestation=Attestation(signer=signer, accepted_on=timezone.localdate()),
+                indirect_reseller=reseller,
+            )
+        # Its Global administrator signs in with the published password, like every demo account.
+        customer = Tenant.objects.get(domain=domain_for(prefix))
+        self.members(customer, [("admin", first, last, [Role.CUSTOMER_GLOBAL_ADMIN])])
+        Membership.objects.filter(user__username=login).update(must_change_password=False)
+
+        proseware = tenants["proseware"][0]
+        if not Subscription.objects.filter(partner=tailwind, indirect_reseller=proseware).exists():
+            subscription_purchase(
+                partner=tailwind,
+                customer=Tenant.objects.get(domain=domain_for(TWO_TIER_CUSTOMERS[0][2])),
+                offer=Offer.objects.get(code="microsoft-365-business-standard"),
+                quantity=25,
+                purchased_by=tailwind_people["agent"],
+                indirect_reseller=proseware,
+            )
+
+        key, label = TWO_TIER_PENDING
+        reseller, people = tenants[key]
+        if not Invitation.objects.filter(partner=reseller, label=label).exists():
+            invitation_create(
+                partner=reseller,
+                created_by=people["sales"],
+                include_admin=True,
+                label=label,
+                indirect_provider=tailwind,
+            )
+
     def report(self, tenants) -> None:
         self.stdout.write("\nDemo accounts (demo data only; never reuse this password):")
         accounts = [(name, prefix, users) for _key, name, prefix, *_rest, users in PARTNERS]
         accounts += [(name, prefix, users) for _key, name, prefix, *_rest, users in CUSTOMERS]
         accounts += [(name, book_prefix(name), users) for name, users in BOOK_ACCOUNTS]
+        two_tier = [(name, prefix, names) for _k, name, prefix, _a, names in TWO_TIER_CUSTOMERS]
+        two_tier.append(TWO_TIER_ADDED[1:])
+        accounts += [
+            (name, prefix, [("admin", first, last, [Role.CUSTOMER_GLOBAL_ADMIN])])
+            for name, prefix, (first, last) in two_tier
+        ]
         for name, prefix, users in accounts:
             for handle, _first, _last, roles in users:
                 login = f"{handle}@{domain_for(prefix)}"
@@ -754,4 +932,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"\nTo approve “{relationship.name}” (a Global administrator of "
                 f"{relationship.customer.name}), open:\n  {relationship.link()}"
+            )
+        key, label = TWO_TIER_PENDING
+        invitation = (
+            Invitation.objects.filter(partner=tenants[key][0], label=label)
+            .select_related("partner", "indirect_provider")
+            .first()
+        )
+        if invitation is not None and invitation.is_open:
+            northwind = f"admin@{domain_for('northwindtraders')}"
+            self.stdout.write(
+                f"\nTo accept {possessive(invitation.partner.name)} two-tier request (through "
+                f"{invitation.indirect_provider.name}) as a customer with no partner yet "
+                f"({northwind}), open:\n  {invitation.link()}"
             )
