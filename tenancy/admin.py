@@ -36,6 +36,7 @@ from tenancy.models import (
     Membership,
     MembershipRole,
     Offer,
+    Partnership,
     ResellerRelationship,
     Role,
     SecurityGroup,
@@ -197,6 +198,7 @@ class TenantAdminForm(forms.ModelForm):
                 country=cleaned.get("country"),
                 cloud=cleaned.get("cloud", stored.cloud),
                 mpn_id=cleaned.get("mpn_id", stored.mpn_id),
+                csp_role=cleaned.get("csp_role", stored.csp_role),
             ),
         )
         return cleaned
@@ -433,7 +435,14 @@ class MembershipAdmin(AuditedAdmin):
 
 @admin.register(ResellerRelationship)
 class ResellerRelationshipAdmin(ReadOnlyAdmin):
-    list_display = ["partner", "customer", "formed_by", "created_at", "ended_at"]
+    list_display = [
+        "partner",
+        "customer",
+        "indirect_provider",
+        "formed_by",
+        "created_at",
+        "ended_at",
+    ]
     list_filter = [ActiveFilter, "formed_by", "partner__cloud"]
     search_fields = [
         "partner__name",
@@ -443,8 +452,24 @@ class ResellerRelationshipAdmin(ReadOnlyAdmin):
         "=customer__id",
         "=partner__id",
     ]
-    list_select_related = ["partner", "customer"]
+    list_select_related = ["partner", "customer", "indirect_provider"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(ReadOnlyAdmin):
+    list_display = ["provider", "reseller", "status", "requested_at", "answered_at", "ended_at"]
+    list_filter = ["status"]
+    search_fields = [
+        "provider__name",
+        "reseller__name",
+        "=provider__mpn_id",
+        "=reseller__mpn_id",
+        "=provider__id",
+        "=reseller__id",
+    ]
+    list_select_related = ["provider", "reseller"]
+    date_hierarchy = "requested_at"
 
 
 @admin.register(AdminRelationship)

@@ -29,6 +29,7 @@ from tenancy.models import (
     InvitationStatus,
     Market,
     Membership,
+    Partnership,
     PartnershipStatus,
     ResellerRelationship,
     Role,
@@ -513,6 +514,7 @@ class Ties:
     admin_relationships: int = 0
     reseller_requests: int = 0
     admin_requests: int = 0
+    partnerships: int = 0
 
     def __bool__(self) -> bool:
         return any(
@@ -521,6 +523,7 @@ class Ties:
                 self.admin_relationships,
                 self.reseller_requests,
                 self.admin_requests,
+                self.partnerships,
             )
         )
 
@@ -546,6 +549,11 @@ class Ties:
                 "admin relationship request awaiting approval",
                 "admin relationship requests awaiting approval",
             ),
+            (
+                self.partnerships,
+                "indirect partnership (active or requested)",
+                "indirect partnerships (active or requested)",
+            ),
         ]
         return [_counted(count, one, many) for count, one, many in counted if count]
 
@@ -569,7 +577,22 @@ def _ties(side) -> Ties:
         )
         .filter(either)
         .count(),
+        partnerships=Partnership.objects.open().filter(side("provider") | side("reseller")).count(),
     )
+
+
+def _two_tier_ties(tenant: Tenant) -> str:
+    """What ties a partner to its CSP role: open partnerships, links through a provider."""
+    partnerships = Partnership.objects.open().filter(Q(provider=tenant) | Q(reseller=tenant))
+    links = ResellerRelationship.objects.active().filter(
+        Q(partner=tenant, indirect_provider__isnull=False) | Q(indirect_provider=tenant)
+    )
+    counted = [
+        (partnerships.count(), "indirect partnership", "indirect partnerships"),
+        (links.count(), "customer served in two tiers", "customers served in two tiers"),
+    ]
+    parts = [_counted(count, one, many) for count, one, many in counted if count]
+    return _and_list(parts) if parts else ""
 
 
 def tenant_ties(tenant: Tenant) -> Ties:
@@ -581,7 +604,14 @@ def country_ties(country: Country) -> Ties:
 
 
 def tenant_change_problems(
-    tenant: Tenant, *, kind: str, domain: str, country: Country | None, cloud: str, mpn_id
+    tenant: Tenant,
+    *,
+    kind: str,
+    domain: str,
+    country: Country | None,
+    cloud: str,
+    mpn_id,
+    csp_role: str | None = None,
 ) -> dict[str, str]:
     """What an operator's edit of a tenant would break, by field; empty when nothing would.
     `tenant` holds the stored values (unsaved when it is being added)."""
@@ -608,6 +638,15 @@ def tenant_change_problems(
             f"{tenant.domain} is {possessive(tenant.name)} initial domain: it identifies the "
             "customer organization and can't change."
         )
+    if csp_role is not None and csp_role != tenant.csp_role and tenant.is_partner:
+        ties = _two_tier_ties(tenant)
+        if ties:
+            problems["csp_role"] = (
+                f"{tenant.name} is an {CspRole(tenant.csp_role).label.lower()} with {ties}, so "
+                "its CSP role can't change: each was made for that role. End them first."
+                if tenant.csp_role != CspRole.DIRECT
+                else f"{tenant.name} has {ties}, so its CSP role can't change. End them first."
+            )
     moved = {
         "cloud": (cloud != tenant.cloud, "a partner and a customer relate only inside one cloud"),
         "country": (

@@ -29,6 +29,7 @@ from tests.factories import (
     InvitationFactory,
     MembershipFactory,
     PartnerFactory,
+    PartnershipFactory,
     ResellerRelationshipFactory,
     SubscriptionFactory,
     UserFactory,
@@ -396,6 +397,42 @@ def test_a_cloud_change_is_allowed_once_relationships_ended(operator, customer, 
     assert line.details["changes"] == {"cloud": [Cloud.PUBLIC, Cloud.USGOV]}
 
 
+def test_a_csp_role_change_is_refused_while_the_partner_has_partnerships(
+    operator, provider, partnership, customer
+):
+    from tests.factories import indirect_link
+
+    indirect_link(partnership.reseller, customer, provider)
+
+    response = post_change(operator, provider, csp_role="direct")
+
+    assert_refused(
+        response,
+        provider,
+        "Tailspin Distribution is an indirect provider with 1 indirect partnership and 1 "
+        "customer served in two tiers, so its CSP role can't change",
+    )
+
+
+def test_a_country_change_is_refused_while_a_partnership_is_open(operator, provider, partnership):
+    response = post_change(operator, provider, country="CA")
+
+    assert_refused(
+        response,
+        provider,
+        "Tailspin Distribution has 1 indirect partnership (active or requested), so its country "
+        "can't change",
+    )
+
+
+def test_a_csp_role_change_is_allowed_without_partnerships(operator, provider):
+    response = post_change(operator, provider, csp_role="direct")
+
+    assert response.status_code == 302, form_errors(response)
+    provider.refresh_from_db()
+    assert provider.csp_role == "direct"
+
+
 def test_a_tenants_kind_cannot_change(operator, customer):
     response = post_change(operator, customer, kind=TenantKind.PARTNER, mpn_id="5550001")
 
@@ -602,6 +639,7 @@ def one_of_each(customer, customer_admin, partner_a, admin_agent):
     AgreementAcceptanceFactory(customer=customer)
     SubscriptionFactory(partner=partner_a, customer=customer)
     AuditEventFactory(partner=partner_a, customer=customer)
+    PartnershipFactory()
     Group.objects.create(name="Operators")
 
 
