@@ -16,7 +16,6 @@ from tenancy.models import (
     FormedBy,
     Membership,
     MembershipRole,
-    Partnership,
     ResellerRelationship,
     Role,
     Tenant,
@@ -27,6 +26,7 @@ from tenancy.models import (
 from tenancy.services.agreements import Attestation, record_agreement
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
+from tenancy.services.partnerships import partnership_decision
 
 User = get_user_model()
 
@@ -159,17 +159,9 @@ def customer_add(
 
 
 def _link_reseller(provider: Tenant, reseller: Tenant, customer: Tenant, added_by) -> None:
-    partnership = (
-        Partnership.objects.select_for_update()
-        .open()
-        .filter(provider=provider, reseller=reseller)
-        .first()
-    )
-    decision = rules.partnership_in_force(
-        partnership.status if partnership else "", provider=provider, reseller=reseller
-    )
+    decision = partnership_decision(provider, reseller, lock=True)
     if not decision:
-        raise ServiceError(decision.reason, code="partnership")
+        raise ServiceError(decision.reason, code=decision.code)
     ResellerRelationship.objects.create(
         partner=reseller,
         customer=customer,

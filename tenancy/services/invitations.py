@@ -26,6 +26,7 @@ from tenancy.services.admin_relationships import default_admin_relationship
 from tenancy.services.agreements import Signer, record_agreement
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
+from tenancy.services.partnerships import partnership_decision
 from tenancy.services.refusals import InvitationRefused
 from tenancy.services.webhooks import (
     WebhookEventName,
@@ -97,13 +98,7 @@ def _check_two_tier(reseller: Tenant, provider: Tenant | None) -> None:
         raise ServiceError(
             "Choose the indirect provider this customer will buy through.", code="provider"
         )
-    status = (
-        Partnership.objects.open()
-        .filter(provider=provider, reseller=reseller)
-        .values_list("status", flat=True)
-        .first()
-    )
-    decision = rules.partnership_in_force(status or "", provider=provider, reseller=reseller)
+    decision = partnership_decision(provider, reseller)
     if not decision:
         raise ServiceError(decision.reason, code=decision.code)
 

@@ -34,6 +34,17 @@ def _audit_both(partnership: Partnership, action: AuditAction, *, actor, actor_t
         )
 
 
+def partnership_decision(provider: Tenant, reseller: Tenant, *, lock: bool = False):
+    """Is the pair's partnership in force, so that the reseller can sell through the provider?
+    `lock`: take the partnership's row lock, as Remove partnership does, so that what is decided
+    here cannot change before the caller's transaction commits."""
+    partnerships = Partnership.objects.open().filter(provider=provider, reseller=reseller)
+    if lock:
+        partnerships = partnerships.select_for_update()
+    status = partnerships.values_list("status", flat=True).first()
+    return rules.partnership_in_force(status or "", provider=provider, reseller=reseller)
+
+
 def partnership_request_problem(provider: Tenant, reseller: Tenant) -> rules.Decision:
     """May the provider ask this reseller now? The rule (roles, cloud, market), and no
     partnership or request between them already. Pages ask before they offer the button;

@@ -16,12 +16,12 @@ from tenancy.models import (
     Invitation,
     InvitationStatus,
     Membership,
-    Partnership,
     ResellerRelationship,
     Tenant,
 )
 from tenancy.portals import admin_portal_for
 from tenancy.services.base import ServiceError, audit
+from tenancy.services.partnerships import partnership_decision
 from tenancy.text import day
 from tenancy.text import possessive as possessive_name
 
@@ -135,13 +135,7 @@ def invitation_refusal(
         )
     provider = invitation.indirect_provider
     if provider is not None:
-        status = (
-            Partnership.objects.open()
-            .filter(provider=provider, reseller=partner)
-            .values_list("status", flat=True)
-            .first()
-        )
-        decision = rules.partnership_in_force(status or "", provider=provider, reseller=partner)
+        decision = partnership_decision(provider, partner)
         if not decision:
             return Refusal(
                 "partnership",

@@ -10,7 +10,6 @@ from tenancy.models import (
     AuditAction,
     Membership,
     Offer,
-    Partnership,
     ResellerRelationship,
     Subscription,
     SubscriptionStatus,
@@ -18,6 +17,7 @@ from tenancy.models import (
 )
 from tenancy.services.admin_relationships import agent_roles_in
 from tenancy.services.base import ServiceError, audit
+from tenancy.services.partnerships import partnership_decision
 
 MAX_QUANTITY = 10_000
 
@@ -93,15 +93,7 @@ def _check_on_behalf(provider: Tenant, reseller: Tenant, customer: Tenant) -> No
     """Buying on a reseller's behalf needs the partnership in force (locked, as Remove
     partnership locks it, so a purchase can't slip past its count) and the reseller serving
     the customer through this provider."""
-    partnership = (
-        Partnership.objects.select_for_update()
-        .open()
-        .filter(provider=provider, reseller=reseller)
-        .first()
-    )
-    decision = rules.partnership_in_force(
-        partnership.status if partnership else "", provider=provider, reseller=reseller
-    )
+    decision = partnership_decision(provider, reseller, lock=True)
     if not decision:
         raise ServiceError(decision.reason, code=decision.code)
     linked = (
