@@ -1,10 +1,32 @@
-"""Small pieces of English the pages and messages share."""
+"""Small pieces of text the pages and messages share, in the language of the request.
 
-from django.utils import dateformat, timezone
+Dates and country names come from Babel's locale data (CLDR); English keeps the names stored
+with the countries, as before.
+"""
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from tenancy import market_names  # noqa: F401 (the market names' msgids, for makemessages)
+
+
+def _locale() -> Locale:
+    code = translation.get_language() or "en"
+    try:
+        return Locale.parse(translation.to_locale(code))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def is_english() -> bool:
+    return (translation.get_language() or "en").split("-")[0] == "en"
 
 
 def possessive(name: str) -> str:
-    """ "Contoso's", but "Contoso Partners'"."""
+    """ "Contoso's", but "Contoso Partners'" (English sentences only)."""
     return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
 
 
@@ -21,7 +43,10 @@ _WITH_ARTICLE = {
 
 
 def in_country(name: str) -> str:
-    """The country as it reads after "in": "the United States", "Canada"."""
+    """The country as it reads after "in": "the United States", "Canada" (in English; other
+    languages' sentences carry their own preposition and article)."""
+    if not is_english():
+        return name
     needs_article = (
         name in _WITH_ARTICLE
         or name.startswith("United ")
@@ -30,6 +55,45 @@ def in_country(name: str) -> str:
     return f"the {name}" if needs_article else name
 
 
+def country_name(country) -> str:
+    """A Country (or an ISO code) named in the request's language."""
+    code = getattr(country, "code", country) or ""
+    if is_english():
+        return getattr(country, "name", None) or Locale.parse("en").territories.get(code, code)
+    return _locale().territories.get(code) or getattr(country, "name", code)
+
+
+def market_name(market) -> str:
+    """A CSP market's name in the request's language."""
+    return gettext(getattr(market, "name", market))
+
+
 def day(moment) -> str:
-    """ "March 4, 2027", in the site's time zone."""
-    return dateformat.format(timezone.localtime(moment), "F j, Y")
+    """ "March 4, 2027" (in French "4 mars 2027"), in the site's time zone."""
+    if moment is None:
+        return ""
+    if hasattr(moment, "hour"):
+        moment = timezone.localtime(moment).date()
+    return format_date(moment, format="long", locale=_locale())
+
+
+def short_day(moment) -> str:
+    """ "Mar 4, 2027" (in German "04.03.2027")."""
+    if moment is None:
+        return ""
+    if hasattr(moment, "hour"):
+        moment = timezone.localtime(moment).date()
+    return format_date(moment, format="medium", locale=_locale())
+
+
+def short_day_time(moment) -> str:
+    """ "Mar 4, 2027 14:05", in the site's time zone."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{short_day(local.date())} {format_time(local.time(), 'HH:mm', locale=_locale())}"
+
+
+def number(value) -> str:
+    """ "1,000" (in French "1 000", in Hindi "1,000")."""
+    return format_decimal(value, locale=_locale())
