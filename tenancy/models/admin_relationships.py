@@ -263,6 +263,10 @@ class AdminRelationship(models.Model):
     roles = models.JSONField(default=list, help_text="Microsoft Entra role template ids.")
     duration_days = models.PositiveSmallIntegerField("duration in days")
     auto_extend = models.BooleanField(default=False)
+    # The language of the request's email to the customer.
+    language = models.CharField(
+        "email language", max_length=10, choices=settings.LANGUAGES, default="en"
+    )
     status = models.CharField(max_length=20, choices=STORED_STATUSES, default=S.CREATED)
     # Like a reseller request's: only a hash of the link's token is kept. Empty for the
     # relationships a reseller request made, which have no link of their own.

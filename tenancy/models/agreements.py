@@ -27,6 +27,8 @@ class AgreementAcceptance(models.Model):
         Tenant, on_delete=models.PROTECT, related_name="agreement_acceptances"
     )
     version = models.CharField(max_length=40)
+    # The language of the agreement's summary the signer read (empty before it was recorded).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
     method = models.CharField(max_length=20, choices=AcceptanceMethod)
     signer_first_name = models.CharField(max_length=100)
     signer_last_name = models.CharField(max_length=100)

@@ -79,6 +79,10 @@ class Invitation(models.Model):
         max_length=200, blank=True, help_text="For whom the request is meant (name or email)."
     )
     recipient_email = models.EmailField(blank=True)
+    # The language of the request's email (the panel, Copy, Open in email and Send).
+    language = models.CharField(
+        "email language", max_length=10, choices=settings.LANGUAGES, default="en"
+    )
     include_admin = models.BooleanField(
         "includes delegated administration permissions", default=True
     )

@@ -241,6 +241,8 @@ class Membership(models.Model):
     must_change_password = models.BooleanField(
         default=False, help_text="Set for a temporary password: the user must change it first."
     )
+    # The portals' language this user chose in the header's picker; empty: the browser's.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = MembershipQuerySet.as_manager()
