@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from tenancy import account_views, views
+from tenancy import account_views, language, views
 from tenancy.portals import ADMIN_CENTER, OFFICE_ADMIN, PARTNER_CENTER
 
 admin.site.site_header = "Reseller relationships portal — operators"
@@ -28,6 +28,7 @@ urlpatterns = [
         name="sign-in-method-remove",
     ),
     path("account/passkeys/", include("tenancy.passkey_urls")),
+    path("account/language/", language.set_language, name="set-language"),
     path("healthz", views.healthz, name="healthz"),
     path("operators/", admin.site.urls),
     path("v1/", include("api.urls")),

@@ -6,9 +6,11 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from tenancy import mfa, throttle
 from tenancy.http import client_ip
+from tenancy.language import member_language
 from tenancy.models import Membership
 
 # What a user may still open while a step of signing in is left: the second factor, a new
@@ -16,16 +18,18 @@ from tenancy.models import Membership
 _VERIFY_PAGES = (
     "sign-in-verify",
     "sign-out",
+    "set-language",
     "otp_webauthn:credential-authentication-begin",
     "otp_webauthn:credential-authentication-complete",
     "otp_webauthn:js-i18n-catalog",
 )
-_PASSWORD_CHANGE_PAGES = ("password-change", "sign-out")
+_PASSWORD_CHANGE_PAGES = ("password-change", "sign-out", "set-language")
 _ENROL_PAGES = (
     "security-info",
     "authenticator-add",
     "recovery-codes",
     "sign-out",
+    "set-language",
     "otp_webauthn:credential-registration-begin",
     "otp_webauthn:credential-registration-complete",
     "otp_webauthn:js-i18n-catalog",
@@ -64,6 +68,10 @@ class MembershipMiddleware:
                 return _to("sign-in-verify", request)
             return self.get_response(request)
         request.membership = membership = Membership.objects.of_user(user)
+        if language := member_language(membership):
+            # The member's own choice wins over the cookie and the browser's Accept-Language.
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         if membership and membership.must_change_password:
             allowed, step = _PASSWORD_CHANGE_PAGES, "password-change"
         elif settings.MFA_REQUIRED and not user.is_verified():
@@ -119,3 +127,22 @@ class SameOriginNullOriginMiddleware:
             with contextlib.suppress(DisallowedHost):
                 meta["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
         return self.get_response(request)
+
+
+class OperatorsInEnglishMiddleware:
+    """The operators' console (the Django admin) stays English, whatever the operator's
+    browser asks for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(_operators_prefix()):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+        return self.get_response(request)
+
+
+@functools.cache
+def _operators_prefix() -> str:
+    return reverse("admin:index")

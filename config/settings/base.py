@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "tenancy.middleware.MembershipMiddleware",
+    "tenancy.middleware.OperatorsInEnglishMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
