@@ -13,6 +13,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,15 +31,38 @@ from admin_center.views import (
 )
 from tenancy import services
 from tenancy.http import CustomerRequest, MemberRequest
-from tenancy.models import AUTO_EXTEND_DAYS, AdminRelationship
+from tenancy.models import AUTO_EXTEND_DAYS, AdminRelationship, AdminRelationshipStatus
 from tenancy.rules import Action
 from tenancy.services import refusals
-from tenancy.text import day, possessive
+from tenancy.text import day, number, possessive
 from tenancy.throttle import LINK_OPEN_RATE, rate_limited
 
 # The admin relationship requests this browser session opened by their link (kept apart from
 # the reseller requests': the two kinds of id name different tables).
 OPENED_ADMIN_REQUESTS = "admin_center.opened_admin_requests"
+
+# Remove roles, asked of an admin relationship that is no longer in force: one sentence for each
+# status it can be in (%(name)s is the admin relationship's name).
+_ENDED_ALREADY = {
+    AdminRelationshipStatus.CREATED: gettext_lazy(
+        "“%(name)s” has already ended (created): there are no roles to remove."
+    ),
+    AdminRelationshipStatus.APPROVAL_PENDING: gettext_lazy(
+        "“%(name)s” has already ended (approval pending): there are no roles to remove."
+    ),
+    AdminRelationshipStatus.EXPIRED: gettext_lazy(
+        "“%(name)s” has already ended (expired): there are no roles to remove."
+    ),
+    AdminRelationshipStatus.DECLINED: gettext_lazy(
+        "“%(name)s” has already ended (declined): there are no roles to remove."
+    ),
+    AdminRelationshipStatus.WITHDRAWN: gettext_lazy(
+        "“%(name)s” has already ended (withdrawn): there are no roles to remove."
+    ),
+    AdminRelationshipStatus.TERMINATED: gettext_lazy(
+        "“%(name)s” has already ended (terminated): there are no roles to remove."
+    ),
+}
 
 
 # --- Opening a request ------------------------------------------------------------------
@@ -121,6 +146,16 @@ def admin_request(request: MemberRequest, relationship_id):
             "roles": relationship.role_infos,
             "ends_if_approved_today": timezone.now() + timedelta(days=relationship.duration_days),
             "extend_days": AUTO_EXTEND_DAYS,
+            "global_admin_warning": _(
+                # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
+                # translations use %(partner)s.
+                "With it, %(partner_possessive)s agents could change anything in your "
+                "organization, including who holds admin roles."
+            )
+            % {
+                "partner": relationship.partner.name,
+                "partner_possessive": possessive(relationship.partner.name),
+            },
         },
     )
 
@@ -140,14 +175,30 @@ def admin_request_approve(request: MemberRequest, relationship_id):
     except services.InvitationRefused as refused:
         return refusal_page(request, refused.refusal)
     forget_opened(request, OPENED_ADMIN_REQUESTS, relationship.pk)
-    until = day(relationship.ends_at)
+    names = {
+        "name": relationship.name,
+        "partner": relationship.partner.name,
+        "date": day(relationship.ends_at),
+        "days": number(AUTO_EXTEND_DAYS),
+    }
     if relationship.auto_extend:
-        until += f" (then extended by {AUTO_EXTEND_DAYS} days at a time, unless it is ended)"
-    messages.success(
-        request,
-        f"You approved “{relationship.name}”: {relationship.partner.name} holds the roles you "
-        f"approved in your organization until {until}.",
-    )
+        message = ngettext(
+            # Translators: %(name)s is the admin relationship's name, chosen by the partner.
+            "You approved “%(name)s”: %(partner)s holds the roles you approved in your "
+            "organization until %(date)s (then extended by %(days)s day at a time, unless it is "
+            "ended).",
+            "You approved “%(name)s”: %(partner)s holds the roles you approved in your "
+            "organization until %(date)s (then extended by %(days)s days at a time, unless it is "
+            "ended).",
+            AUTO_EXTEND_DAYS,
+        )
+    else:
+        message = _(
+            # Translators: %(name)s is the admin relationship's name, chosen by the partner.
+            "You approved “%(name)s”: %(partner)s holds the roles you approved in your "
+            "organization until %(date)s."
+        )
+    messages.success(request, message % names)
     return redirect(portal_url(request, "partner-relationships"))
 
 
@@ -158,10 +209,18 @@ def admin_request_decline(request: MemberRequest, relationship_id):
     if stop is not None:
         return stop
     if request.method == "GET":
+        partner = relationship.partner.name
         return render(
             request,
             "admin_center/admin_relationships/decline.html",
-            {"relationship": relationship, "partner": relationship.partner},
+            {
+                "relationship": relationship,
+                "partner": relationship.partner,
+                # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
+                # translations use %(partner)s.
+                "heading": _("Decline %(partner_possessive)s request for admin roles?")
+                % {"partner": partner, "partner_possessive": possessive(partner)},
+            },
         )
     try:
         services.admin_relationship_decline(
@@ -174,9 +233,11 @@ def admin_request_decline(request: MemberRequest, relationship_id):
     forget_opened(request, OPENED_ADMIN_REQUESTS, relationship.pk)
     messages.success(
         request,
-        f"You declined the admin relationship request “{relationship.name}” from "
-        f"{relationship.partner.name}. We've told the partner; its agents got no roles in your "
-        "organization.",
+        _(
+            "You declined the admin relationship request “%(name)s” from %(partner)s. We've told "
+            "the partner; its agents got no roles in your organization."
+        )
+        % {"name": relationship.name, "partner": relationship.partner.name},
     )
     return redirect(portal_url(request, "partner-relationships"))
 
@@ -192,7 +253,7 @@ def _own_relationship(request: CustomerRequest, relationship_id) -> AdminRelatio
         .first()
     )
     if relationship is None:
-        raise Http404("No such admin relationship.")
+        raise Http404(_("No such admin relationship."))
     return relationship
 
 
@@ -210,34 +271,60 @@ def admin_relationship_terminate(request: CustomerRequest, relationship_id):
             )
         except services.ServiceError as error:
             # Typically a second post, or the partner ended it meanwhile: nothing left to remove.
-            messages.error(request, f"Nothing was removed: {error.message}")
+            messages.error(
+                request,
+                # Translators: %(reason)s is a sentence saying why ("The admin relationship has
+                # already ended.").
+                _("Nothing was removed: %(reason)s") % {"reason": error.message},
+            )
         else:
             messages.success(
                 request,
-                f"{partner.name} no longer holds the roles of “{relationship.name}” in your "
-                "organization. We've told the partner.",
+                _(
+                    "%(partner)s no longer holds the roles of “%(name)s” in your organization. "
+                    "We've told the partner."
+                )
+                % {"partner": partner.name, "name": relationship.name},
             )
         return back
     if not relationship.is_in_force():
+        status = relationship.display_status()
+        message = _ENDED_ALREADY.get(status)
+        if message is None:
+            # Translators: %(status)s is the admin relationship's status, in lower case.
+            message = _("“%(name)s” has already ended (%(status)s): there are no roles to remove.")
         messages.info(
-            request,
-            f"“{relationship.name}” has already ended "
-            f"({relationship.display_status().label.lower()}): there are no roles to remove.",
+            request, message % {"name": relationship.name, "status": status.label.lower()}
         )
         return back
+    names = {
+        "partner": partner.name,
+        "partner_possessive": possessive(partner.name),
+        "name": relationship.name,
+        "roles": ", ".join(relationship.role_names),
+    }
     return render(
         request,
         "admin_center/confirm.html",
         {
-            "title": f"Remove {possessive(partner.name)} roles of “{relationship.name}”?",
+            # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
+            # translations use %(partner)s; %(name)s is the admin relationship's name.
+            "title": _("Remove %(partner_possessive)s roles of “%(name)s”?") % names,
             "body": [
-                f"{possessive(partner.name)} agents will lose these roles in your organization "
-                f"at once: {', '.join(relationship.role_names)}.",
-                "The admin relationship ends: the partner's security groups lose the roles it "
-                "gave them, and it is not extended again. The partner's other admin "
-                "relationships and its reseller relationship stay as they are.",
-                "To give roles back, the partner sends a new request.",
+                _(
+                    # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
+                    # translations use %(partner)s; %(roles)s lists Microsoft Entra role names.
+                    "%(partner_possessive)s agents will lose these roles in your organization "
+                    "at once: %(roles)s."
+                )
+                % names,
+                _(
+                    "The admin relationship ends: the partner's security groups lose the roles "
+                    "it gave them, and it is not extended again. The partner's other admin "
+                    "relationships and its reseller relationship stay as they are."
+                ),
+                _("To give roles back, the partner sends a new request."),
             ],
-            "button": "Remove roles",
+            "button": _("Remove roles"),
         },
     )

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from tenancy.forms import OrganizationProfileForm, SignerForm
 
@@ -9,6 +10,6 @@ class AcceptAgreementForm(SignerForm):
     """The signer, and the box that says they accept."""
 
     accept = forms.BooleanField(
-        label="I have read and accept the agreement",
-        error_messages={"required": "Tick the box to accept the agreement."},
+        label=gettext_lazy("I have read and accept the agreement"),
+        error_messages={"required": gettext_lazy("Tick the box to accept the agreement.")},
     )

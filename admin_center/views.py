@@ -2,7 +2,6 @@
 Microsoft Office Admin portal (the same views under a second URL namespace)."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -14,8 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -41,6 +42,7 @@ from tenancy.paging import keyset_page
 from tenancy.portals import Portal, admin_portal_for, portal_for_namespace
 from tenancy.rules import Action
 from tenancy.services import refusals
+from tenancy.text import day, number, possessive, short_day
 from tenancy.throttle import LINK_OPEN_RATE, rate_limited
 
 # The requests this browser session opened by their link: the token is exchanged for this
@@ -81,8 +83,13 @@ def customer_view(action: Action | None = None):
             membership = request.membership
             if membership is None or not membership.tenant.is_customer:
                 raise PermissionDenied(
-                    f"The {portal.name} is for customer organizations. Sign in with an account "
-                    "of your organization."
+                    _(
+                        # Translators: %(portal)s is "Microsoft 365 admin center" or "Microsoft
+                        # Office Admin portal" (product names, kept in English).
+                        "The %(portal)s is for customer organizations. Sign in with an account "
+                        "of your organization."
+                    )
+                    % {"portal": portal.name}
                 )
             tenant = membership.tenant
             if tenant.cloud != portal.cloud:
@@ -194,8 +201,59 @@ def _request_context(
     request: MemberRequest, invitation: Invitation, form: AcceptAgreementForm
 ) -> dict:
     customer = request.membership.tenant
+    partner = invitation.partner
+    names = {
+        "partner": partner.name,
+        "partner_possessive": possessive(partner.name),
+        "customer": customer.name,
+        "customer_possessive": possessive(customer.name),
+    }
+    if invitation.is_indirect:
+        heading = _("Review the request from %(partner)s and %(provider)s") % {
+            **names,
+            "provider": invitation.indirect_provider.name,
+        }
+        lead = None
+    else:
+        heading = _("Review %(partner_possessive)s request") % names
+        if invitation.include_admin:
+            lead = (
+                _(
+                    # Translators: %(partner)s and %(customer)s are company names; the English
+                    # sentence uses %(customer_possessive)s ("Contoso's"), translations use
+                    # %(customer)s.
+                    "%(partner)s asks to become %(customer_possessive)s reseller and to hold "
+                    "admin roles in your organization."
+                )
+                % names
+            )
+        else:
+            # Translators: the English sentence uses %(customer_possessive)s ("Contoso's"),
+            # translations use %(customer)s.
+            lead = _("%(partner)s asks to become %(customer_possessive)s reseller.") % names
     return {
         "invitation": invitation,
+        "heading": heading,
+        "lead": lead,
+        "no_address": _(
+            # Translators: the English sentence uses %(customer_possessive)s ("Contoso's"),
+            # translations use %(customer)s.
+            "The Microsoft Customer Agreement is signed for an organization with a billing "
+            "address, and %(customer_possessive)s profile has none yet."
+        )
+        % names,
+        "admin_agents": ngettext(
+            # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
+            # translations use %(partner)s; %(days)s is 730, %(extend_days)s 180.
+            "%(partner_possessive)s agents would hold these Microsoft Entra roles in your "
+            "organization for %(days)s day, extended by %(extend_days)s days each time unless "
+            "you end it. You can remove them at any time on Partner relationships.",
+            "%(partner_possessive)s agents would hold these Microsoft Entra roles in your "
+            "organization for %(days)s days, extended by %(extend_days)s days each time unless "
+            "you end it. You can remove them at any time on Partner relationships.",
+            DEFAULT_DAYS,
+        )
+        % {**names, "days": number(DEFAULT_DAYS), "extend_days": number(AUTO_EXTEND_DAYS)},
         "partner": invitation.partner,
         "customer": customer,
         "form": form,
@@ -256,22 +314,36 @@ def invitation_accept(request: MemberRequest, invitation_id):
         messages.error(request, error.message)
         return redirect(context["profile_url"])
     forget_opened(request, OPENED_REQUESTS, invitation.pk)
-    admin_roles = " and holds the admin roles you granted" if invitation.include_admin else ""
+    names = {"partner": invitation.partner.name}
     if invitation.is_indirect:
-        provider = invitation.indirect_provider.name
-        if accepted.provider_added:
-            message = (
-                f"{provider} is now your organization's reseller, and {invitation.partner.name} "
-                f"your indirect reseller through {provider}{admin_roles}."
+        names["provider"] = invitation.indirect_provider.name
+        if accepted.provider_added and invitation.include_admin:
+            message = _(
+                "%(provider)s is now your organization's reseller, and %(partner)s your indirect "
+                "reseller through %(provider)s and holds the admin roles you granted."
+            )
+        elif accepted.provider_added:
+            message = _(
+                "%(provider)s is now your organization's reseller, and %(partner)s your indirect "
+                "reseller through %(provider)s."
+            )
+        elif invitation.include_admin:
+            message = _(
+                "%(provider)s was already your reseller, so only %(partner)s was added, as your "
+                "indirect reseller through %(provider)s and holds the admin roles you granted."
             )
         else:
-            message = (
-                f"{provider} was already your reseller, so only {invitation.partner.name} was "
-                f"added, as your indirect reseller through {provider}{admin_roles}."
+            message = _(
+                "%(provider)s was already your reseller, so only %(partner)s was added, as your "
+                "indirect reseller through %(provider)s."
             )
+    elif invitation.include_admin:
+        message = _(
+            "%(partner)s is now your organization's reseller and holds the admin roles you granted."
+        )
     else:
-        message = f"{invitation.partner.name} is now your organization's reseller{admin_roles}."
-    messages.success(request, message)
+        message = _("%(partner)s is now your organization's reseller.")
+    messages.success(request, message % names)
     return redirect(portal_url(request, "partner-relationships"))
 
 
@@ -282,7 +354,18 @@ def invitation_decline(request: MemberRequest, invitation_id):
     if stop is not None:
         return stop
     if request.method == "GET":
-        return render(request, "admin_center/decline.html", {"invitation": invitation})
+        partner = invitation.partner.name
+        return render(
+            request,
+            "admin_center/decline.html",
+            {
+                "invitation": invitation,
+                # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
+                # translations use %(partner)s.
+                "heading": _("Decline %(partner_possessive)s request?")
+                % {"partner": partner, "partner_possessive": possessive(partner)},
+            },
+        )
     try:
         services.invitation_decline(
             invitation_id=invitation.pk,
@@ -294,8 +377,11 @@ def invitation_decline(request: MemberRequest, invitation_id):
     forget_opened(request, OPENED_REQUESTS, invitation.pk)
     messages.success(
         request,
-        f"You declined the request from {invitation.partner.name}. We've let them know; nothing "
-        "changed for your organization.",
+        _(
+            "You declined the request from %(partner)s. We've let them know; nothing changed for "
+            "your organization."
+        )
+        % {"partner": invitation.partner.name},
     )
     return redirect(portal_url(request, "partner-relationships"))
 
@@ -344,13 +430,13 @@ _ADMIN_BADGES = {
 
 @dataclass(frozen=True)
 class AdminRelationshipRow:
-    """An admin relationship as Partner relationships shows it: its status and the date that
-    matters for that status ("Ends on …", "Ended by Contoso on …", "Declined on …")."""
+    """An admin relationship as Partner relationships shows it: its status and, with the date
+    that matters for that status, one sentence ("Ends on …", "Ended by Contoso on …",
+    "Declined on …")."""
 
     relationship: AdminRelationship
     status: AdminRelationshipStatus
     when: str
-    date: datetime | None
 
     @property
     def badge(self) -> str:
@@ -369,19 +455,39 @@ def _admin_row(relationship: AdminRelationship, customer: Tenant, now) -> AdminR
     S = AdminRelationshipStatus
     status = relationship.display_status(now)
     if status in (S.ACTIVE, S.EXPIRING):
-        when, date = "Ends on", relationship.current_end(now)
+        date = relationship.current_end(now)
+        if relationship.auto_extend:
+            when = ngettext(
+                "Ends on %(date)s, then extended by %(days)s day each time",
+                "Ends on %(date)s, then extended by %(days)s days each time",
+                AUTO_EXTEND_DAYS,
+            )
+        else:
+            when = _("Ends on %(date)s")
     elif status == S.APPROVAL_PENDING:
-        when, date = "Waiting for approval until", relationship.request_expires_at()
+        when, date = _("Waiting for approval until %(date)s"), relationship.request_expires_at()
     elif status == S.EXPIRED and relationship.approved_at is None:
-        when, date = "Request expired on", relationship.request_expires_at()
+        when, date = _("Request expired on %(date)s"), relationship.request_expires_at()
     elif status == S.EXPIRED:
-        when, date = "Ended on", relationship.ends_at
+        when, date = _("Ended on %(date)s"), relationship.ends_at
+    elif status == S.TERMINATED and relationship.closed_by_tenant_id == customer.pk:
+        when, date = _("Ended by your organization on %(date)s"), relationship.closed_at
     elif status == S.TERMINATED:
-        side = "your organization" if relationship.closed_by_tenant_id == customer.pk else None
-        when, date = f"Ended by {side or relationship.partner.name} on", relationship.closed_at
+        when, date = _("Ended by %(partner)s on %(date)s"), relationship.closed_at
+    elif status == S.DECLINED:
+        when, date = _("Declined on %(date)s"), relationship.closed_at
+    elif status == S.WITHDRAWN:
+        when, date = _("Withdrawn on %(date)s"), relationship.closed_at
     else:
-        when, date = f"{status.label} on", relationship.closed_at
-    return AdminRelationshipRow(relationship, status, when, date)
+        # Translators: %(status)s is an admin relationship's status ("Declined").
+        when, date = _("%(status)s on %(date)s"), relationship.closed_at
+    when %= {
+        "date": short_day(date),
+        "days": number(AUTO_EXTEND_DAYS),
+        "partner": relationship.partner.name,
+        "status": status.label,
+    }
+    return AdminRelationshipRow(relationship, status, when)
 
 
 @require_GET
@@ -449,7 +555,7 @@ def _related_partner(request: CustomerRequest, partner_id) -> Tenant:
         .first()
     )
     if partner is None:
-        raise Http404("No such partner relationship.")
+        raise Http404(_("No such partner relationship."))
     return partner
 
 
@@ -468,21 +574,26 @@ def end_reseller(request: CustomerRequest, partner_id):
             if error.code == "active_subscriptions":
                 return redirect(portal_url(request, "end-reseller", partner.pk))
             return redirect(portal_url(request, "partner-relationships"))
-        messages.success(request, f"{partner.name} is no longer your organization's reseller.")
+        messages.success(
+            request,
+            _("%(partner)s is no longer your organization's reseller.") % {"partner": partner.name},
+        )
         return redirect(portal_url(request, "partner-relationships"))
     if not ResellerRelationship.objects.active().between(partner, customer).exists():
-        raise Http404("This partner is not your reseller.")
+        raise Http404(_("This partner is not your reseller."))
     body = [
-        f"{partner.name} will no longer be able to buy subscriptions for your organization.",
-        "Admin roles, if the partner holds any, are not affected; remove them separately.",
+        _("%(partner)s will no longer be able to buy subscriptions for your organization.")
+        % {"partner": partner.name},
+        _("Admin roles, if the partner holds any, are not affected; remove them separately."),
     ]
     return render(
         request,
         "admin_center/confirm.html",
         {
-            "title": f"End the reseller relationship with {partner.name}?",
+            "title": _("End the reseller relationship with %(partner)s?")
+            % {"partner": partner.name},
             "body": body,
-            "button": "End reseller relationship",
+            "button": _("End reseller relationship"),
             "blocked": rules.may_end_reseller(
                 partner=partner,
                 customer=customer,
@@ -511,7 +622,7 @@ def organization_profile(request: CustomerRequest):
         services.organization_profile_update(
             tenant=customer, updated_by=request.user, **form.profile()
         )
-        messages.success(request, "Your organization profile was saved.")
+        messages.success(request, _("Your organization profile was saved."))
         return redirect(next_url or portal_url(request, "organization-profile"))
     return render(
         request,
@@ -545,13 +656,23 @@ def agreements(request: CustomerRequest):
         if has_current or accepted.recorded_by_id != request.user.pk:
             messages.info(
                 request,
-                f"Your organization had already accepted the Microsoft Customer Agreement "
-                f"({current}): {accepted.signer_name}, "
-                f"{dateformat.format(accepted.accepted_on, 'F j, Y')}. Nothing changed.",
+                _(
+                    # Translators: %(version)s is the agreement's version ("MCA 2026-09"),
+                    # %(signer)s the name of the person who accepted it.
+                    "Your organization had already accepted the Microsoft Customer Agreement "
+                    "(%(version)s): %(signer)s, %(date)s. Nothing changed."
+                )
+                % {
+                    "version": current,
+                    "signer": accepted.signer_name,
+                    "date": day(accepted.accepted_on),
+                },
             )
         else:
             messages.success(
-                request, f"Your organization accepted the Microsoft Customer Agreement ({current})."
+                request,
+                _("Your organization accepted the Microsoft Customer Agreement (%(version)s).")
+                % {"version": current},
             )
         return redirect(portal_url(request, "agreements"))
     return render(

@@ -6,6 +6,9 @@ problem reads the same in the form as when a service refuses it.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenancy import rules, services
 from tenancy.forms import PortalForm
@@ -25,8 +28,22 @@ from tenancy.models import (
     sorted_roles,
 )
 
-DURATION_MESSAGE = f"Choose a duration from {MIN_DAYS} to {MAX_DAYS} days."
-GLOBAL_ADMINISTRATOR_WARNING = (
+
+def _formatted(message, **values) -> str:
+    """`message % values` (`message` a gettext_lazy), made when it is shown: in the language of
+    the request, not of the import."""
+    return str(message) % values
+
+
+lazy_formatted = lazy(_formatted, str)
+
+DURATION_MESSAGE = lazy_formatted(
+    # Translators: the shortest and the longest duration of an admin relationship, in days.
+    gettext_lazy("Choose a duration from %(min_days)s to %(max_days)s days."),
+    min_days=MIN_DAYS,
+    max_days=MAX_DAYS,
+)
+GLOBAL_ADMINISTRATOR_WARNING = gettext_lazy(
     "Global Administrator gives your agents full control of the customer's organization. "
     "Choose it only if no other role will do: a relationship that includes it can't extend "
     "automatically."
@@ -46,7 +63,7 @@ class RolesField(forms.MultipleChoiceField):
 
     def validate(self, value):
         if len(value) > self.MAX_VALUES or any(len(role) > 100 for role in value):
-            raise ValidationError("Select roles from the list.")
+            raise ValidationError(_("Select roles from the list."))
 
 
 def add_problems(form: forms.Form, problems: dict[str, str]) -> None:
@@ -79,33 +96,53 @@ class AdminRelationshipForm(PortalForm):
     """Create an admin relationship request: name, duration, customer, roles, auto extend."""
 
     name = forms.CharField(
-        label="Admin relationship name",
-        error_messages={"required": "Enter a name for the admin relationship."},
+        label=gettext_lazy("Admin relationship name"),
+        error_messages={"required": gettext_lazy("Enter a name for the admin relationship.")},
         widget=forms.TextInput(attrs={"maxlength": NAME_MAX_LENGTH, "autocomplete": "off"}),
-        help_text=f"At most {NAME_MAX_LENGTH} characters, unique in your organization (ended "
-        "relationships included). The customer sees it.",
+        help_text=lazy_formatted(
+            gettext_lazy(
+                "At most %(max_length)s characters, unique in your organization (ended "
+                "relationships included). The customer sees it."
+            ),
+            max_length=NAME_MAX_LENGTH,
+        ),
     )
     duration_days = forms.IntegerField(
-        label="Duration in days",
+        label=gettext_lazy("Duration in days"),
         initial=MAX_DAYS,
         error_messages={"required": DURATION_MESSAGE, "invalid": DURATION_MESSAGE},
         widget=forms.NumberInput(attrs={"min": MIN_DAYS, "max": MAX_DAYS}),
-        help_text=f"From {MIN_DAYS} to {MAX_DAYS} days. It counts from the customer's approval.",
+        help_text=lazy_formatted(
+            gettext_lazy(
+                # Translators: the shortest and the longest duration of an admin relationship.
+                "From %(min_days)s to %(max_days)s days. It counts from the customer's approval."
+            ),
+            min_days=MIN_DAYS,
+            max_days=MAX_DAYS,
+        ),
     )
     customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
     roles = RolesField(
-        label="Select Microsoft Entra roles",
+        label=gettext_lazy("Select Microsoft Entra roles"),
         choices=[(role.id, role.name) for role in sorted_roles(ENTRA_ROLES)],
     )
     auto_extend = forms.TypedChoiceField(
-        label="Auto extend",
-        choices=[("yes", "Yes"), ("no", "No")],
+        label=gettext_lazy("Auto extend"),
+        choices=[("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))],
         coerce=lambda value: value == "yes",
         initial="no",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether the relationship extends automatically."},
-        help_text=f"Yes: the relationship extends by {AUTO_EXTEND_DAYS} days each time it "
-        "would end, until either side ends it. Not possible with Global Administrator.",
+        error_messages={
+            "required": gettext_lazy("Choose whether the relationship extends automatically.")
+        },
+        help_text=lazy_formatted(
+            gettext_lazy(
+                # Translators: %(days)s is 180, the days an admin relationship extends by.
+                "Yes: the relationship extends by %(days)s days each time it would end, until "
+                "either side ends it. Not possible with Global Administrator."
+            ),
+            days=AUTO_EXTEND_DAYS,
+        ),
     )
 
     def __init__(self, *args, partner: Tenant, **kwargs):
@@ -119,7 +156,7 @@ class AdminRelationshipForm(PortalForm):
         customer = customer_for_request(self.partner, customer_id)
         if customer is None:
             raise ValidationError(
-                "Choose one of your customers, or request the relationship for any customer."
+                _("Choose one of your customers, or request the relationship for any customer.")
             )
         return customer
 
@@ -171,26 +208,30 @@ def customer_for_request(partner: Tenant, customer_id) -> Tenant | None:
 
 class SendForm(PortalForm):
     to = forms.EmailField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=254,
         error_messages={
-            "required": "Enter the email address to send the request to.",
-            "invalid": "Enter a valid email address.",
+            "required": gettext_lazy("Enter the email address to send the request to."),
+            "invalid": gettext_lazy("Enter a valid email address."),
         },
-        help_text="The customer's Global administrator, or someone who will pass it on.",
+        help_text=gettext_lazy(
+            "The customer's Global administrator, or someone who will pass it on."
+        ),
     )
 
 
 class AdminRelationshipFilterForm(PortalForm):
-    STATUS_CHOICES = [("", "All statuses"), *AdminRelationshipStatus.choices]
+    STATUS_CHOICES = [("", gettext_lazy("All statuses")), *AdminRelationshipStatus.choices]
 
     q = forms.CharField(
-        label="Search",
+        label=gettext_lazy("Search"),
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or customer"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": gettext_lazy("Name or customer")}
+        ),
     )
-    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=STATUS_CHOICES, required=False)
 
 
 class _AssignmentRolesMixin:
@@ -219,15 +260,15 @@ class AccessAssignmentForm(_AssignmentRolesMixin, PortalForm):
     """Give one of the partner's security groups some of a relationship's roles."""
 
     group = forms.ModelChoiceField(
-        label="Security group",
+        label=gettext_lazy("Security group"),
         queryset=SecurityGroup.objects.none(),
-        empty_label="Select a security group",
+        empty_label=gettext_lazy("Select a security group"),
         error_messages={
-            "required": "Choose a security group.",
-            "invalid_choice": "Choose one of your organization's security groups.",
+            "required": gettext_lazy("Choose a security group."),
+            "invalid_choice": gettext_lazy("Choose one of your organization's security groups."),
         },
     )
-    roles = RolesField(label="Roles")
+    roles = RolesField(label=gettext_lazy("Roles"))
 
     def __init__(self, *args, relationship: AdminRelationship, **kwargs):
         super().__init__(*args, **kwargs)
@@ -239,7 +280,7 @@ class AccessAssignmentForm(_AssignmentRolesMixin, PortalForm):
 
 
 class AccessAssignmentEditForm(_AssignmentRolesMixin, PortalForm):
-    roles = RolesField(label="Roles")
+    roles = RolesField(label=gettext_lazy("Roles"))
 
     def __init__(self, *args, relationship: AdminRelationship, **kwargs):
         super().__init__(*args, **kwargs)
@@ -249,34 +290,36 @@ class AccessAssignmentEditForm(_AssignmentRolesMixin, PortalForm):
 
 class SecurityGroupForm(PortalForm):
     name = forms.CharField(
-        label="Group name",
+        label=gettext_lazy("Group name"),
         max_length=120,
-        error_messages={"required": "Enter a name for the security group."},
+        error_messages={"required": gettext_lazy("Enter a name for the security group.")},
     )
     description = forms.CharField(
-        label="Description",
+        label=gettext_lazy("Description"),
         max_length=300,
         required=False,
-        help_text="What the group's members do, for instance “Helpdesk, first line”.",
+        help_text=gettext_lazy("What the group's members do, for instance “Helpdesk, first line”."),
     )
 
 
 class SecurityGroupRenameForm(PortalForm):
     name = forms.CharField(
-        label="Group name",
+        label=gettext_lazy("Group name"),
         max_length=120,
-        error_messages={"required": "Enter a name for the security group."},
+        error_messages={"required": gettext_lazy("Enter a name for the security group.")},
     )
 
 
 class MemberAddForm(PortalForm):
     member = forms.ModelChoiceField(
-        label="User",
+        label=gettext_lazy("User"),
         queryset=Membership.objects.none(),
-        empty_label="Select a user",
+        empty_label=gettext_lazy("Select a user"),
         error_messages={
-            "required": "Choose a user to add.",
-            "invalid_choice": "Choose one of your organization's users who isn't a member yet.",
+            "required": gettext_lazy("Choose a user to add."),
+            "invalid_choice": gettext_lazy(
+                "Choose one of your organization's users who isn't a member yet."
+            ),
         },
     )
 

@@ -10,6 +10,8 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -77,12 +79,52 @@ def _get_group(request: PartnerRequest, group_id) -> SecurityGroup:
     return group
 
 
-def _customer_name(relationship: AdminRelationship) -> str:
-    return relationship.customer.name if relationship.customer else "the customer"
+def _names(relationship: AdminRelationship, **values) -> dict:
+    """The placeholders of a message about `relationship`: its customer's name, and `values`."""
+    return {"customer": relationship.customer.name if relationship.customer else "", **values}
 
 
-def _role_list(names: list[str]) -> str:
-    return ", ".join(names) if names else "no roles"
+def _now_has(group: SecurityGroup, relationship: AdminRelationship, role_names: list) -> str:
+    """ "Helpdesk now has Directory Readers, User Administrator in Contoso." """
+    names = _names(relationship, group=group.name, roles=", ".join(role_names))
+    if relationship.customer and role_names:
+        # Translators: %(roles)s lists Microsoft Entra roles, "Directory Readers, User
+        # Administrator"; %(group)s is a security group, %(customer)s a company.
+        message = _("%(group)s now has %(roles)s in %(customer)s.")
+    elif role_names:
+        # Translators: %(roles)s lists Microsoft Entra roles; %(group)s is a security group.
+        message = _("%(group)s now has %(roles)s in the customer.")
+    elif relationship.customer:
+        message = _("%(group)s now has no roles in %(customer)s.")
+    else:
+        message = _("%(group)s now has no roles in the customer.")
+    return message % names
+
+
+# An admin relationship's status when it isn't in force, and why its security groups can't
+# get roles.
+NOT_ASSIGNABLE = {
+    S.CREATED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is created."
+    ),
+    S.APPROVAL_PENDING: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is "
+        "approval pending."
+    ),
+    S.EXPIRED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is expired."
+    ),
+    S.DECLINED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is declined."
+    ),
+    S.WITHDRAWN: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is withdrawn."
+    ),
+    S.TERMINATED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is "
+        "terminated."
+    ),
+}
 
 
 # --- Admin relationships ----------------------------------------------------------------
@@ -153,8 +195,10 @@ def admin_relationship_new(request: PartnerRequest):
         else:
             messages.success(
                 request,
-                "The request is finalized. Share the email or the link below with the "
-                "customer's Global administrator.",
+                _(
+                    "The request is finalized. Share the email or the link below with the "
+                    "customer's Global administrator."
+                ),
             )
             return redirect("partner_center:admin-relationship-detail", relationship.pk)
     elif form.is_bound:
@@ -225,8 +269,10 @@ def admin_relationship_finalize(request: PartnerRequest, relationship_id):
     else:
         messages.success(
             request,
-            "The request is finalized. Share the email or the link below with the customer's "
-            "Global administrator.",
+            _(
+                "The request is finalized. Share the email or the link below with the "
+                "customer's Global administrator."
+            ),
         )
     return redirect("partner_center:admin-relationship-detail", relationship.pk)
 
@@ -250,7 +296,7 @@ def admin_relationship_send(request: PartnerRequest, relationship_id):
     except services.ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Sent to {to}.")
+        messages.success(request, _("Sent to %(email)s.") % {"email": to})
     return redirect("partner_center:admin-relationship-detail", relationship.pk)
 
 
@@ -266,7 +312,7 @@ def admin_relationship_withdraw(request: PartnerRequest, relationship_id):
         except services.ServiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "The request was withdrawn. Its link no longer works.")
+            messages.success(request, _("The request was withdrawn. Its link no longer works."))
         return redirect("partner_center:admin-relationship-detail", relationship.pk)
     status = relationship.display_status()
     return render(
@@ -292,11 +338,19 @@ def admin_relationship_terminate(request: PartnerRequest, relationship_id):
         except services.ServiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
-                request,
-                f"The admin relationship “{relationship.name}” was terminated. Your security "
-                f"groups no longer hold its roles in {_customer_name(relationship)}.",
-            )
+            if relationship.customer:
+                message = _(
+                    # Translators: %(name)s: the admin relationship's name; %(customer)s: a company.
+                    "The admin relationship “%(name)s” was terminated. Your security groups no "
+                    "longer hold its roles in %(customer)s."
+                )
+            else:
+                message = _(
+                    # Translators: %(name)s is the admin relationship's name.
+                    "The admin relationship “%(name)s” was terminated. Your security groups no "
+                    "longer hold its roles in the customer."
+                )
+            messages.success(request, message % _names(relationship, name=relationship.name))
         return redirect("partner_center:admin-relationship-detail", relationship.pk)
     now = timezone.now()
     return render(
@@ -318,11 +372,8 @@ def admin_relationship_terminate(request: PartnerRequest, relationship_id):
 
 
 def _not_assignable(request: PartnerRequest, relationship: AdminRelationship):
-    messages.error(
-        request,
-        "Security groups get roles only on an active admin relationship, and this one is "
-        f"{relationship.display_status().label.lower()}.",
-    )
+    status = relationship.display_status()
+    messages.error(request, str(NOT_ASSIGNABLE.get(status, status.label)))
     return redirect("partner_center:admin-relationship-detail", relationship.pk)
 
 
@@ -348,11 +399,7 @@ def access_assignment_new(request: PartnerRequest, relationship_id):
             messages.error(request, error.message)
             return redirect("partner_center:admin-relationship-detail", relationship.pk)
         else:
-            messages.success(
-                request,
-                f"{group.name} now has {_role_list(assignment.role_names)} in "
-                f"{_customer_name(relationship)}.",
-            )
+            messages.success(request, _now_has(group, relationship, assignment.role_names))
             return redirect("partner_center:admin-relationship-detail", relationship.pk)
     return render(
         request,
@@ -384,9 +431,7 @@ def access_assignment_edit(request: PartnerRequest, relationship_id, assignment_
             return redirect("partner_center:admin-relationship-detail", relationship.pk)
         else:
             messages.success(
-                request,
-                f"{assignment.group.name} now has {_role_list(assignment.role_names)} in "
-                f"{_customer_name(relationship)}.",
+                request, _now_has(assignment.group, relationship, assignment.role_names)
             )
             return redirect("partner_center:admin-relationship-detail", relationship.pk)
     return render(
@@ -407,11 +452,13 @@ def access_assignment_remove(request: PartnerRequest, relationship_id, assignmen
     except services.ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            f"{assignment.group.name} no longer has roles in {_customer_name(relationship)} "
-            "through this relationship.",
-        )
+        if relationship.customer:
+            # Translators: %(group)s is a security group, %(customer)s a company.
+            message = _("%(group)s no longer has roles in %(customer)s through this relationship.")
+        else:
+            # Translators: %(group)s is a security group.
+            message = _("%(group)s no longer has roles in the customer through this relationship.")
+        messages.success(request, message % _names(relationship, group=assignment.group.name))
     return redirect("partner_center:admin-relationship-detail", relationship.pk)
 
 
@@ -433,7 +480,10 @@ def security_group_list(request: PartnerRequest):
         except services.AdminRequestInvalid as error:
             add_problems(form, error.problems)
         else:
-            messages.success(request, f"Security group {group.name} created. Add its members.")
+            messages.success(
+                request,
+                _("Security group %(group)s created. Add its members.") % {"group": group.name},
+            )
             return redirect("partner_center:security-group-detail", group.pk)
     groups = SecurityGroup.objects.filter(partner=request.partner).annotate(
         member_count=Count("memberships", distinct=True),
@@ -496,7 +546,12 @@ def security_group_rename(request: PartnerRequest, group_id):
             add_problems(form, error.problems)
         else:
             if group.name != before:
-                messages.success(request, f"Security group {before} is now {group.name}.")
+                messages.success(
+                    request,
+                    # Translators: a security group's former name, and its new one.
+                    _("Security group %(before)s is now %(after)s.")
+                    % {"before": before, "after": group.name},
+                )
             return redirect("partner_center:security-group-detail", group.pk)
     return _render_group(request, group, status=400, rename_form=form)
 
@@ -515,7 +570,12 @@ def security_group_member_add(request: PartnerRequest, group_id):
         except services.AdminRequestInvalid as error:
             add_problems(form, error.problems)
         else:
-            messages.success(request, f"{membership.user.get_username()} is now in {group.name}.")
+            messages.success(
+                request,
+                # Translators: %(user)s is a user name, %(group)s a security group.
+                _("%(user)s is now in %(group)s.")
+                % {"user": membership.user.get_username(), "group": group.name},
+            )
             return redirect("partner_center:security-group-detail", group.pk)
     return _render_group(request, group, status=400, member_form=form)
 
@@ -535,6 +595,9 @@ def security_group_member_remove(request: PartnerRequest, group_id, membership_i
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"{membership.user.get_username()} was removed from {group.name}."
+            request,
+            # Translators: %(user)s is a user name, %(group)s a security group.
+            _("%(user)s was removed from %(group)s.")
+            % {"user": membership.user.get_username(), "group": group.name},
         )
     return redirect("partner_center:security-group-detail", group.pk)

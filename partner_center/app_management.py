@@ -4,6 +4,8 @@ with when they were made and last used, revoke a key."""
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,13 +21,15 @@ NEW_KEY = "partner_center_new_app_key"
 
 
 class AppForm(PortalForm):
-    name = forms.CharField(label="App name", max_length=NAME_MAX)
+    name = forms.CharField(label=gettext_lazy("App name"), max_length=NAME_MAX)
     roles = forms.MultipleChoiceField(
-        label="Roles",
+        label=gettext_lazy("Roles"),
         choices=[(role.value, role.label) for role in APP_ROLES],
         widget=forms.CheckboxSelectMultiple,
-        help_text="What the app may do, as a user with these roles would. Global admin also "
-        "lets it remove reseller relationships.",
+        help_text=gettext_lazy(
+            "What the app may do, as a user with these roles would. Global admin also "
+            "lets it remove reseller relationships."
+        ),
     )
 
 
@@ -65,5 +69,9 @@ def app_revoke(request, prefix: str):
     except ServiceError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, f"{app.name}'s key was revoked. Calls with it now answer 401.")
+        messages.success(
+            request,
+            # Translators: %(app)s is the name a partner gave its app.
+            _("%(app)s's key was revoked. Calls with it now answer 401.") % {"app": app.name},
+        )
     return redirect("partner_center:app-list")

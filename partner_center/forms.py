@@ -4,8 +4,10 @@ from datetime import date, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tenancy import rules, services
+from tenancy import rules, services, text
 from tenancy.forms import OrganizationProfileForm, PortalForm, SignerForm
 from tenancy.models import (
     InvitationStatus,
@@ -46,38 +48,46 @@ def partnered(partner: Tenant, *, active_only: bool = True):
 
 class NewRelationshipForm(PortalForm):
     indirect_provider = PartnerChoiceField(
-        label="Indirect provider",
+        label=gettext_lazy("Indirect provider"),
         queryset=Tenant.objects.none(),
         required=False,
-        empty_label="Select an indirect provider",
-        help_text="The indirect provider the customer will buy through: it becomes the "
-        "customer's reseller of record and bills it.",
+        empty_label=gettext_lazy("Select an indirect provider"),
+        help_text=gettext_lazy(
+            "The indirect provider the customer will buy through: it becomes the "
+            "customer's reseller of record and bills it."
+        ),
         error_messages={
-            "invalid_choice": "Choose one of your indirect providers: only a provider you "
-            "partner with can be named."
+            "invalid_choice": gettext_lazy(
+                "Choose one of your indirect providers: only a provider you "
+                "partner with can be named."
+            )
         },
     )
     include_admin = forms.BooleanField(
-        label="Include delegated administration permissions",
+        label=gettext_lazy("Include delegated administration permissions"),
         required=False,
         initial=True,
-        help_text=(
+        help_text=gettext_lazy(
             "The customer's administrator then grants your Admin agents and Helpdesk agents "
             "admin roles in their organization when they accept."
         ),
     )
     label = forms.CharField(
-        label="For whom is this request?",
+        label=gettext_lazy("For whom is this request?"),
         max_length=200,
         required=False,
-        help_text="A name or email to find the request again in the list. The customer sees it.",
+        help_text=gettext_lazy(
+            "A name or email to find the request again in the list. The customer sees it."
+        ),
     )
     recipient_email = forms.EmailField(
-        label="Recipient email",
+        label=gettext_lazy("Recipient email"),
         max_length=254,
         required=False,
-        help_text="To send the request from Partner Center. You can also copy it or open it "
-        "in your own email.",
+        help_text=gettext_lazy(
+            "To send the request from Partner Center. You can also copy it or open it "
+            "in your own email."
+        ),
     )
 
     def __init__(self, *args, partner: Tenant, **kwargs):
@@ -88,7 +98,7 @@ class NewRelationshipForm(PortalForm):
             field = self.fields["indirect_provider"]
             field.queryset = providers
             field.required = True
-            field.error_messages["required"] = (
+            field.error_messages["required"] = _(
                 "Choose the indirect provider this customer will buy through."
             )
             self.providers = list(providers)
@@ -102,49 +112,57 @@ class NewRelationshipForm(PortalForm):
             # A disabled field ignores what is posted: a forged POST still asks for admin roles.
             field = self.fields["include_admin"]
             field.disabled = True
-            field.help_text = "Always included for partners in Microsoft Cloud for US Government."
+            field.help_text = _(
+                "Always included for partners in Microsoft Cloud for US Government."
+            )
 
 
 class RequestFilterForm(PortalForm):
-    STATUS_CHOICES = [("", "All statuses")] + [(s.value, s.label) for s in InvitationStatus]
+    STATUS_CHOICES = [("", gettext_lazy("All statuses"))] + [
+        (s.value, s.label) for s in InvitationStatus
+    ]
 
-    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=STATUS_CHOICES, required=False)
 
 
 class CustomerSearchForm(PortalForm):
     # "admin" is not a state of the row but a time: an admin relationship not yet ended.
     WITH_ADMIN = "admin"
     RELATIONSHIP_CHOICES = [
-        ("", "All relationships"),
-        ("reseller", "Reseller"),
-        (WITH_ADMIN, "With an active admin relationship"),
-        ("ended", "Reseller relationship ended"),
-        ("admin_only", "Admin relationship only"),
+        ("", gettext_lazy("All relationships")),
+        ("reseller", gettext_lazy("Reseller")),
+        (WITH_ADMIN, gettext_lazy("With an active admin relationship")),
+        ("ended", gettext_lazy("Reseller relationship ended")),
+        ("admin_only", gettext_lazy("Admin relationship only")),
     ]
     SORT_CHOICES = [
-        ("name", "Company name, A to Z"),
-        ("-name", "Company name, Z to A"),
-        ("-since", "Newest first"),
-        ("since", "Oldest first"),
+        ("name", gettext_lazy("Company name, A to Z")),
+        ("-name", gettext_lazy("Company name, Z to A")),
+        ("-since", gettext_lazy("Newest first")),
+        ("since", gettext_lazy("Oldest first")),
     ]
 
     q = forms.CharField(
-        label="Search",
+        label=gettext_lazy("Search"),
         max_length=200,
         required=False,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Company name, domain or Microsoft ID"}
+            attrs={
+                "type": "search",
+                "placeholder": gettext_lazy("Company name, domain or Microsoft ID"),
+            }
         ),
     )
     relationship = forms.ChoiceField(
-        label="Relationship", choices=RELATIONSHIP_CHOICES, required=False
+        label=gettext_lazy("Relationship"), choices=RELATIONSHIP_CHOICES, required=False
     )
-    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), choices=SORT_CHOICES, required=False)
     indirect = PartnerChoiceField(
-        label="Indirect reseller",
+        label=gettext_lazy("Indirect reseller"),
         queryset=Tenant.objects.none(),
         required=False,
-        empty_label="All",
+        # Translators: the Indirect reseller (or Indirect provider) filter's choice of every one.
+        empty_label=gettext_lazy("All"),
         to_field_name="pk",
     )
 
@@ -159,7 +177,7 @@ class CustomerSearchForm(PortalForm):
         field = self.fields["indirect"]
         field.queryset = partnered(partner, active_only=False)
         if self.side == "reseller":
-            field.label = "Indirect provider"
+            field.label = _("Indirect provider")
 
     def search_uuid(self) -> uuid.UUID | None:
         try:
@@ -178,52 +196,61 @@ class AddCustomerForm(OrganizationProfileForm):
 
     contact_required = True
 
-    name = forms.CharField(label="Company name", max_length=200)
+    name = forms.CharField(label=gettext_lazy("Company name"), max_length=200)
     domain_prefix = forms.CharField(
-        label="Domain prefix",
+        label=gettext_lazy("Domain prefix"),
         max_length=63,
-        help_text="Lower-case letters, digits and hyphens. It can't be changed later.",
+        help_text=gettext_lazy(
+            "Lower-case letters, digits and hyphens. It can't be changed later."
+        ),
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
     country = forms.ModelChoiceField(
-        label="Country or region",
+        label=gettext_lazy("Country or region"),
         queryset=None,
-        empty_label="Select a country",
+        empty_label=gettext_lazy("Select a country"),
         error_messages={
-            "invalid_choice": "Choose a country in your market: you can only add customers there."
+            "invalid_choice": gettext_lazy(
+                "Choose a country in your market: you can only add customers there."
+            )
         },
     )
     agreement = forms.ChoiceField(
-        label="Microsoft Customer Agreement",
+        label=gettext_lazy("Microsoft Customer Agreement"),
         widget=forms.RadioSelect,
         choices=[
             (
                 AGREEMENT_ATTESTED,
-                "The customer has accepted the Microsoft Customer Agreement",
+                gettext_lazy("The customer has accepted the Microsoft Customer Agreement"),
             ),
-            (AGREEMENT_LATER, "The customer will accept it later in the admin center"),
+            (
+                AGREEMENT_LATER,
+                gettext_lazy("The customer will accept it later in the admin center"),
+            ),
         ],
         initial=AGREEMENT_LATER,
     )
     accepted_on = forms.DateField(
-        label="Date of acceptance",
+        label=gettext_lazy("Date of acceptance"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The day the signer accepted the agreement; not in the future.",
+        help_text=gettext_lazy("The day the signer accepted the agreement; not in the future."),
     )
 
     indirect_reseller = PartnerChoiceField(
-        label="Indirect reseller (optional)",
+        label=gettext_lazy("Indirect reseller (optional)"),
         queryset=Tenant.objects.none(),
         required=False,
-        empty_label="None: the customer buys from you directly",
-        help_text="The indirect reseller that sells to this customer through you. It sees the "
-        "customer in its Customer list.",
-        error_messages={"invalid_choice": "Choose one of your indirect resellers."},
+        empty_label=gettext_lazy("None: the customer buys from you directly"),
+        help_text=gettext_lazy(
+            "The indirect reseller that sells to this customer through you. It sees the "
+            "customer in its Customer list."
+        ),
+        error_messages={"invalid_choice": gettext_lazy("Choose one of your indirect resellers.")},
     )
 
     field_order = ["name", "domain_prefix", "country"]
-    NEEDED_TO_ATTEST = "Needed when you attest the customer's acceptance."
+    NEEDED_TO_ATTEST = gettext_lazy("Needed when you attest the customer's acceptance.")
 
     def __init__(self, data=None, *args, partner: Tenant, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -249,15 +276,20 @@ class AddCustomerForm(OrganizationProfileForm):
         prefix = self.cleaned_data["domain_prefix"].strip().lower()
         domain_prefix_validator(prefix)
         if not Tenant.objects.domain_available(prefix):
-            raise ValidationError(f"{domain_for(prefix)} is already taken. Choose another prefix.")
+            raise ValidationError(
+                _("%(domain)s is already taken. Choose another prefix.")
+                % {"domain": domain_for(prefix)}
+            )
         return prefix
 
     def clean_accepted_on(self):
         accepted_on = self.cleaned_data["accepted_on"]
         if accepted_on and accepted_on > timezone.localdate():
-            raise ValidationError("The date of acceptance can't be in the future.")
+            raise ValidationError(_("The date of acceptance can't be in the future."))
         if accepted_on and accepted_on < timezone.localdate() - timedelta(days=3650):
-            raise ValidationError("Enter the date the customer accepted, within the last 10 years.")
+            raise ValidationError(
+                _("Enter the date the customer accepted, within the last 10 years.")
+            )
         return accepted_on
 
     def clean(self):
@@ -286,24 +318,28 @@ class AddCustomerForm(OrganizationProfileForm):
 
 class PurchaseForm(PortalForm):
     indirect_reseller = PartnerChoiceField(
-        label="On behalf of",
+        label=gettext_lazy("On behalf of"),
         queryset=Tenant.objects.none(),
         required=False,
-        empty_label="No indirect reseller: sold by you",
-        help_text="The indirect reseller that sold this subscription. It sees the subscription "
-        "on its own customer page.",
+        empty_label=gettext_lazy("No indirect reseller: sold by you"),
+        help_text=gettext_lazy(
+            "The indirect reseller that sold this subscription. It sees the subscription "
+            "on its own customer page."
+        ),
         error_messages={
-            "invalid_choice": "Choose an indirect reseller that serves this customer through you."
+            "invalid_choice": gettext_lazy(
+                "Choose an indirect reseller that serves this customer through you."
+            )
         },
     )
     offer = forms.ModelChoiceField(
-        label="Offer",
+        label=gettext_lazy("Offer"),
         queryset=Offer.objects.order_by("name"),
-        empty_label="Select an offer",
-        error_messages={"invalid_choice": "Choose an offer from the catalog."},
+        empty_label=gettext_lazy("Select an offer"),
+        error_messages={"invalid_choice": gettext_lazy("Choose an offer from the catalog.")},
     )
     quantity = forms.IntegerField(
-        label="Quantity", min_value=1, max_value=services.MAX_QUANTITY, initial=1
+        label=gettext_lazy("Quantity"), min_value=1, max_value=services.MAX_QUANTITY, initial=1
     )
 
     def __init__(self, *args, resellers=None, **kwargs):
@@ -323,19 +359,22 @@ class SubscriptionChangeForm(PortalForm):
 
     change = forms.ChoiceField(
         choices=[
-            (CHANGE_QUANTITY, "Change quantity"),
-            (SUSPEND, "Suspend"),
-            (REACTIVATE, "Reactivate"),
+            (CHANGE_QUANTITY, gettext_lazy("Change quantity")),
+            (SUSPEND, gettext_lazy("Suspend")),
+            (REACTIVATE, gettext_lazy("Reactivate")),
         ]
     )
     quantity = forms.IntegerField(
-        label="Quantity", min_value=1, max_value=services.MAX_QUANTITY, required=False
+        label=gettext_lazy("Quantity"),
+        min_value=1,
+        max_value=services.MAX_QUANTITY,
+        required=False,
     )
 
     def clean(self):
         data = super().clean()
         if data.get("change") == self.CHANGE_QUANTITY and data.get("quantity") is None:
-            self.add_error("quantity", "Enter the new quantity.")
+            self.add_error("quantity", _("Enter the new quantity."))
         return data
 
     def update(self) -> dict:
@@ -349,10 +388,16 @@ class SubscriptionChangeForm(PortalForm):
 
 class ActivityFilterForm(PortalForm):
     start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        # Translators: the first day of the Activity log's period.
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        # Translators: the last day of the Activity log's period.
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     DEFAULT_DAYS = 30
@@ -365,9 +410,8 @@ class ActivityFilterForm(PortalForm):
         day = self.cleaned_data.get(name)
         if day and not self.FIRST_DAY <= day <= self.LAST_DAY:
             raise ValidationError(
-                f"Choose a date from {self.FIRST_DAY:%B} {self.FIRST_DAY.day}, "
-                f"{self.FIRST_DAY.year} to {self.LAST_DAY:%B} {self.LAST_DAY.day}, "
-                f"{self.LAST_DAY.year}."
+                _("Choose a date from %(first)s to %(last)s.")
+                % {"first": text.day(self.FIRST_DAY), "last": text.day(self.LAST_DAY)}
             )
         return day
 
@@ -381,7 +425,7 @@ class ActivityFilterForm(PortalForm):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
-            self.add_error("end", "The end date must be on or after the start date.")
+            self.add_error("end", _("The end date must be on or after the start date."))
         return data
 
     def date_range(self):

@@ -2,9 +2,12 @@
 its PartnerID), confirm the request, and answer one."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenancy.forms import PortalForm
 from tenancy.models import CspRole, Partnership, Tenant
+from tenancy.text import country_name
 
 # A PartnerID is stored in a PositiveIntegerField: a bigger number is no one's (and would not fit
 # in the query's parameter on every database).
@@ -31,14 +34,16 @@ class FindResellerForm(PortalForm):
     """Verify: a reseller chosen from the list, or one found by its PartnerID."""
 
     listed = forms.ChoiceField(
-        label="Indirect reseller",
+        label=gettext_lazy("Indirect reseller"),
         required=False,
-        error_messages={"invalid_choice": "Choose an indirect reseller from the list."},
+        error_messages={
+            "invalid_choice": gettext_lazy("Choose an indirect reseller from the list.")
+        },
     )
     partner_id = forms.IntegerField(
-        label="Indirect reseller not in the list? Enter PartnerID",
+        label=gettext_lazy("Indirect reseller not in the list? Enter PartnerID"),
         required=False,
-        error_messages={"invalid": "A PartnerID is a number, like 4001234."},
+        error_messages={"invalid": gettext_lazy("A PartnerID is a number, like 4001234.")},
     )
 
     def __init__(self, *args, provider: Tenant, **kwargs):
@@ -51,8 +56,19 @@ class FindResellerForm(PortalForm):
             .order_by("name", "id")[: LIST_SIZE + 1]
         )
         self.cut = len(offered) > LIST_SIZE
-        self.fields["listed"].choices = [("", "Choose an indirect reseller")] + [
-            (str(tenant.pk), f"{tenant.name} ({tenant.country.name}, PartnerID {tenant.mpn_id})")
+        # Translators: a choice in the list of indirect resellers: "Contoso (Canada, PartnerID
+        # 4001234)".
+        choice = _("%(name)s (%(country)s, PartnerID %(partner_id)s)")
+        self.fields["listed"].choices = [("", _("Choose an indirect reseller"))] + [
+            (
+                str(tenant.pk),
+                choice
+                % {
+                    "name": tenant.name,
+                    "country": country_name(tenant.country),
+                    "partner_id": tenant.mpn_id,
+                },
+            )
             for tenant in offered[:LIST_SIZE]
         ]
 
@@ -65,7 +81,10 @@ class FindResellerForm(PortalForm):
             found = Tenant.objects.select_related("country__market").filter(mpn_id=partner_id)
             found = found.first()
         if found is None:
-            raise forms.ValidationError(f"No partner has PartnerID {partner_id}.", code="unknown")
+            raise forms.ValidationError(
+                _("No partner has PartnerID %(partner_id)s.") % {"partner_id": partner_id},
+                code="unknown",
+            )
         return found
 
     def clean(self):
@@ -75,7 +94,7 @@ class FindResellerForm(PortalForm):
             return data
         if listed and by_id is not None and str(by_id.pk) != listed:
             raise forms.ValidationError(
-                "Choose an indirect reseller from the list or enter a PartnerID, not both.",
+                _("Choose an indirect reseller from the list or enter a PartnerID, not both."),
                 code="both",
             )
         if by_id is not None:
@@ -89,10 +108,10 @@ class FindResellerForm(PortalForm):
                 .first()
             )
             if data["reseller"] is None:
-                self.add_error("listed", "This indirect reseller can no longer be asked.")
+                self.add_error("listed", _("This indirect reseller can no longer be asked."))
         else:
             raise forms.ValidationError(
-                "Choose an indirect reseller from the list, or enter its PartnerID.",
+                _("Choose an indirect reseller from the list, or enter its PartnerID."),
                 code="required",
             )
         return data
@@ -105,11 +124,13 @@ class RequestPartnershipForm(PortalForm):
         queryset=Tenant.objects.partners().select_related("country__market"),
         widget=forms.HiddenInput,
         error_messages={
-            "required": "Choose the indirect reseller again.",
-            "invalid_choice": "That indirect reseller wasn't found. Choose it again.",
+            "required": gettext_lazy("Choose the indirect reseller again."),
+            "invalid_choice": gettext_lazy("That indirect reseller wasn't found. Choose it again."),
         },
     )
 
 
 class AnswerForm(PortalForm):
-    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+    answer = forms.ChoiceField(
+        choices=[("accept", gettext_lazy("Accept")), ("decline", gettext_lazy("Decline"))]
+    )

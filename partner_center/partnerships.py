@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,39 +20,68 @@ from tenancy.models import Partnership, ResellerRelationship
 from tenancy.rules import Action
 from tenancy.services import ServiceError
 
-# Each side's page, and who it is for.
-LIST_PAGES = {"provider": "Indirect resellers", "reseller": "Indirect providers"}
+# Each side's list page.
 LIST_URLS = {
     "provider": "partner_center:indirect-reseller-list",
     "reseller": "partner_center:indirect-provider-list",
 }
-FOR_WHOM = {"provider": "indirect providers", "reseller": "indirect resellers"}
+
+# Why a page is refused: (the page, the partner's side: "" for a direct-bill partner) → the
+# 403's message. The pages: each side's list ("provider": Indirect resellers, "reseller":
+# Indirect providers) and "request": Request a partnership (an indirect provider's).
+WRONG_SIDE = {
+    ("provider", ""): gettext_lazy(
+        # Translators: the page names as in the menu and titles; %(partner)s is a company.
+        "Indirect resellers is a page for indirect providers. %(partner)s is a direct-bill "
+        "partner: it has no indirect partnerships."
+    ),
+    ("provider", "reseller"): gettext_lazy(
+        # Translators: the page names as in the menu and titles; %(partner)s is a company.
+        "Indirect resellers is a page for indirect providers. %(partner)s is an indirect "
+        "reseller: its partnerships are under Indirect providers."
+    ),
+    ("reseller", ""): gettext_lazy(
+        # Translators: the page names as in the menu and titles; %(partner)s is a company.
+        "Indirect providers is a page for indirect resellers. %(partner)s is a direct-bill "
+        "partner: it has no indirect partnerships."
+    ),
+    ("reseller", "provider"): gettext_lazy(
+        # Translators: the page names as in the menu and titles; %(partner)s is a company.
+        "Indirect providers is a page for indirect resellers. %(partner)s is an indirect "
+        "provider: its partnerships are under Indirect resellers."
+    ),
+    ("request", ""): gettext_lazy(
+        # Translators: the page names as in the menu and titles; %(partner)s is a company.
+        "Request a partnership is a page for indirect providers. %(partner)s is a direct-bill "
+        "partner: it has no indirect partnerships."
+    ),
+    ("request", "reseller"): gettext_lazy(
+        # Translators: the page names as in the menu and titles; %(partner)s is a company.
+        "Request a partnership is a page for indirect providers. %(partner)s is an indirect "
+        "reseller: its partnerships are under Indirect providers."
+    ),
+}
 
 
 def _require_side(request: PartnerRequest, side: str, *, page: str = "") -> None:
-    """403, saying why, unless the partner is on `side` ("provider" or "reseller")."""
+    """403, saying why, unless the partner is on `side` ("provider" or "reseller"); `page`
+    names the page when it is not the side's list ("request": Request a partnership)."""
     partner = request.partner
     actual = rules.partnership_side(partner)
     if actual == side:
         return
-    page = page or LIST_PAGES[side]
-    if not actual:
-        raise PermissionDenied(
-            f"{page} is a page for {FOR_WHOM[side]}. {partner.name} is a direct-bill partner: "
-            "it has no indirect partnerships."
-        )
-    raise PermissionDenied(
-        f"{page} is a page for {FOR_WHOM[side]}. {partner.name} is an indirect {actual}: its "
-        f"partnerships are under {LIST_PAGES[actual]}."
-    )
+    raise PermissionDenied(WRONG_SIDE[page or side, actual] % {"partner": partner.name})
 
 
 def _require_a_side(request: PartnerRequest) -> str:
     side = rules.partnership_side(request.partner)
     if not side:
         raise PermissionDenied(
-            "Partnerships are for indirect providers and indirect resellers. "
-            f"{request.partner.name} is a direct-bill partner: it has no indirect partnerships."
+            _(
+                "Partnerships are for indirect providers and indirect resellers. %(partner)s is "
+                "a direct-bill partner: it has no indirect partnerships."
+            )
+            % {"partner": request.partner.name}
         )
     return side
 
@@ -126,7 +157,7 @@ def indirect_provider_list(request: PartnerRequest):
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.MANAGE_PARTNERSHIPS)
 def partnership_request(request: PartnerRequest):
-    _require_side(request, "provider", page="Request a partnership")
+    _require_side(request, "provider", page="request")
     provider = request.partner
     if request.method == "POST" and "reseller" in request.POST:
         return _request_confirmed(request)
@@ -168,8 +199,11 @@ def _request_confirmed(request: PartnerRequest):
         else:
             messages.success(
                 request,
-                f"Your request was sent to {reseller.name}. You partner once their Global admin "
-                "accepts it.",
+                _(
+                    "Your request was sent to %(reseller)s. You partner once their Global admin "
+                    "accepts it."
+                )
+                % {"reseller": reseller.name},
             )
             return redirect(LIST_URLS["provider"])
     # Back to the first step, saying why.
@@ -192,7 +226,9 @@ def partnership_answer(request: PartnerRequest, partnership_id):
     provider, reseller = partnership.provider, partnership.reseller
     if reseller.pk != request.partner.pk:
         raise PermissionDenied(
-            f"{reseller.name}'s Global admin answers this request: {provider.name} made it."
+            # Translators: %(reseller)s and %(provider)s are company names.
+            _("%(reseller)s's Global admin answers this request: %(provider)s made it.")
+            % {"reseller": reseller.name, "provider": provider.name}
         )
     form = AnswerForm(request.POST)
     if not form.is_valid():
@@ -207,9 +243,13 @@ def partnership_answer(request: PartnerRequest, partnership_id):
     else:
         messages.success(
             request,
-            f"{provider.name} is now your indirect provider."
-            if accept
-            else f"You declined {provider.name}'s request.",
+            (
+                _("%(provider)s is now your indirect provider.")
+                if accept
+                # Translators: %(provider)s is a company name.
+                else _("You declined %(provider)s's request.")
+            )
+            % {"provider": provider.name},
         )
     return redirect(LIST_URLS["reseller"])
 
@@ -224,7 +264,9 @@ def partnership_remove(request: PartnerRequest, partnership_id):
     if partnership.is_pending and side == "reseller":
         messages.error(
             request,
-            f"{provider.name}'s request isn't a partnership yet: accept or decline it here.",
+            # Translators: %(provider)s is a company name.
+            _("%(provider)s's request isn't a partnership yet: accept or decline it here.")
+            % {"provider": provider.name},
         )
         return redirect(LIST_URLS[side])
     if request.method == "POST":
@@ -237,12 +279,12 @@ def partnership_remove(request: PartnerRequest, partnership_id):
             messages.error(request, refusal.message)
             return redirect("partner_center:partnership-remove", partnership.pk)
         if withdrawn:
-            done = f"Your request to {reseller.name} was withdrawn."
+            done = _("Your request to %(reseller)s was withdrawn.")
         elif side == "provider":
-            done = f"{reseller.name} is no longer your indirect reseller."
+            done = _("%(reseller)s is no longer your indirect reseller.")
         else:
-            done = f"{provider.name} is no longer your indirect provider."
-        messages.success(request, done)
+            done = _("%(provider)s is no longer your indirect provider.")
+        messages.success(request, done % {"provider": provider.name, "reseller": reseller.name})
         return redirect(LIST_URLS[side])
     decision = rules.may_remove_partnership(
         provider=provider,

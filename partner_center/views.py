@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +30,7 @@ from partner_center.forms import (
     RequestFilterForm,
     SubscriptionChangeForm,
 )
-from tenancy import rules, services
+from tenancy import rules, services, text
 from tenancy.http import MemberRequest, PartnerRequest
 from tenancy.models import (
     ADMIN_FOREVER,
@@ -65,8 +66,10 @@ def partner_view(action: Action):
             membership = request.membership
             if membership is None or not membership.tenant.is_partner:
                 raise PermissionDenied(
-                    "Partner Center is for partner organizations. Sign in with your partner "
-                    "account."
+                    _(
+                        "Partner Center is for partner organizations. Sign in with your partner "
+                        "account."
+                    )
                 )
             rules.require(membership, action)
             request.partner = membership.tenant
@@ -107,8 +110,8 @@ def _get_invitation(request: PartnerRequest, invitation_id) -> Invitation:
 
 def _csv_cell(value) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    cell = "" if value is None else str(value)
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def _posted(request: HttpRequest):
@@ -271,12 +274,13 @@ def _indirect_batch(provider: Tenant, batch):
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_export(request: PartnerRequest):
-    _, rows, order, _ = _customer_rows(request)
+    _form, rows, order, _searching = _customer_rows(request)
     columns = rows.order_by(*order).values_list(
         "customer_name",
         "customer_domain",
         "customer_id",
         "country__name",
+        "country",
         "state",
         "since",
         "ended_at",
@@ -286,42 +290,67 @@ def customer_export(request: PartnerRequest):
     labels = dict(CustomerState.choices)
     side = rules.partnership_side(request.partner)
     now = timezone.now()
+    # Translated now: the rows are written after the view has returned.
+    auto_extends = _("auto-extends")
+    # Translators: an admin relationship's last day in the Customer list export, 2027-03-04.
+    until_day = _("until %(date)s")
+    english = text.is_english()
+    country_names: dict[str, str] = {}
 
     def admin_column(until) -> str:
         if until is None or until <= now:
             return ""
-        return "auto-extends" if until == ADMIN_FOREVER else f"until {until.date()}"
+        return auto_extends if until == ADMIN_FOREVER else until_day % {"date": until.date()}
+
+    def country_column(name: str, code: str) -> str:
+        """The country in the request's language (in English, its stored name)."""
+        if english or not code:
+            return name
+        if code not in country_names:
+            country_names[code] = text.country_name(code)
+        return country_names[code]
 
     lines = (
         (
             name,
             domain,
             microsoft_id,
-            country,
+            country_column(country, country_code),
             labels[state],
             since.date(),
             ended.date() if ended else "",
             admin_column(admin_until),
             *([provider or ""] if side == "reseller" else []),
         )
-        for name, domain, microsoft_id, country, state, since, ended, admin_until, provider in (
-            columns.iterator(chunk_size=2000)
-        )
+        for (
+            name,
+            domain,
+            microsoft_id,
+            country,
+            country_code,
+            state,
+            since,
+            ended,
+            admin_until,
+            provider,
+        ) in columns.iterator(chunk_size=2000)
     )
-    extra = {"provider": ["Indirect reseller"], "reseller": ["Indirect provider"]}.get(side, [])
+    extra = {"provider": [_("Indirect reseller")], "reseller": [_("Indirect provider")]}.get(
+        side, []
+    )
     if side == "provider":
         lines = _with_indirect_column(request.partner, lines)
     return _csv_response(
         f"customers-{timezone.localdate():%Y-%m-%d}.csv",
         [
-            "Company name",
-            "Primary domain",
-            "Microsoft ID",
-            "Country",
-            "Relationship",
-            "Since",
-            "Ended",
-            "Admin relationship",
+            _("Company name"),
+            _("Primary domain"),
+            _("Microsoft ID"),
+            _("Country"),
+            _("Relationship"),
+            _("Since"),
+            _("Ended"),
+            _("Admin relationship"),
             *extra,
         ],
         lines,
@@ -350,7 +379,7 @@ def new_relationship(request: PartnerRequest):
         except services.ServiceError as error:  # the partnership ended since the page loaded
             form.add_error("indirect_provider" if form.two_tier else None, error.message)
         else:
-            messages.success(request, "The request is ready. Share the email or the link below.")
+            messages.success(request, _("The request is ready. Share the email or the link below."))
             return redirect("partner_center:request-detail", invitation.pk)
     return render(
         request,
@@ -412,7 +441,9 @@ def request_detail(request: PartnerRequest, invitation_id):
 def request_send(request: PartnerRequest, invitation_id):
     invitation = _get_invitation(request, invitation_id)
     if not invitation.recipient_email:
-        messages.error(request, "This request has no recipient email. Copy it or open it in email.")
+        messages.error(
+            request, _("This request has no recipient email. Copy it or open it in email.")
+        )
     else:
         try:
             services.invitation_send(
@@ -421,7 +452,9 @@ def request_send(request: PartnerRequest, invitation_id):
         except services.ServiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Sent to {invitation.recipient_email}.")
+            messages.success(
+                request, _("Sent to %(email)s.") % {"email": invitation.recipient_email}
+            )
     return redirect("partner_center:request-detail", invitation.pk)
 
 
@@ -435,7 +468,7 @@ def request_revoke(request: PartnerRequest, invitation_id):
         except services.ServiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "The request was revoked. Its link no longer works.")
+            messages.success(request, _("The request was revoked. Its link no longer works."))
         return redirect("partner_center:request-list")
     return render(
         request,
@@ -507,7 +540,9 @@ def domain_check(request: PartnerRequest):
         return JsonResponse({"valid": False, "available": False, "message": error.messages[0]})
     domain = domain_for(prefix)
     available = Tenant.objects.domain_available(prefix)
-    message = f"{domain} is available." if available else f"{domain} is already taken."
+    message = (
+        _("%(domain)s is available.") if available else _("%(domain)s is already taken.")
+    ) % {"domain": domain}
     return JsonResponse(
         {"valid": True, "available": available, "domain": domain, "message": message}
     )
@@ -632,7 +667,13 @@ def purchase(request: PartnerRequest, customer_id):
     else:
         messages.success(
             request,
-            f"Purchased {subscription.offer.name} ({subscription.quantity}) for {customer.name}.",
+            # Translators: "Purchased Microsoft 365 E3 (25) for Contoso.": 25 is the quantity.
+            _("Purchased %(offer)s (%(quantity)s) for %(customer)s.")
+            % {
+                "offer": subscription.offer.name,
+                "quantity": subscription.quantity,
+                "customer": customer.name,
+            },
         )
     return redirect("partner_center:customer-detail", customer.pk)
 
@@ -649,7 +690,7 @@ def subscription_update(request: PartnerRequest, customer_id, subscription_id):
     form = SubscriptionChangeForm(request.POST)
     if not form.is_valid():
         problems = "; ".join(message for errors in form.errors.values() for message in errors)
-        messages.error(request, f"Nothing changed: {problems}")
+        messages.error(request, _("Nothing changed: %(problems)s") % {"problems": problems})
         return redirect("partner_center:customer-detail", customer.pk)
     try:
         services.subscription_update(
@@ -660,7 +701,7 @@ def subscription_update(request: PartnerRequest, customer_id, subscription_id):
     except services.ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{subscription.offer.name} was updated.")
+        messages.success(request, _("%(offer)s was updated.") % {"offer": subscription.offer.name})
     return redirect("partner_center:customer-detail", customer.pk)
 
 
@@ -669,7 +710,11 @@ def subscription_update(request: PartnerRequest, customer_id, subscription_id):
 def remove_reseller(request: PartnerRequest, customer_id):
     customer = _get_customer(request, customer_id)
     if not ResellerRelationship.objects.active().between(request.partner, customer).exists():
-        messages.error(request, f"{customer.name} has no active reseller relationship with you.")
+        messages.error(
+            request,
+            _("%(customer)s has no active reseller relationship with you.")
+            % {"customer": customer.name},
+        )
         return redirect("partner_center:customer-detail", customer.pk)
     if request.method == "POST":
         try:
@@ -682,7 +727,11 @@ def remove_reseller(request: PartnerRequest, customer_id):
         except services.ServiceError as error:
             messages.error(request, error.message)
             return redirect("partner_center:remove-reseller", customer.pk)
-        messages.success(request, f"The reseller relationship with {customer.name} has ended.")
+        messages.success(
+            request,
+            _("The reseller relationship with %(customer)s has ended.")
+            % {"customer": customer.name},
+        )
         return redirect("partner_center:customer-detail", customer.pk)
     decision = rules.may_end_reseller(
         partner=request.partner,
@@ -748,11 +797,12 @@ def activity_export(request: PartnerRequest):
     return _csv_response(
         f"activity-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv",
         [
-            f"Date ({timezone.get_current_timezone_name()})",
-            "Customer",
-            "Customer domain",
-            "Action",
-            "User",
+            # Translators: the export's first column: "Date (Europe/Paris)", a time zone's name.
+            _("Date (%(time_zone)s)") % {"time_zone": timezone.get_current_timezone_name()},
+            _("Customer"),
+            _("Customer domain"),
+            _("Action"),
+            _("User"),
         ],
         rows,
     )

@@ -7,6 +7,9 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,13 +35,18 @@ LOG_SIZE = 25
 
 class WebhookForm(PortalForm):
     url = forms.CharField(
-        label="URL",
+        label=gettext_lazy("URL"),
         max_length=URL_MAX_LENGTH,
-        help_text="An https:// address on the internet that accepts POST requests.",
+        help_text=gettext_lazy("An https:// address on the internet that accepts POST requests."),
     )
     events = forms.MultipleChoiceField(
-        label="Events",
-        choices=[(name.value, f"{name.label} ({name.value})") for name in SUBSCRIBABLE_EVENTS],
+        label=gettext_lazy("Events"),
+        # "Customer added (customer-created)": the event's label, shown in the page's language
+        # when it is shown, and its name in the API.
+        choices=[
+            (name.value, format_lazy("{} ({})", name.label, name.value))
+            for name in SUBSCRIBABLE_EVENTS
+        ],
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -157,7 +165,7 @@ def webhook_detail(request: PartnerRequest, webhook_id):
     )
     if saved is None:
         return _render_detail(request, subscription, form=form, status=400)
-    messages.success(request, "The webhook was saved.")
+    messages.success(request, _("The webhook was saved."))
     return redirect("partner_center:webhook-detail", subscription.pk)
 
 
@@ -172,7 +180,9 @@ def webhook_deactivate(request: PartnerRequest, webhook_id):
     except ServiceError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, f"No more events will be sent to {subscription.url}.")
+        messages.success(
+            request, _("No more events will be sent to %(url)s.") % {"url": subscription.url}
+        )
     return redirect("partner_center:webhook-detail", subscription.pk)
 
 
@@ -186,7 +196,7 @@ def webhook_send_test(request: PartnerRequest, webhook_id):
         messages.error(request, refusal.message)
     else:
         messages.success(
-            request, "A test event is on its way: its delivery is at the top of the log."
+            request, _("A test event is on its way: its delivery is at the top of the log.")
         )
     return redirect("partner_center:webhook-detail", subscription.pk)
 
@@ -205,5 +215,5 @@ def webhook_redeliver(request: PartnerRequest, webhook_id, delivery_id):
     except ServiceError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, "The event is being sent again.")
+        messages.success(request, _("The event is being sent again."))
     return redirect("partner_center:webhook-detail", subscription.pk)
