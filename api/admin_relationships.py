@@ -7,17 +7,20 @@ import re
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.views import DEFAULT_SIZE, GRAPH_STATUS, MAX_SIZE, AppView, errors, iso
+from api.views import DEFAULT_SIZE, GRAPH_STATUS, MAX_SIZE, AppView, errors, iso, lazy_sentence
 from tenancy import services
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     AccessAssignment,
     AdminRelationship,
+    AdminRelationshipStatus,
     SecurityGroup,
     Tenant,
 )
@@ -38,6 +41,32 @@ RELATIONSHIP_FIELDS = {
     "customer": "customer",
 }
 ASSIGNMENT_FIELDS = {"group": "accessContainer", "roles": "accessDetails"}
+
+# Why a relationship that isn't in force can't give its roles to a security group (the page's
+# sentences, one per status).
+S = AdminRelationshipStatus
+NOT_ASSIGNABLE = {
+    S.CREATED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is created."
+    ),
+    S.APPROVAL_PENDING: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is "
+        "approval pending."
+    ),
+    S.EXPIRED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is expired."
+    ),
+    S.DECLINED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is declined."
+    ),
+    S.WITHDRAWN: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is withdrawn."
+    ),
+    S.TERMINATED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is "
+        "terminated."
+    ),
+}
 
 
 def _field_errors(problems: dict[str, str], names: dict[str, str]) -> serializers.ValidationError:
@@ -116,10 +145,10 @@ class RelationshipCreateSerializer(serializers.Serializer):
     displayName = serializers.CharField(
         allow_blank=True,
         trim_whitespace=False,
-        error_messages={"required": "Enter a name for the admin relationship."},
+        error_messages={"required": gettext_lazy("Enter a name for the admin relationship.")},
     )
     duration = serializers.CharField(
-        error_messages={"required": "Give a duration in days, from P1D to P730D."}
+        error_messages={"required": gettext_lazy("Give a duration in days, from P1D to P730D.")}
     )
     customer = CustomerRefSerializer(
         required=False,
@@ -128,20 +157,27 @@ class RelationshipCreateSerializer(serializers.Serializer):
         "customer.",
     )
     accessDetails = AccessDetailsSerializer(
-        error_messages={"required": "Select at least one Microsoft Entra role."}
+        error_messages={"required": gettext_lazy("Select at least one Microsoft Entra role.")}
     )
     autoExtendDuration = serializers.ChoiceField(
         choices=[NO_EXTENSION, EXTENSION],
         required=False,
         default=NO_EXTENSION,
-        error_messages={"invalid_choice": f"Use {EXTENSION} or {NO_EXTENSION}."},
+        error_messages={
+            "invalid_choice": lazy_sentence(
+                # Translators: %(extension)s and %(no_extension)s are the API's values, as they are.
+                gettext_noop("Use %(extension)s or %(no_extension)s."),
+                extension=EXTENSION,
+                no_extension=NO_EXTENSION,
+            )
+        },
     )
 
     def validate_duration(self, value: str) -> int:
         match = DAYS.fullmatch(value.strip())
         if match is None:
             raise serializers.ValidationError(
-                "Give the duration in ISO 8601 days, from P1D to P730D."
+                _("Give the duration in ISO 8601 days, from P1D to P730D.")
             )
         return int(match[1])
 
@@ -153,7 +189,7 @@ class RelationshipCreateSerializer(serializers.Serializer):
         if customer is None:
             # The request form's sentence.
             raise serializers.ValidationError(
-                "Choose one of your customers, or request the relationship for any customer."
+                _("Choose one of your customers, or request the relationship for any customer.")
             )
         return customer
 
@@ -162,8 +198,10 @@ class DelegatedAdminRelationshipRequestSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
         choices=["lockForApproval", "terminate"],
         error_messages={
-            "invalid_choice": "Use lockForApproval or terminate: approving and rejecting are "
-            "the customer's."
+            "invalid_choice": gettext_lazy(
+                # Translators: lockForApproval and terminate are the API's values, as they are.
+                "Use lockForApproval or terminate: approving and rejecting are the customer's."
+            )
         },
     )
 
@@ -191,10 +229,12 @@ class AccessAssignmentSerializer(serializers.Serializer):
 
 class AccessAssignmentCreateSerializer(serializers.Serializer):
     accessContainer = AccessContainerSerializer(
-        error_messages={"required": "Choose a security group."}
+        error_messages={"required": gettext_lazy("Choose a security group.")}
     )
     accessDetails = AccessDetailsSerializer(
-        error_messages={"required": "Select at least one of the relationship's roles."}
+        error_messages={
+            "required": gettext_lazy("Select at least one of the relationship's roles.")
+        }
     )
 
 
@@ -279,7 +319,9 @@ class AdminRelationshipListView(AppView):
         if top not in (None, ""):
             size = int(top) if top.isdigit() else 0
             if not 1 <= size <= MAX_SIZE:
-                raise serializers.ValidationError({"$top": f"Use $top from 1 to {MAX_SIZE}."})
+                raise serializers.ValidationError(
+                    {"$top": _("Use $top from 1 to %(max)s.") % {"max": MAX_SIZE}}
+                )
         relationships = AdminRelationship.objects.filter(partner=self.partner).select_related(
             "customer"
         )
@@ -410,13 +452,10 @@ class AccessAssignmentListView(AppView):
     )
     def post(self, request, relationship_id):
         relationship = _relationship_of(self.partner, relationship_id)
-        # The page's own check and sentence, before its service's.
-        if not relationship.is_in_force():
-            raise services.ServiceError(
-                "Security groups get roles only on an active admin relationship, and this one "
-                f"is {relationship.display_status().label.lower()}.",
-                code="not_active",
-            )
+        # The page's own check and sentence, before its service's (not in force: a status
+        # NOT_ASSIGNABLE has).
+        if refusal := NOT_ASSIGNABLE.get(relationship.display_status()):
+            raise services.ServiceError(str(refusal), code="not_active")
         body = AccessAssignmentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -425,7 +464,7 @@ class AccessAssignmentListView(AppView):
         ).first()
         if group is None:
             raise serializers.ValidationError(
-                {"accessContainer": "Choose one of your organization's security groups."}
+                {"accessContainer": _("Choose one of your organization's security groups.")}
             )
         try:
             assignment = services.access_assignment_create(

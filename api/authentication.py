@@ -4,6 +4,7 @@ all that is stored); the request then acts as the app's principal, a member of t
 the app's roles, so the pages' rules and services apply unchanged."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework_api_key.permissions import KeyParser
@@ -26,10 +27,10 @@ class AppKeyAuthentication(authentication.BaseAuthentication):
             app = PartnerApp.objects.get_from_key(key)
         except PartnerApp.DoesNotExist:
             raise exceptions.AuthenticationFailed(
-                "That key is not valid: it is mistyped, or its app was revoked."
+                _("That key is not valid: it is mistyped, or its app was revoked.")
             ) from None
         if app.has_expired or not app.principal.is_active:
-            raise exceptions.AuthenticationFailed("That key is not valid: its app was revoked.")
+            raise exceptions.AuthenticationFailed(_("That key is not valid: its app was revoked."))
         membership = Membership.objects.of_user(app.principal)
         request._request.membership = membership
         request._request.partner_app = app

@@ -3,6 +3,8 @@ sentences the pages show (the same services and rules raise them)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -18,6 +20,51 @@ CODES = {
     status.HTTP_409_CONFLICT: "refused",
     status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
 }
+
+# DRF's own descriptions, in the project's catalogs too: with the same msgids, the project's
+# translation is the one DRF's gettext finds (and DRF ships no Hindi). The framework's answers,
+# then the problems the fields of the API's requests can have.
+FRAMEWORK_DESCRIPTIONS = (
+    gettext_noop("Authentication credentials were not provided."),
+    gettext_noop("Incorrect authentication credentials."),
+    gettext_noop("You do not have permission to perform this action."),
+    gettext_noop("Not found."),
+    gettext_noop('Method "{method}" not allowed.'),
+    gettext_noop("Could not satisfy the request Accept header."),
+    gettext_noop('Unsupported media type "{media_type}" in request.'),
+    gettext_noop("Malformed request."),
+    gettext_noop("Invalid input."),
+    gettext_noop("A server error occurred."),
+    gettext_noop("This field is required."),
+    gettext_noop("This field may not be null."),
+    gettext_noop("This field may not be blank."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("Ensure this field has no more than {max_length} characters."),
+    gettext_noop("Ensure this field has at least {min_length} characters."),
+    gettext_noop("Surrogate characters are not allowed: U+{code_point:X}."),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("Must be a valid UUID."),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop('"{input}" is not a valid choice.'),
+    gettext_noop("Date has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop("Expected a date but got a datetime."),
+    gettext_noop("Invalid data. Expected a dictionary, but got {datatype}."),
+    gettext_noop('Expected a list of items but got type "{input_type}".'),
+    gettext_noop("This list may not be empty."),
+    gettext_noop("Ensure this field has no more than {max_length} elements."),
+)
+
+
+def _throttled(exc: exceptions.Throttled) -> str:
+    """DRF's sentence, whole (DRF translates its two halves apart, the second after filling in
+    the number: no catalog ever has it)."""
+    if exc.wait is None:
+        return _("Request was throttled.")
+    return ngettext(
+        "Request was throttled. Expected available in %(count)s second.",
+        "Request was throttled. Expected available in %(count)s seconds.",
+        exc.wait,
+    ) % {"count": exc.wait}
 
 
 def error(status_code: int, description: str, *, code: str = "", field: str = "") -> Response:
@@ -42,15 +89,17 @@ def handle(exc, context):
     if isinstance(exc, ServiceError):
         return error(status.HTTP_409_CONFLICT, exc.message, code=exc.code or "refused")
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("No such object, or it belongs to another partner.")
+        exc = exceptions.NotFound(_("No such object, or it belongs to another partner."))
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or "Your app's roles don't allow this.")
+        exc = exceptions.PermissionDenied(str(exc) or _("Your app's roles don't allow this."))
     response = exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         field, message = _first(exc.detail)
         shaped = error(response.status_code, message, field=field)
+    elif isinstance(exc, exceptions.Throttled):
+        shaped = error(response.status_code, _throttled(exc))
     else:
         shaped = error(response.status_code, str(exc.detail))
     for header in ("Retry-After", "WWW-Authenticate", "Allow"):

@@ -9,6 +9,9 @@ from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -39,6 +42,13 @@ DEFAULT_SIZE = 40
 ORDER = ["customer_name", "customer_id"]
 FILTER_FIELDS = {"CompanyName": "customer_name", "Domain": "customer_domain"}
 CONTINUATION_HEADER = "MS-ContinuationToken"
+
+
+def lazy_sentence(message: str, **values) -> str:
+    """`message` (marked with gettext_noop) translated when it is shown, in the request's
+    language, its %(placeholders)s filled with `values`: for sentences made at import time."""
+    return lazy(lambda: _(message) % values, str)()
+
 
 # Graph's names for an admin relationship's status.
 GRAPH_STATUS = {
@@ -235,15 +245,23 @@ class RelationshipRequestView(AppView):
         if reseller_id is not None and side != "provider":
             raise serializers.ValidationError(
                 {
-                    INDIRECT_RESELLER_ID: f"{INDIRECT_RESELLER_ID} is for indirect providers, "
-                    "requesting a relationship for one of their indirect resellers."
+                    INDIRECT_RESELLER_ID: _(
+                        # Translators: %(parameter)s is the API's parameter name, as it is.
+                        "%(parameter)s is for indirect providers, requesting a relationship "
+                        "for one of their indirect resellers."
+                    )
+                    % {"parameter": INDIRECT_RESELLER_ID}
                 }
             )
         if provider_id is not None and side != "reseller":
             raise serializers.ValidationError(
                 {
-                    INDIRECT_PROVIDER_ID: f"{INDIRECT_PROVIDER_ID} is for indirect resellers, "
-                    "naming the indirect provider the customer will buy through."
+                    INDIRECT_PROVIDER_ID: _(
+                        # Translators: %(parameter)s is the API's parameter name, as it is.
+                        "%(parameter)s is for indirect resellers, naming the indirect provider "
+                        "the customer will buy through."
+                    )
+                    % {"parameter": INDIRECT_PROVIDER_ID}
                 }
             )
         if reseller_id is not None:
@@ -263,16 +281,24 @@ class RelationshipRequestView(AppView):
             pk__in=Partnership.objects.filter(**{side: caller}).values(f"{other}_id"),
         ).first()
         if found is None:
-            raise services.ServiceError(
-                f"Choose one of your indirect {other}s: only a {other} you partner with can be "
-                "named.",
-                code="partnership",
-            )
+            if other == "reseller":
+                message = _(
+                    "Choose one of your indirect resellers: only a reseller you partner with "
+                    "can be named."
+                )
+            else:
+                message = _(
+                    "Choose one of your indirect providers: only a provider you partner with "
+                    "can be named."
+                )
+            raise services.ServiceError(message, code="partnership")
         return found
 
 
 class QuerySerializer(serializers.Serializer):
-    ID_PROBLEM = "Use a tenant id: a GUID such as 00000000-0000-4000-8000-000000000000."
+    ID_PROBLEM = gettext_lazy(
+        "Use a tenant id: a GUID such as 00000000-0000-4000-8000-000000000000."
+    )
 
     label = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
     recipient = serializers.EmailField(required=False, default="", allow_blank=True)
@@ -353,15 +379,20 @@ class CustomerListView(AppView):
         except ValueError:
             size = 0
         if not 1 <= size <= MAX_SIZE:
-            raise serializers.ValidationError({"size": f"Use a size from 1 to {MAX_SIZE}."})
+            raise serializers.ValidationError(
+                {"size": _("Use a size from 1 to %(max)s.") % {"max": MAX_SIZE}}
+            )
         return size
 
     @staticmethod
     def _filter(raw: str) -> dict:
         problem = serializers.ValidationError(
             {
-                "filter": 'Use {"Field": "CompanyName" or "Domain", "Value": "...", '
-                '"Operator": "starts_with"}.'
+                "filter": _(
+                    # Translators: the JSON stays as it is.
+                    'Use {"Field": "CompanyName" or "Domain", "Value": "...", '
+                    '"Operator": "starts_with"}.'
+                )
             }
         )
         try:
@@ -387,7 +418,7 @@ class CustomerPatchSerializer(serializers.Serializer):
     def validate_relationshipToPartner(self, value: str) -> str:
         if value != "none":
             raise serializers.ValidationError(
-                'Only "none" can be set: it removes your reseller relationship.'
+                _('Only "none" can be set: it removes your reseller relationship.')
             )
         return value
 
@@ -396,7 +427,7 @@ class CustomerPatchSerializer(serializers.Serializer):
             for key in data:
                 if key not in self.fields:
                     raise serializers.ValidationError(
-                        {str(key)[:100]: "Only relationshipToPartner can change here."}
+                        {str(key)[:100]: _("Only relationshipToPartner can change here.")}
                     )
         return super().to_internal_value(data)
 
@@ -454,7 +485,9 @@ class CustomerDetailView(AppView):
         # The remove-reseller page's own check and sentence, before its service's.
         if not ResellerRelationship.objects.active().between(self.partner, customer).exists():
             raise services.ServiceError(
-                f"{customer.name} has no active reseller relationship with you.", code="none"
+                _("%(customer)s has no active reseller relationship with you.")
+                % {"customer": customer.name},
+                code="none",
             )
         services.reseller_relationship_end(
             partner=self.partner, customer=customer, ended_by=request.user, by=self.partner
@@ -691,8 +724,8 @@ class CustomerAgreementsView(AppView):
 
 
 class RequestListQuerySerializer(serializers.Serializer):
-    DATE_PROBLEM = "Use an ISO 8601 date or time: 2026-01-31 or 2026-01-31T12:00:00Z."
-    SIZE_PROBLEM = f"Use a size from 1 to {MAX_SIZE}."
+    DATE_PROBLEM = gettext_lazy("Use an ISO 8601 date or time: 2026-01-31 or 2026-01-31T12:00:00Z.")
+    SIZE_PROBLEM = lazy_sentence(gettext_noop("Use a size from 1 to %(max)s."), max=MAX_SIZE)
 
     size = serializers.IntegerField(
         required=False,
@@ -705,7 +738,11 @@ class RequestListQuerySerializer(serializers.Serializer):
         choices=InvitationStatus.values,
         required=False,
         error_messages={
-            "invalid_choice": "Use one of: " + ", ".join(s.value for s in InvitationStatus) + "."
+            "invalid_choice": lazy_sentence(
+                # Translators: %(statuses)s lists the API's status values, as they are.
+                gettext_noop("Use one of: %(statuses)s."),
+                statuses=", ".join(s.value for s in InvitationStatus),
+            )
         },
     )
     createdAfter = serializers.DateTimeField(

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,7 +34,7 @@ def _next(request) -> str:
 
 class CodeForm(PortalForm):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=12,
         widget=forms.TextInput(
             attrs={
@@ -47,7 +49,7 @@ class CodeForm(PortalForm):
 
 class RecoveryCodeForm(PortalForm):
     code = forms.CharField(
-        label="Recovery code",
+        label=gettext_lazy("Recovery code"),
         max_length=20,
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autofocus": True, "spellcheck": "false"}
@@ -88,8 +90,14 @@ def verify(request):
                 left = mfa.methods_of(request.user).recovery_codes_left
                 messages.warning(
                     request,
-                    f"You signed in with a recovery code; {left} left. "
-                    "Make new ones in Security info if you are running out.",
+                    ngettext(
+                        "You signed in with a recovery code; %(count)s left. "
+                        "Make new ones in Security info if you are running out.",
+                        "You signed in with a recovery code; %(count)s left. "
+                        "Make new ones in Security info if you are running out.",
+                        left,
+                    )
+                    % {"count": left},
                 )
             return redirect(next_url or "home")
     return render(
@@ -147,7 +155,7 @@ def authenticator_add(request):
             if not request.user.is_verified():
                 otp_login(request, device)
             request.session.pop(mfa.SIGN_IN_PENDING, None)
-            messages.success(request, "Authenticator app added.")
+            messages.success(request, _("Authenticator app added."))
             if codes:
                 request.session[NEW_CODES] = codes
                 return redirect("recovery-codes")
@@ -195,8 +203,10 @@ def method_remove(request, kind: str, pk: int):
     except ServiceError as refusal:
         messages.error(request, refusal.message)
     else:
-        label = "Authenticator app" if kind == "authenticator" else "Passkey"
-        messages.success(request, f"{label} removed.")
+        if kind == "authenticator":
+            messages.success(request, _("Authenticator app removed."))
+        else:
+            messages.success(request, _("Passkey removed."))
     return redirect("security-info")
 
 
@@ -258,14 +268,19 @@ def reset_page(request, membership_id: int, *, template: str, back: str):
     methods = mfa.methods_of(target.user)
     if request.method == "POST":
         try:
-            removed = services.sign_in_methods_reset(membership=request.membership, target=target)
+            services.sign_in_methods_reset(membership=request.membership, target=target)
         except ServiceError as refusal:
             messages.error(request, refusal.message)
         else:
             messages.success(
                 request,
-                f"Sign-in methods reset for {target.user.get_username()} ({removed} removed). "
-                "They set up new ones at their next sign-in.",
+                _(
+                    # Translators: %(removed)s is what the user had, as the Users page says it:
+                    # "Authenticator app, 2 passkeys".
+                    "Sign-in methods reset for %(user)s (%(removed)s removed). "
+                    "They set up new ones at their next sign-in."
+                )
+                % {"user": target.user.get_username(), "removed": methods.description},
             )
         return redirect(back)
     return render(
@@ -274,7 +289,59 @@ def reset_page(request, membership_id: int, *, template: str, back: str):
         {
             "target": target,
             "methods": methods,
+            "removes": _what_a_reset_removes(methods),
             "back": back,
             "mfa_required": settings.MFA_REQUIRED,
         },
     )
+
+
+def _what_a_reset_removes(methods: mfa.SignInMethods) -> str:
+    """The reset page's first sentence: "This removes authenticator app, 2 passkeys and 5
+    recovery codes." One msgid per shape of the list (translators reorder it as they need)."""
+    app, passkeys, codes = (
+        bool(methods.authenticators),
+        len(methods.passkeys),
+        methods.recovery_codes_left,
+    )
+    values = {
+        "passkeys": ngettext("%(count)s passkey", "%(count)s passkeys", passkeys)
+        % {"count": passkeys},
+        "recovery_codes": ngettext("%(count)s recovery code", "%(count)s recovery codes", codes)
+        % {"count": codes},
+    }
+    if app and passkeys and codes:
+        # Translators: %(passkeys)s is "2 passkeys", %(recovery_codes)s "5 recovery codes".
+        return _("This removes authenticator app, %(passkeys)s and %(recovery_codes)s.") % values
+    if app and passkeys:
+        return ngettext(
+            "This removes authenticator app, %(count)s passkey.",
+            "This removes authenticator app, %(count)s passkeys.",
+            passkeys,
+        ) % {"count": passkeys}
+    if passkeys and codes:
+        # Translators: %(passkeys)s is "2 passkeys", %(recovery_codes)s "5 recovery codes".
+        return _("This removes %(passkeys)s and %(recovery_codes)s.") % values
+    if passkeys:
+        return ngettext(
+            "This removes %(count)s passkey.", "This removes %(count)s passkeys.", passkeys
+        ) % {"count": passkeys}
+    if app and codes:
+        return ngettext(
+            "This removes authenticator app and %(count)s recovery code.",
+            "This removes authenticator app and %(count)s recovery codes.",
+            codes,
+        ) % {"count": codes}
+    if app:
+        return _("This removes authenticator app.")
+    # A user without an authenticator app or a passkey ("not enrolled") has, as a rule, no
+    # recovery codes either (they go with the last method).
+    if codes:
+        return ngettext(
+            # Translators: for a user with no authenticator app or passkey ("Not enrolled").
+            "This removes not enrolled and %(count)s recovery code.",
+            "This removes not enrolled and %(count)s recovery codes.",
+            codes,
+        ) % {"count": codes}
+    # Translators: for a user with no sign-in method at all ("Not enrolled").
+    return _("This removes not enrolled.")

@@ -84,7 +84,7 @@ def changes_between(before: dict, after: dict, names) -> dict[str, list[str]]:
 
 def role_labels(membership: Membership) -> str:
     stored = MembershipRole.objects.filter(membership=membership).values_list("role", flat=True)
-    return ", ".join(sorted(Role(role).label for role in stored))
+    return ", ".join(sorted(str(Role(role).label) for role in stored))
 
 
 class OperatorAudit:

@@ -5,6 +5,7 @@ import copy
 
 from django import forms
 from django.forms.forms import DeclarativeFieldsMetaclass
+from django.utils.translation import gettext_lazy
 
 from tenancy.models import Tenant
 from tenancy.services import Signer
@@ -43,16 +44,27 @@ class PortalForm(forms.Form, metaclass=SingleLineFieldsMetaclass):
 class OrganizationProfileForm(PortalForm):
     """The billing address and the primary contact: `Tenant.PROFILE_FIELDS`."""
 
-    address_line1 = forms.CharField(label="Address line 1", max_length=200)
-    address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
-    city = forms.CharField(label="City", max_length=100)
-    region = forms.CharField(label="State or province", max_length=100, required=False)
-    postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
-    contact_first_name = forms.CharField(label="First name", max_length=100, required=False)
-    contact_last_name = forms.CharField(label="Last name", max_length=100, required=False)
-    contact_email = forms.EmailField(label="Email", max_length=254, required=False)
+    address_line1 = forms.CharField(label=gettext_lazy("Address line 1"), max_length=200)
+    address_line2 = forms.CharField(
+        label=gettext_lazy("Address line 2"), max_length=200, required=False
+    )
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100)
+    region = forms.CharField(
+        label=gettext_lazy("State or province"), max_length=100, required=False
+    )
+    postal_code = forms.CharField(label=gettext_lazy("Postal code"), max_length=20, required=False)
+    contact_first_name = forms.CharField(
+        label=gettext_lazy("First name"), max_length=100, required=False
+    )
+    contact_last_name = forms.CharField(
+        label=gettext_lazy("Last name"), max_length=100, required=False
+    )
+    contact_email = forms.EmailField(label=gettext_lazy("Email"), max_length=254, required=False)
     contact_phone = forms.CharField(
-        label="Phone number", max_length=40, required=False, validators=[validate_phone]
+        label=gettext_lazy("Phone number"),
+        max_length=40,
+        required=False,
+        validators=[validate_phone],
     )
 
     # Add customer makes the contact the first Global administrator: then a name and an email
@@ -72,15 +84,29 @@ class SignerForm(PortalForm):
     """Who accepts the Microsoft Customer Agreement for the organization.
 
     With a prefix (Add customer's `signer`), the fields are named `signer_first_name`... and
-    labelled "Signer's first name"..., and `required` says whether they must be filled.
+    labelled "Signer's first name"... (PREFIXED_LABELS), and `required` says whether they must
+    be filled.
     """
 
-    first_name = forms.CharField(label="First name", max_length=100)
-    last_name = forms.CharField(label="Last name", max_length=100)
-    email = forms.EmailField(label="Email address", max_length=254)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100)
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
     phone = forms.CharField(
-        label="Phone number", max_length=40, required=False, validators=[validate_phone]
+        label=gettext_lazy("Phone number"),
+        max_length=40,
+        required=False,
+        validators=[validate_phone],
     )
+
+    # Each label as a whole msgid, per prefix.
+    PREFIXED_LABELS = {
+        "signer": {
+            "first_name": gettext_lazy("Signer's first name"),
+            "last_name": gettext_lazy("Signer's last name"),
+            "email": gettext_lazy("Signer's email address"),
+            "phone": gettext_lazy("Signer's phone number"),
+        },
+    }
 
     AUTOCOMPLETE = {
         "first_name": "given-name",
@@ -99,7 +125,7 @@ class SignerForm(PortalForm):
         for name, autocomplete in self.AUTOCOMPLETE.items():
             field = self.fields[name]
             if self.prefix:
-                field.label = f"{self.prefix.capitalize()}'s {field.label.lower()}"
+                field.label = self.PREFIXED_LABELS[self.prefix][name]
             if name != "phone":
                 field.required = required
                 if required_message:

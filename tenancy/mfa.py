@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import qrcode
 import qrcode.image.svg
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -44,13 +46,30 @@ class SignInMethods:
 
     @property
     def summary(self) -> str:
-        """ "Authenticator app, 2 passkeys", or "Not enrolled"."""
+        """ "Authenticator app, 2 passkeys", or "Not enrolled": in English, as the audit log
+        keeps it (`description` is the same in the page's language)."""
         parts = []
         if self.authenticators:
             parts.append("Authenticator app")
         if count := len(self.passkeys):
             parts.append("1 passkey" if count == 1 else f"{count} passkeys")
         return ", ".join(parts) or "Not enrolled"
+
+    @property
+    def description(self) -> str:
+        """The summary in the request's language, for the pages."""
+        count = len(self.passkeys)
+        if self.authenticators and count:
+            return ngettext(
+                "Authenticator app, %(count)s passkey",
+                "Authenticator app, %(count)s passkeys",
+                count,
+            ) % {"count": count}
+        if self.authenticators:
+            return _("Authenticator app")
+        if count:
+            return ngettext("%(count)s passkey", "%(count)s passkeys", count) % {"count": count}
+        return _("Not enrolled")
 
 
 def methods_of(user) -> SignInMethods:

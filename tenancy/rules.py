@@ -1,6 +1,8 @@
 """The business rules of the CSP reseller flow, as plain functions both portals call.
 
-Each rule answers with a Decision whose reason a person can read: the pages show it as it is.
+Each rule answers with a Decision whose reason a person can read: the pages show it as it is,
+in the language of the request. (The operators' console's rules, at the end, answer in English:
+the console stays English.)
 """
 
 from dataclasses import dataclass
@@ -11,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from tenancy.models import (
     BILLING_ADMINISTRATOR,
@@ -37,7 +41,7 @@ from tenancy.models import (
     TenantKind,
     role_names,
 )
-from tenancy.text import in_country, possessive
+from tenancy.text import country_name, in_country, market_name, possessive
 
 
 class Action(StrEnum):
@@ -115,36 +119,89 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     Action.VIEW_ORGANIZATION_ACTIVITY: (R.CUSTOMER_GLOBAL_ADMIN, R.CUSTOMER_BILLING_ADMIN),
 }
 
-# How each action reads in "Only ... can <phrase>."
-ACTION_PHRASES: dict[Action, str] = {
-    Action.VIEW_CUSTOMERS: "see the customers",
-    Action.REQUEST_RELATIONSHIP: "request a reseller relationship",
-    Action.VIEW_REQUESTS: "see relationship requests",
-    Action.REVOKE_REQUEST: "revoke a relationship request",
-    Action.ADD_CUSTOMER: "add a customer",
-    Action.PURCHASE: "purchase on behalf of a customer",
-    Action.MANAGE_SUBSCRIPTION: "change or suspend a subscription",
-    Action.REMOVE_RESELLER: "remove a reseller relationship",
-    Action.VIEW_ACTIVITY: "see the activity log",
-    Action.VIEW_ADMIN_RELATIONSHIPS: "see admin relationships",
-    Action.MANAGE_ADMIN_RELATIONSHIPS: "request, withdraw or terminate admin relationships and "
-    "give security groups their roles",
-    Action.MANAGE_SECURITY_GROUPS: "manage security groups",
-    Action.MANAGE_USERS: "see users' sign-in methods and reset them",
-    Action.MANAGE_APPS: "register apps and revoke their keys",
-    Action.MANAGE_WEBHOOKS: "manage webhooks",
-    Action.VIEW_PARTNERSHIPS: "see indirect partnerships",
-    Action.MANAGE_PARTNERSHIPS: "request, accept or remove an indirect partnership",
-    Action.ACCEPT_RESELLER: "accept a reseller relationship",
-    Action.ACCEPT_WITH_ADMIN: "accept a request that includes admin permissions",
-    Action.ACCEPT_AGREEMENT: "accept the Microsoft Customer Agreement",
-    Action.VIEW_PARTNER_RELATIONSHIPS: "see partner relationships",
-    Action.REMOVE_ADMIN_ROLES: "remove a partner's admin roles",
-    Action.APPROVE_ADMIN_RELATIONSHIP: "approve or decline a partner's admin relationship",
-    Action.END_RESELLER: "end a reseller relationship",
-    Action.MANAGE_ORGANIZATION_USERS: "see users' sign-in methods and reset them",
-    Action.EDIT_ORGANIZATION_PROFILE: "change the organization profile",
-    Action.VIEW_ORGANIZATION_ACTIVITY: "see your organization's activity",
+# What a member who may not do an action is told: who may, as one sentence per action.
+DENIAL_MESSAGES: dict[Action, str] = {
+    Action.VIEW_CUSTOMERS: gettext_lazy(
+        "Only Global admins, Admin agents, Sales agents and Helpdesk agents can see the customers."
+    ),
+    Action.REQUEST_RELATIONSHIP: gettext_lazy(
+        "Only Admin agents and Sales agents can request a reseller relationship."
+    ),
+    Action.VIEW_REQUESTS: gettext_lazy(
+        "Only Global admins, Admin agents and Sales agents can see relationship requests."
+    ),
+    Action.REVOKE_REQUEST: gettext_lazy(
+        "Only Admin agents and Sales agents can revoke a relationship request."
+    ),
+    Action.ADD_CUSTOMER: gettext_lazy(
+        "Only Global admins, Admin agents and Sales agents can add a customer."
+    ),
+    Action.PURCHASE: gettext_lazy(
+        "Only Admin agents and Sales agents can purchase on behalf of a customer."
+    ),
+    Action.MANAGE_SUBSCRIPTION: gettext_lazy(
+        "Only Admin agents and Sales agents can change or suspend a subscription."
+    ),
+    Action.REMOVE_RESELLER: gettext_lazy("Only Global admins can remove a reseller relationship."),
+    Action.VIEW_ACTIVITY: gettext_lazy(
+        "Only Global admins and Admin agents can see the activity log."
+    ),
+    Action.VIEW_ADMIN_RELATIONSHIPS: gettext_lazy(
+        "Only Global admins, Admin agents, Sales agents and Helpdesk agents can see admin "
+        "relationships."
+    ),
+    Action.MANAGE_ADMIN_RELATIONSHIPS: gettext_lazy(
+        "Only Admin agents can request, withdraw or terminate admin relationships and give "
+        "security groups their roles."
+    ),
+    Action.MANAGE_SECURITY_GROUPS: gettext_lazy(
+        "Only Global admins and Admin agents can manage security groups."
+    ),
+    Action.MANAGE_USERS: gettext_lazy(
+        "Only Global admins can see users' sign-in methods and reset them."
+    ),
+    Action.MANAGE_APPS: gettext_lazy("Only Global admins can register apps and revoke their keys."),
+    Action.MANAGE_WEBHOOKS: gettext_lazy(
+        "Only Global admins and Admin agents can manage webhooks."
+    ),
+    Action.VIEW_PARTNERSHIPS: gettext_lazy(
+        "Only Global admins, Admin agents and Sales agents can see indirect partnerships."
+    ),
+    Action.MANAGE_PARTNERSHIPS: gettext_lazy(
+        "Only Global admins can request, accept or remove an indirect partnership."
+    ),
+    Action.ACCEPT_RESELLER: gettext_lazy(
+        "Only Global administrators and Billing administrators can accept a reseller relationship."
+    ),
+    Action.ACCEPT_WITH_ADMIN: gettext_lazy(
+        "Only Global administrators can accept a request that includes admin permissions."
+    ),
+    Action.ACCEPT_AGREEMENT: gettext_lazy(
+        "Only Global administrators and Billing administrators can accept the Microsoft Customer "
+        "Agreement."
+    ),
+    Action.VIEW_PARTNER_RELATIONSHIPS: gettext_lazy(
+        "Only Global administrators and Billing administrators can see partner relationships."
+    ),
+    Action.REMOVE_ADMIN_ROLES: gettext_lazy(
+        "Only Global administrators can remove a partner's admin roles."
+    ),
+    Action.APPROVE_ADMIN_RELATIONSHIP: gettext_lazy(
+        "Only Global administrators can approve or decline a partner's admin relationship."
+    ),
+    Action.END_RESELLER: gettext_lazy(
+        "Only Global administrators can end a reseller relationship."
+    ),
+    Action.MANAGE_ORGANIZATION_USERS: gettext_lazy(
+        "Only Global administrators can see users' sign-in methods and reset them."
+    ),
+    Action.EDIT_ORGANIZATION_PROFILE: gettext_lazy(
+        "Only Global administrators and Billing administrators can change the organization profile."
+    ),
+    Action.VIEW_ORGANIZATION_ACTIVITY: gettext_lazy(
+        "Only Global administrators and Billing administrators can see your organization's "
+        "activity."
+    ),
 }
 
 
@@ -152,14 +209,9 @@ def may(roles: frozenset[Role] | set[Role], action: Action) -> bool:
     return not roles.isdisjoint(PERMISSIONS[action])
 
 
-def who_may(action: Action) -> str:
-    """'Admin agents and Sales agents' — the roles that may, in the table's order."""
-    names = [f"{role.label}s" for role in PERMISSIONS[action]]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def denial_message(action: Action) -> str:
-    return f"Only {who_may(action)} can {ACTION_PHRASES[action]}."
+    """'Only Admin agents and Sales agents can request a reseller relationship.'"""
+    return str(DENIAL_MESSAGES[action])
 
 
 def require(membership: Membership | None, action: Action) -> None:
@@ -181,33 +233,90 @@ class Decision:
 ALLOWED = Decision(True)
 
 
-def _market_phrase(country) -> str:
-    if country.market.name == country.name:
-        return in_country(country.name)
-    return f"{in_country(country.name)}, in the {country.market.name} market"
+def _place(country, side: str) -> tuple[bool, dict[str, str]]:
+    """Where a tenant is, for a sentence about markets: whether its market must be named (it
+    isn't when the market is the country), and the placeholders `<side>_country` (the plain
+    name), `<side>_in_country` (as it reads after "in": "the United States") and
+    `<side>_market`."""
+    name = country_name(country)
+    return country.market.name != country.name, {
+        f"{side}_country": name,
+        f"{side}_in_country": in_country(name),
+        f"{side}_market": market_name(country.market),
+    }
 
 
 def may_resell(partner: Tenant, customer: Tenant) -> Decision:
     """May `partner` be `customer`'s reseller? Same cloud, and the customer in its market."""
     if partner.kind != TenantKind.PARTNER:
-        return Decision(False, f"{partner.name} is not a partner organization.", "not_partner")
+        return Decision(
+            False,
+            _("%(partner)s is not a partner organization.") % {"partner": partner.name},
+            "not_partner",
+        )
     if customer.kind != TenantKind.CUSTOMER:
-        return Decision(False, f"{customer.name} is not a customer organization.", "not_customer")
+        return Decision(
+            False,
+            _("%(customer)s is not a customer organization.") % {"customer": customer.name},
+            "not_customer",
+        )
     if partner.cloud != customer.cloud:
         return Decision(
             False,
-            f"{partner.name} works in {Cloud(partner.cloud).label} and {customer.name} is in "
-            f"{Cloud(customer.cloud).label}. A partner can only serve customers in its own cloud.",
+            _(
+                "%(partner)s works in %(partner_cloud)s and %(customer)s is in "
+                "%(customer_cloud)s. A partner can only serve customers in its own cloud."
+            )
+            % {
+                "partner": partner.name,
+                "partner_cloud": Cloud(partner.cloud).label,
+                "customer": customer.name,
+                "customer_cloud": Cloud(customer.cloud).label,
+            },
             "cloud",
         )
     if partner.country.market_id != customer.country.market_id:
-        return Decision(
-            False,
-            f"{partner.name} is a partner in {_market_phrase(partner.country)}, and "
-            f"{customer.name} is in {_market_phrase(customer.country)}. Resellers may only "
-            "serve customers in their own market.",
-            "market",
-        )
+        partner_market, partner_place = _place(partner.country, "partner")
+        customer_market, customer_place = _place(customer.country, "customer")
+        params = {
+            "partner": partner.name,
+            "customer": customer.name,
+            **partner_place,
+            **customer_place,
+        }
+        if partner_market and customer_market:
+            reason = _(
+                # Translators: %(partner_in_country)s and %(customer_in_country)s are country names
+                # (in English with "the" where one is needed: "the United States").
+                "%(partner)s is a partner in %(partner_in_country)s, in the %(partner_market)s "
+                "market, and %(customer)s is in %(customer_in_country)s, in the "
+                "%(customer_market)s market. Resellers may only serve customers in their own "
+                "market."
+            )
+        elif partner_market:
+            reason = _(
+                # Translators: %(partner_in_country)s and %(customer_in_country)s are country names
+                # (in English with "the" where one is needed: "the United States").
+                "%(partner)s is a partner in %(partner_in_country)s, in the %(partner_market)s "
+                "market, and %(customer)s is in %(customer_in_country)s. Resellers may only "
+                "serve customers in their own market."
+            )
+        elif customer_market:
+            reason = _(
+                # Translators: %(partner_in_country)s and %(customer_in_country)s are country names
+                # (in English with "the" where one is needed: "the United States").
+                "%(partner)s is a partner in %(partner_in_country)s, and %(customer)s is in "
+                "%(customer_in_country)s, in the %(customer_market)s market. Resellers may only "
+                "serve customers in their own market."
+            )
+        else:
+            reason = _(
+                # Translators: %(partner_in_country)s and %(customer_in_country)s are country names
+                # (in English with "the" where one is needed: "the United States").
+                "%(partner)s is a partner in %(partner_in_country)s, and %(customer)s is in "
+                "%(customer_in_country)s. Resellers may only serve customers in their own market."
+            )
+        return Decision(False, reason % params, "market")
     return ALLOWED
 
 
@@ -222,39 +331,106 @@ def partnership_side(partner: Tenant) -> str:
     )
 
 
+def _not_a_reseller(reseller: Tenant) -> str:
+    params = {"reseller": reseller.name}
+    if reseller.csp_role == CspRole.DIRECT:
+        return (
+            _(
+                "%(reseller)s is a direct-bill partner, not an indirect reseller. An indirect "
+                "provider partners only with indirect resellers."
+            )
+            % params
+        )
+    if reseller.csp_role == CspRole.INDIRECT_PROVIDER:
+        return (
+            _(
+                "%(reseller)s is a indirect provider, not an indirect reseller. An indirect "
+                "provider partners only with indirect resellers."
+            )
+            % params
+        )
+    return (
+        _(
+            "%(reseller)s is a customer, not an indirect reseller. An indirect provider partners "
+            "only with indirect resellers."
+        )
+        % params
+    )
+
+
 def may_partner(provider: Tenant, reseller: Tenant) -> Decision:
     """May these two partner? An indirect provider and an indirect reseller, in one cloud and
     one market (the provider bills the reseller's customers, who must be in its market)."""
     if provider.csp_role != CspRole.INDIRECT_PROVIDER:
         return Decision(
             False,
-            f"{provider.name} is not an indirect provider. Only indirect providers partner with "
-            "indirect resellers.",
+            _(
+                "%(provider)s is not an indirect provider. Only indirect providers partner with "
+                "indirect resellers."
+            )
+            % {"provider": provider.name},
             "not_provider",
         )
     if reseller.kind != TenantKind.PARTNER or reseller.csp_role != CspRole.INDIRECT_RESELLER:
-        role = CspRole(reseller.csp_role).label.lower() if reseller.csp_role else "customer"
-        return Decision(
-            False,
-            f"{reseller.name} is a {role}, not an indirect reseller. An indirect provider "
-            "partners only with indirect resellers.",
-            "not_reseller",
-        )
+        return Decision(False, _not_a_reseller(reseller), "not_reseller")
     if provider.cloud != reseller.cloud:
         return Decision(
             False,
-            f"{provider.name} works in {Cloud(provider.cloud).label} and {reseller.name} in "
-            f"{Cloud(reseller.cloud).label}. Partners can only partner inside one cloud.",
+            _(
+                "%(provider)s works in %(provider_cloud)s and %(reseller)s in "
+                "%(reseller_cloud)s. Partners can only partner inside one cloud."
+            )
+            % {
+                "provider": provider.name,
+                "provider_cloud": Cloud(provider.cloud).label,
+                "reseller": reseller.name,
+                "reseller_cloud": Cloud(reseller.cloud).label,
+            },
             "cloud",
         )
     if provider.country.market_id != reseller.country.market_id:
-        return Decision(
-            False,
-            f"{provider.name} is an indirect provider in {_market_phrase(provider.country)}, "
-            f"and {reseller.name} is in {_market_phrase(reseller.country)}. An indirect "
-            "provider partners only with resellers in its own market.",
-            "market",
-        )
+        provider_market, provider_place = _place(provider.country, "provider")
+        reseller_market, reseller_place = _place(reseller.country, "reseller")
+        params = {
+            "provider": provider.name,
+            "reseller": reseller.name,
+            **provider_place,
+            **reseller_place,
+        }
+        if provider_market and reseller_market:
+            reason = _(
+                # Translators: %(provider_in_country)s and %(reseller_in_country)s are country names
+                # (in English with "the" where one is needed: "the United States").
+                "%(provider)s is an indirect provider in %(provider_in_country)s, in the "
+                "%(provider_market)s market, and %(reseller)s is in %(reseller_in_country)s, in "
+                "the %(reseller_market)s market. An indirect provider partners only with "
+                "resellers in its own market."
+            )
+        elif provider_market:
+            reason = _(
+                # Translators: %(provider_in_country)s and %(reseller_in_country)s are country names
+                # (in English with "the" where one is needed: "the United States").
+                "%(provider)s is an indirect provider in %(provider_in_country)s, in the "
+                "%(provider_market)s market, and %(reseller)s is in %(reseller_in_country)s. An "
+                "indirect provider partners only with resellers in its own market."
+            )
+        elif reseller_market:
+            reason = _(
+                # Translators: %(provider_in_country)s and %(reseller_in_country)s are country names
+                # (in English with "the" where one is needed: "the United States").
+                "%(provider)s is an indirect provider in %(provider_in_country)s, and "
+                "%(reseller)s is in %(reseller_in_country)s, in the %(reseller_market)s market. "
+                "An indirect provider partners only with resellers in its own market."
+            )
+        else:
+            reason = _(
+                # Translators: %(provider_in_country)s and %(reseller_in_country)s are country names
+                # (in English with "the" where one is needed: "the United States").
+                "%(provider)s is an indirect provider in %(provider_in_country)s, and "
+                "%(reseller)s is in %(reseller_in_country)s. An indirect provider partners only "
+                "with resellers in its own market."
+            )
+        return Decision(False, reason % params, "market")
     return ALLOWED
 
 
@@ -264,8 +440,11 @@ def partnership_in_force(status: str, *, provider: Tenant, reseller: Tenant) -> 
         return ALLOWED
     return Decision(
         False,
-        f"{reseller.name} and {provider.name} no longer partner: {reseller.name} can't sell "
-        f"through {provider.name}.",
+        _(
+            "%(reseller)s and %(provider)s no longer partner: %(reseller)s can't sell through "
+            "%(provider)s."
+        )
+        % {"reseller": reseller.name, "provider": provider.name},
         "partnership",
     )
 
@@ -276,13 +455,22 @@ def may_remove_partnership(
     """A partnership ends only once no subscription the provider bought on the reseller's
     behalf is active: customers they share would otherwise be left mid-sale."""
     if active_subscriptions:
-        one = active_subscriptions == 1
         return Decision(
             False,
-            f"{provider.name} still has {active_subscriptions} active "
-            f"subscription{'' if one else 's'} bought on behalf of {reseller.name} for the "
-            f"customers they share. {'It' if one else 'They'} must be suspended or moved "
-            "before the partnership can be removed.",
+            ngettext(
+                "%(provider)s still has %(count)s active subscription bought on behalf of "
+                "%(reseller)s for the customers they share. It must be suspended or moved "
+                "before the partnership can be removed.",
+                "%(provider)s still has %(count)s active subscriptions bought on behalf of "
+                "%(reseller)s for the customers they share. They must be suspended or moved "
+                "before the partnership can be removed.",
+                active_subscriptions,
+            )
+            % {
+                "provider": provider.name,
+                "reseller": reseller.name,
+                "count": active_subscriptions,
+            },
             "active_subscriptions",
         )
     return ALLOWED
@@ -303,7 +491,7 @@ def billing_address_first(customer: Tenant) -> Decision:
     if not customer.has_billing_address:
         return Decision(
             False,
-            "Add your organization's billing address before accepting.",
+            _("Add your organization's billing address before accepting."),
             "billing_address",
         )
     return ALLOWED
@@ -321,35 +509,52 @@ def may_purchase(
     if indirect_provider is not None:
         return Decision(
             False,
-            f"{indirect_provider.name}, your indirect provider for this customer, is its reseller "
-            "of record: it purchases on your behalf, and the subscriptions it buys for you show "
-            "here.",
+            _(
+                "%(provider)s, your indirect provider for this customer, is its reseller of "
+                "record: it purchases on your behalf, and the subscriptions it buys for you show "
+                "here."
+            )
+            % {"provider": indirect_provider.name},
             "indirect_reseller",
         )
-    missing = []
-    if not has_reseller_relationship:
-        missing.append("an active reseller relationship with this customer")
-    if not has_current_agreement:
-        missing.append(
-            "the customer's acceptance of the current Microsoft Customer Agreement "
-            f"({settings.CUSTOMER_AGREEMENT_VERSION})"
+    params = {"version": settings.CUSTOMER_AGREEMENT_VERSION}
+    if not has_reseller_relationship and not has_current_agreement:
+        reason = _(
+            "Purchasing needs an active reseller relationship with this customer and the "
+            "customer's acceptance of the current Microsoft Customer Agreement (%(version)s)."
         )
-    if missing:
-        return Decision(False, f"Purchasing needs {' and '.join(missing)}.", "purchase")
-    return ALLOWED
+    elif not has_reseller_relationship:
+        reason = _("Purchasing needs an active reseller relationship with this customer.")
+    elif not has_current_agreement:
+        reason = _(
+            "Purchasing needs the customer's acceptance of the current Microsoft Customer "
+            "Agreement (%(version)s)."
+        )
+    else:
+        return ALLOWED
+    return Decision(False, reason % params, "purchase")
 
 
 def may_end_reseller(*, partner: Tenant, customer: Tenant, active_subscriptions: int) -> Decision:
     """A reseller relationship ends only once none of the partner's subscriptions for the
     customer is active: they are suspended or moved to another partner first."""
     if active_subscriptions:
-        one = active_subscriptions == 1
         return Decision(
             False,
-            f"{partner.name} still has {active_subscriptions} active "
-            f"subscription{'' if one else 's'} for {customer.name}. "
-            f"{'It' if one else 'They'} must be suspended or moved to another partner before "
-            "the reseller relationship can end.",
+            ngettext(
+                "%(partner)s still has %(count)s active subscription for %(customer)s. It must "
+                "be suspended or moved to another partner before the reseller relationship can "
+                "end.",
+                "%(partner)s still has %(count)s active subscriptions for %(customer)s. They "
+                "must be suspended or moved to another partner before the reseller relationship "
+                "can end.",
+                active_subscriptions,
+            )
+            % {
+                "partner": partner.name,
+                "customer": customer.name,
+                "count": active_subscriptions,
+            },
             "active_subscriptions",
         )
     return ALLOWED
@@ -381,7 +586,13 @@ def entra_roles_allow(roles: frozenset[str] | set[str], task: CustomerTask) -> b
 
 
 def _or_list(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    """'A, B or C', in the request's language."""
+    names = [str(name) for name in names]
+    if len(names) == 1:
+        return names[0]
+    # Translators: the end of a list of alternatives: %(names)s is "Global Administrator,
+    # Billing Administrator" (joined with commas), %(last)s is "License Administrator".
+    return _("%(names)s or %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def task_roles_phrase(task: CustomerTask) -> str:
@@ -397,21 +608,31 @@ def admin_request_problems(
     problems = {}
     name = (name or "").strip()
     if not name:
-        problems["name"] = "Enter a name for the admin relationship."
+        problems["name"] = _("Enter a name for the admin relationship.")
     elif len(name) > NAME_MAX_LENGTH:
-        problems["name"] = f"Use at most {NAME_MAX_LENGTH} characters (this name has {len(name)})."
+        problems["name"] = ngettext(
+            "Use at most %(max)s character (this name has %(count)s).",
+            "Use at most %(max)s characters (this name has %(count)s).",
+            NAME_MAX_LENGTH,
+        ) % {"max": NAME_MAX_LENGTH, "count": len(name)}
     elif any(ord(c) < 32 or ord(c) == 127 for c in name):
-        problems["name"] = "Use a single line without control characters."
+        problems["name"] = _("Use a single line without control characters.")
     if duration_days is None or not MIN_DAYS <= duration_days <= MAX_DAYS:
-        problems["duration_days"] = f"Choose a duration from {MIN_DAYS} to {MAX_DAYS} days."
+        problems["duration_days"] = ngettext(
+            "Choose a duration from %(min)s to %(max)s day.",
+            "Choose a duration from %(min)s to %(max)s days.",
+            MAX_DAYS,
+        ) % {"min": MIN_DAYS, "max": MAX_DAYS}
     roles = list(roles or [])
     unknown = [role for role in roles if role not in ENTRA_ROLES]
     if unknown:
-        problems["roles"] = f"Unknown Microsoft Entra role: {', '.join(map(str, unknown[:3]))}."
+        problems["roles"] = _("Unknown Microsoft Entra role: %(roles)s.") % {
+            "roles": ", ".join(map(str, unknown[:3]))
+        }
     elif not roles:
-        problems["roles"] = "Select at least one Microsoft Entra role."
+        problems["roles"] = _("Select at least one Microsoft Entra role.")
     if auto_extend and GLOBAL_ADMINISTRATOR in roles:
-        problems["auto_extend"] = (
+        problems["auto_extend"] = _(
             "A relationship that includes Global Administrator can't extend automatically. "
             "Clear auto-extend, or leave Global Administrator out."
         )
@@ -425,11 +646,14 @@ def assignment_problems(*, roles, relationship_roles) -> dict[str, str]:
     if outside:
         names = role_names(outside) or [str(role) for role in outside[:3]]
         return {
-            "roles": f"Not a role of this admin relationship: {', '.join(names)}. A security "
-            "group can only get roles the customer approved."
+            "roles": _(
+                "Not a role of this admin relationship: %(roles)s. A security group can only get "
+                "roles the customer approved."
+            )
+            % {"roles": ", ".join(names)}
         }
     if not roles:
-        return {"roles": "Select at least one of the relationship's roles."}
+        return {"roles": _("Select at least one of the relationship's roles.")}
     return {}
 
 
@@ -437,13 +661,25 @@ def may_administer(partner: Tenant, customer: Tenant) -> Decision:
     """May `partner` hold admin roles in `customer`? Same cloud; no market rule (an admin
     relationship needs no reseller relationship)."""
     if customer.kind != TenantKind.CUSTOMER:
-        return Decision(False, f"{customer.name} is not a customer organization.", "not_customer")
+        return Decision(
+            False,
+            _("%(customer)s is not a customer organization.") % {"customer": customer.name},
+            "not_customer",
+        )
     if partner.cloud != customer.cloud:
         return Decision(
             False,
-            f"{partner.name} works in {Cloud(partner.cloud).label} and {customer.name} is in "
-            f"{Cloud(customer.cloud).label}. A partner can only hold admin roles in "
-            "organizations of its own cloud.",
+            _(
+                "%(partner)s works in %(partner_cloud)s and %(customer)s is in "
+                "%(customer_cloud)s. A partner can only hold admin roles in organizations of its "
+                "own cloud."
+            )
+            % {
+                "partner": partner.name,
+                "partner_cloud": Cloud(partner.cloud).label,
+                "customer": customer.name,
+                "customer_cloud": Cloud(customer.cloud).label,
+            },
             "cloud",
         )
     return ALLOWED
@@ -463,7 +699,9 @@ def may_manage_subscription(
     managed with the reseller relationship alone."""
     task = CustomerTask.MANAGE_SUBSCRIPTION
     if not provisioned_by_partner:
-        return Decision(False, "Only the partner that sold a subscription can manage it.", "owner")
+        return Decision(
+            False, _("Only the partner that sold a subscription can manage it."), "owner"
+        )
     if is_azure_plan and has_reseller_relationship:
         return ALLOWED
     if entra_roles_allow(agent_roles, task):
@@ -471,23 +709,33 @@ def may_manage_subscription(
     if is_azure_plan:
         return Decision(
             False,
-            "Managing this Azure plan needs an active reseller relationship with the customer.",
+            _("Managing this Azure plan needs an active reseller relationship with the customer."),
             "reseller",
         )
     if not has_admin_relationship:
         return Decision(
             False,
-            f"Changing or suspending this subscription needs {task_roles_phrase(task)} in the "
-            "customer's organization, and your organization has no admin relationship in force "
-            "with this customer. Request an admin relationship that includes one of them.",
+            _(
+                # Translators: %(roles)s lists Microsoft Entra roles: "Global Administrator, Billing
+                # Administrator or License Administrator".
+                "Changing or suspending this subscription needs %(roles)s in the customer's "
+                "organization, and your organization has no admin relationship in force with "
+                "this customer. Request an admin relationship that includes one of them."
+            )
+            % {"roles": task_roles_phrase(task)},
             "admin",
         )
     return Decision(
         False,
-        f"Changing or suspending this subscription needs {task_roles_phrase(task)} in the "
-        "customer's organization, and none of your security groups holds one of them here. "
-        "Ask an Admin agent to add you to a security group that is assigned one of these roles "
-        "on this customer's admin relationship.",
+        _(
+            # Translators: %(roles)s lists Microsoft Entra roles: "Global Administrator, Billing
+            # Administrator or License Administrator".
+            "Changing or suspending this subscription needs %(roles)s in the customer's "
+            "organization, and none of your security groups holds one of them here. Ask an "
+            "Admin agent to add you to a security group that is assigned one of these roles on "
+            "this customer's admin relationship."
+        )
+        % {"roles": task_roles_phrase(task)},
         "admin_role",
     )
 

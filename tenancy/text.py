@@ -26,7 +26,11 @@ def is_english() -> bool:
 
 
 def possessive(name: str) -> str:
-    """ "Contoso's", but "Contoso Partners'" (English sentences only)."""
+    """ "Contoso's", but "Contoso Partners'". English only: in another language the name is
+    left as it is, and the translated sentence around it says whose (a translation can only use
+    the placeholders of its English message, so the same placeholder carries both)."""
+    if not is_english():
+        return name
     return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
 
 

@@ -19,7 +19,8 @@ from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from tenancy.http import client_ip
 
@@ -60,7 +61,11 @@ def rate_limited(scope: str, *, limit: int, per: int = 60, as_json: bool = False
         def wrapper(request, *args, **kwargs):
             wait = hit(scope, _who(request), limit=limit, per=per)
             if wait and as_json:
-                message = f"Too many checks. Try again in {wait} second{'s' if wait != 1 else ''}."
+                message = ngettext(
+                    "Too many checks. Try again in %(count)s second.",
+                    "Too many checks. Try again in %(count)s seconds.",
+                    wait,
+                ) % {"count": wait}
                 response = JsonResponse({"valid": False, "message": message}, status=429)
                 response["Retry-After"] = str(wait)
                 return response
@@ -86,8 +91,9 @@ def too_many(request, wait_seconds: int, *, reason: str = ""):
 
 
 @functools.lru_cache(maxsize=128)
-def _locked_page(until: str, minutes: int) -> str:
-    # The same few pages, over and over, while a guesser keeps at it: made once each.
+def _locked_page(until: str, minutes: int, language: str) -> str:
+    # The same few pages, over and over, while a guesser keeps at it: made once each (per
+    # language: `language` is the one active, in the key).
     return render_to_string(
         "registration/locked_out.html", {"locked_until": until, "locked_minutes": minutes}
     )
@@ -126,7 +132,9 @@ def locked_response(ends: datetime) -> HttpResponse:
     """The page a locked sign-in gets: until when, and where to go meanwhile. Rendered without
     the request, so it costs next to nothing however often a guesser asks."""
     wait = max(1, math.ceil((ends - timezone.now()).total_seconds()))
-    response = HttpResponse(_locked_page(f"{ends:%H:%M}", math.ceil(wait / 60)), status=429)
+    response = HttpResponse(
+        _locked_page(f"{ends:%H:%M}", math.ceil(wait / 60), translation.get_language()), status=429
+    )
     response["Retry-After"] = str(wait)
     response["Cache-Control"] = "no-store"
     return response

@@ -3,13 +3,16 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 _PHONE = re.compile(r"\A\+?[0-9 ().-]{4,40}\Z")
 
 
 def validate_phone(value: str) -> None:
     if not _PHONE.match(value):
-        raise ValidationError("Use digits, spaces and + ( ) . - only, for example +1 425 555 0100.")
+        raise ValidationError(
+            _("Use digits, spaces and + ( ) . - only, for example +1 425 555 0100.")
+        )
 
 
 def _is_control(character: str) -> bool:
@@ -24,5 +27,5 @@ def validate_single_line(value) -> None:
     # Fields that clean to something else than text (a UUID) have nothing to check here.
     if isinstance(value, str) and any(_is_control(c) for c in value):
         raise ValidationError(
-            "Use a single line without control characters.", code="control_characters"
+            _("Use a single line without control characters."), code="control_characters"
         )

@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -44,7 +46,7 @@ def home(request):
 
 class SignInForm(PortalForm, AuthenticationForm):
     username = forms.CharField(
-        label="Email or user name",
+        label=gettext_lazy("Email or user name"),
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
@@ -86,7 +88,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if membership is not None and membership.must_change_password:
             membership.must_change_password = False
             membership.save(update_fields=["must_change_password"])
-        messages.success(self.request, "Your password was changed.")
+        messages.success(self.request, _("Your password was changed."))
         return response
 
 

@@ -4,30 +4,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0015_two_tier'),
+        ("tenancy", "0015_two_tier"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='adminrelationship',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('fr', 'Français'), ('de', 'Deutsch'), ('es', 'Español'), ('ja', '日本語'), ('hi', 'हिन्दी')], default='en', max_length=10, verbose_name='email language'),
+            model_name="adminrelationship",
+            name="language",
+            field=models.CharField(
+                choices=[
+                    ("en", "English"),
+                    ("fr", "Français"),
+                    ("de", "Deutsch"),
+                    ("es", "Español"),
+                    ("ja", "日本語"),
+                    ("hi", "हिन्दी"),
+                ],
+                default="en",
+                max_length=10,
+                verbose_name="email language",
+            ),
         ),
         migrations.AddField(
-            model_name='agreementacceptance',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('fr', 'Français'), ('de', 'Deutsch'), ('es', 'Español'), ('ja', '日本語'), ('hi', 'हिन्दी')], max_length=10),
+            model_name="agreementacceptance",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("en", "English"),
+                    ("fr", "Français"),
+                    ("de", "Deutsch"),
+                    ("es", "Español"),
+                    ("ja", "日本語"),
+                    ("hi", "हिन्दी"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('fr', 'Français'), ('de', 'Deutsch'), ('es', 'Español'), ('ja', '日本語'), ('hi', 'हिन्दी')], default='en', max_length=10, verbose_name='email language'),
+            model_name="invitation",
+            name="language",
+            field=models.CharField(
+                choices=[
+                    ("en", "English"),
+                    ("fr", "Français"),
+                    ("de", "Deutsch"),
+                    ("es", "Español"),
+                    ("ja", "日本語"),
+                    ("hi", "हिन्दी"),
+                ],
+                default="en",
+                max_length=10,
+                verbose_name="email language",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('fr', 'Français'), ('de', 'Deutsch'), ('es', 'Español'), ('ja', '日本語'), ('hi', 'हिन्दी')], max_length=10),
+            model_name="membership",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("en", "English"),
+                    ("fr", "Français"),
+                    ("de", "Deutsch"),
+                    ("es", "Español"),
+                    ("ja", "日本語"),
+                    ("hi", "हिन्दी"),
+                ],
+                max_length=10,
+            ),
         ),
     ]

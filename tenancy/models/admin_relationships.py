@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tenancy import tokens
 from tenancy.models.tenants import Membership, Tenant
@@ -36,6 +37,8 @@ REQUEST_VALID_DAYS = 90
 
 @dataclass(frozen=True)
 class EntraRoleInfo:
+    """A Microsoft Entra role: its name, group and meaning are in the request's language."""
+
     id: str  # the role template id Microsoft Entra and Graph use
     name: str
     group: str
@@ -45,126 +48,133 @@ class EntraRoleInfo:
 
 
 # The groups the request form shows, in this order (least privileged first).
-ROLE_GROUPS = [
-    "Read only",
-    "Support and users",
-    "Licences and billing",
-    "Microsoft 365 services",
-    "Security",
-    "Directory and privileged roles",
-]
+_READ_ONLY = gettext_lazy("Read only")
+_SUPPORT = gettext_lazy("Support and users")
+_LICENCES = gettext_lazy("Licences and billing")
+_SERVICES = gettext_lazy("Microsoft 365 services")
+_SECURITY = gettext_lazy("Security")
+_DIRECTORY = gettext_lazy("Directory and privileged roles")
+ROLE_GROUPS = [_READ_ONLY, _SUPPORT, _LICENCES, _SERVICES, _SECURITY, _DIRECTORY]
 
 _CATALOG = [
     EntraRoleInfo(
         "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
-        "Directory Readers",
-        "Read only",
-        "See the organization's basic directory: users, groups and their properties.",
+        gettext_lazy("Directory Readers"),
+        _READ_ONLY,
+        gettext_lazy("See the organization's basic directory: users, groups and their properties."),
         1,
     ),
     EntraRoleInfo(
         "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
-        "Global Reader",
-        "Read only",
-        "See every admin setting a Global Administrator sees, without changing any.",
+        gettext_lazy("Global Reader"),
+        _READ_ONLY,
+        gettext_lazy("See every admin setting a Global Administrator sees, without changing any."),
         2,
     ),
     EntraRoleInfo(
         "5d6b6bb7-de71-4623-b4af-96380a352509",
-        "Security Reader",
-        "Read only",
-        "Read security reports, alerts and settings.",
+        gettext_lazy("Security Reader"),
+        _READ_ONLY,
+        gettext_lazy("Read security reports, alerts and settings."),
         3,
     ),
     EntraRoleInfo(
         "f023fd81-a637-4b56-95fd-791ac0226033",
-        "Service Support Administrator",
-        "Support and users",
-        "Open and follow support requests with Microsoft and read service health.",
+        gettext_lazy("Service Support Administrator"),
+        _SUPPORT,
+        gettext_lazy("Open and follow support requests with Microsoft and read service health."),
         10,
     ),
     EntraRoleInfo(
         "729827e3-9c14-49f7-bb1b-9608f156bbb8",
-        "Helpdesk Administrator",
-        "Support and users",
-        "Reset the passwords of users who are not administrators.",
+        gettext_lazy("Helpdesk Administrator"),
+        _SUPPORT,
+        gettext_lazy("Reset the passwords of users who are not administrators."),
         11,
     ),
     EntraRoleInfo(
         "fe930be7-5e62-47db-91af-98c3a49a38b1",
-        "User Administrator",
-        "Support and users",
-        "Create, change and delete users and groups, and reset most users' passwords.",
+        gettext_lazy("User Administrator"),
+        _SUPPORT,
+        gettext_lazy(
+            "Create, change and delete users and groups, and reset most users' passwords."
+        ),
         12,
     ),
     EntraRoleInfo(
         "4d6ac14f-3453-41d0-bef9-a3e0c569773a",
-        "License Administrator",
-        "Licences and billing",
-        "Assign and remove product licences and change subscription quantities.",
+        gettext_lazy("License Administrator"),
+        _LICENCES,
+        gettext_lazy("Assign and remove product licences and change subscription quantities."),
         20,
     ),
     EntraRoleInfo(
         "b0f54661-2d74-4c50-afa3-1ec803f12efe",
-        "Billing Administrator",
-        "Licences and billing",
-        "Buy, change and cancel subscriptions, and manage invoices and payment details.",
+        gettext_lazy("Billing Administrator"),
+        _LICENCES,
+        gettext_lazy(
+            "Buy, change and cancel subscriptions, and manage invoices and payment details."
+        ),
         21,
     ),
     EntraRoleInfo(
         "29232cdf-9323-42fd-ade2-1d097af3e4de",
-        "Exchange Administrator",
-        "Microsoft 365 services",
-        "Manage mailboxes, mail flow and every Exchange Online setting.",
+        gettext_lazy("Exchange Administrator"),
+        _SERVICES,
+        gettext_lazy("Manage mailboxes, mail flow and every Exchange Online setting."),
         30,
     ),
     EntraRoleInfo(
         "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
-        "SharePoint Administrator",
-        "Microsoft 365 services",
-        "Manage SharePoint sites, OneDrive and their sharing settings.",
+        gettext_lazy("SharePoint Administrator"),
+        _SERVICES,
+        gettext_lazy("Manage SharePoint sites, OneDrive and their sharing settings."),
         31,
     ),
     EntraRoleInfo(
         "69091246-20e8-4a56-aa4d-066075b2a7a8",
-        "Teams Administrator",
-        "Microsoft 365 services",
-        "Manage Microsoft Teams: teams, meetings, calling and their policies.",
+        gettext_lazy("Teams Administrator"),
+        _SERVICES,
+        gettext_lazy("Manage Microsoft Teams: teams, meetings, calling and their policies."),
         32,
     ),
     EntraRoleInfo(
         "194ae4cb-b126-40b2-bd5b-6091b380977d",
-        "Security Administrator",
-        "Security",
-        "Change security settings and policies, and act on security alerts.",
+        gettext_lazy("Security Administrator"),
+        _SECURITY,
+        gettext_lazy("Change security settings and policies, and act on security alerts."),
         40,
     ),
     EntraRoleInfo(
         "9360feb5-f418-4baa-8175-e2a00bac4301",
-        "Directory Writers",
-        "Directory and privileged roles",
-        "Change basic directory information; meant for applications rather than people.",
+        gettext_lazy("Directory Writers"),
+        _DIRECTORY,
+        gettext_lazy(
+            "Change basic directory information; meant for applications rather than people."
+        ),
         50,
     ),
     EntraRoleInfo(
         "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
-        "Privileged Authentication Administrator",
-        "Directory and privileged roles",
-        "Reset the sign-in methods of any user, administrators included.",
+        gettext_lazy("Privileged Authentication Administrator"),
+        _DIRECTORY,
+        gettext_lazy("Reset the sign-in methods of any user, administrators included."),
         51,
     ),
     EntraRoleInfo(
         "e8611ab8-c189-46e8-94e1-60213ab1f814",
-        "Privileged Role Administrator",
-        "Directory and privileged roles",
-        "Give anyone any admin role, including Global Administrator.",
+        gettext_lazy("Privileged Role Administrator"),
+        _DIRECTORY,
+        gettext_lazy("Give anyone any admin role, including Global Administrator."),
         52,
     ),
     EntraRoleInfo(
         "62e90394-69f5-4237-9190-012177145e10",
-        "Global Administrator",
-        "Directory and privileged roles",
-        "Everything: every setting, every user and every service in the organization.",
+        gettext_lazy("Global Administrator"),
+        _DIRECTORY,
+        gettext_lazy(
+            "Everything: every setting, every user and every service in the organization."
+        ),
         53,
     ),
 ]
@@ -199,18 +209,22 @@ def sorted_roles(role_ids) -> list[EntraRoleInfo]:
 
 
 def role_names(role_ids) -> list[str]:
-    return [role.name for role in sorted_roles(role_ids)]
+    """The roles' names, least privileged first, in the request's language."""
+    return [str(role.name) for role in sorted_roles(role_ids)]
 
 
 class AdminRelationshipStatus(models.TextChoices):
-    CREATED = "created", "Created"
-    APPROVAL_PENDING = "approval_pending", "Approval pending"
-    ACTIVE = "active", "Active"
-    EXPIRING = "expiring", "Expiring"
-    EXPIRED = "expired", "Expired"
-    DECLINED = "declined", "Declined"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    TERMINATED = "terminated", "Terminated"
+    CREATED = "created", pgettext_lazy("admin relationship status", "Created")
+    APPROVAL_PENDING = (
+        "approval_pending",
+        pgettext_lazy("admin relationship status", "Approval pending"),
+    )
+    ACTIVE = "active", pgettext_lazy("admin relationship status", "Active")
+    EXPIRING = "expiring", pgettext_lazy("admin relationship status", "Expiring")
+    EXPIRED = "expired", pgettext_lazy("admin relationship status", "Expired")
+    DECLINED = "declined", pgettext_lazy("admin relationship status", "Declined")
+    WITHDRAWN = "withdrawn", pgettext_lazy("admin relationship status", "Withdrawn")
+    TERMINATED = "terminated", pgettext_lazy("admin relationship status", "Terminated")
 
 
 S = AdminRelationshipStatus
@@ -543,11 +557,11 @@ class AccessAssignment(models.Model):
 
 
 class NoticeKind(models.TextChoices):
-    ENDS_IN_30_DAYS = "30_days", "Ends in 30 days"
-    ENDS_IN_7_DAYS = "7_days", "Ends in 7 days"
-    ENDS_IN_1_DAY = "1_day", "Ends in 1 day"
-    EXPIRED = "expired", "Expired"
-    EXTENDED = "extended", "Extended automatically"
+    ENDS_IN_30_DAYS = "30_days", gettext_lazy("Ends in 30 days")
+    ENDS_IN_7_DAYS = "7_days", gettext_lazy("Ends in 7 days")
+    ENDS_IN_1_DAY = "1_day", gettext_lazy("Ends in 1 day")
+    EXPIRED = "expired", gettext_lazy("Expired")
+    EXTENDED = "extended", gettext_lazy("Extended automatically")
 
 
 # (kind, days before the end it is due), most distant first.

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from tenancy.models.tenants import Country, Tenant
 
@@ -19,9 +20,12 @@ class CustomerState(models.TextChoices):
     """The pair's reseller relationship: active, ended, or none ever (the partner only has or
     had an admin relationship with the customer)."""
 
-    RESELLER = "reseller", "Reseller"
-    ENDED = "ended", "Ended"
-    ADMIN_ONLY = "admin_only", "Admin relationship only"
+    RESELLER = "reseller", pgettext_lazy("customer list relationship state", "Reseller")
+    ENDED = "ended", pgettext_lazy("customer list relationship state", "Ended")
+    ADMIN_ONLY = (
+        "admin_only",
+        pgettext_lazy("customer list relationship state", "Admin relationship only"),
+    )
 
 
 # `admin_until` of a pair whose admin relationship extends itself: it never lapses.
@@ -90,7 +94,7 @@ class CustomerListRow(models.Model):
 
     @property
     def state_label(self) -> str:
-        return CustomerState(self.state).label
+        return str(CustomerState(self.state).label)
 
 
 class CustomerListCount(models.Model):

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from tenancy import tokens
 from tenancy.models.admin_relationships import DEFAULT_DAYS, DEFAULT_ROLES, sorted_roles
@@ -17,12 +19,12 @@ from tenancy.notifications import EmailContent, render_email
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    OPENED = "opened", "Opened"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
+    PENDING = "pending", pgettext_lazy("reseller relationship request status", "Pending")
+    OPENED = "opened", pgettext_lazy("reseller relationship request status", "Opened")
+    ACCEPTED = "accepted", pgettext_lazy("reseller relationship request status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("reseller relationship request status", "Declined")
+    REVOKED = "revoked", pgettext_lazy("reseller relationship request status", "Revoked")
+    EXPIRED = "expired", pgettext_lazy("reseller relationship request status", "Expired")
 
 
 # The states stored in the database; "opened" and "expired" are read off the timestamps.
@@ -177,8 +179,10 @@ class Invitation(models.Model):
         token = tokens.recover_token(self.id, self.token_salt, self.token_hash)
         if token is None:
             raise LinkUnavailable(
-                "This request's link can no longer be shown: the key it was made with was "
-                "retired. Revoke the request and make a new one."
+                _(
+                    "This request's link can no longer be shown: the key it was made with was "
+                    "retired. Revoke the request and make a new one."
+                )
             )
         return token
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tenancy.models.tenants import Tenant
 
@@ -28,8 +29,8 @@ class Ending:
 
 
 class FormedBy(models.TextChoices):
-    NEW_CUSTOMER = "new_customer", "New customer (Add customer)"
-    INVITATION = "invitation", "Accepted request"
+    NEW_CUSTOMER = "new_customer", gettext_lazy("New customer (Add customer)")
+    INVITATION = "invitation", gettext_lazy("Accepted request")
 
 
 class ResellerRelationship(Ending, models.Model):

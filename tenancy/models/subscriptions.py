@@ -6,13 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tenancy.models.tenants import Tenant
 
 
 class OfferKind(models.TextChoices):
-    LICENSE = "license", "Licence-based"
-    AZURE = "azure", "Azure plan"
+    LICENSE = "license", gettext_lazy("Licence-based")
+    AZURE = "azure", gettext_lazy("Azure plan")
 
 
 class Offer(models.Model):
@@ -33,8 +34,8 @@ class Offer(models.Model):
 
 
 class SubscriptionStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
+    ACTIVE = "active", pgettext_lazy("subscription status", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("subscription status", "Suspended")
 
 
 class SubscriptionQuerySet(models.QuerySet):

@@ -9,13 +9,19 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, StringAgg, Subquery, Value
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tenancy.text import country_name
 
 TENANT_DOMAIN_SUFFIX = ".onmicrosoft.com"
 
 # An initial domain prefix is one DNS label: lower-case letters, digits and inner hyphens.
 domain_prefix_validator = RegexValidator(
     r"\A[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z",
-    "Use 1 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen.",
+    gettext_lazy(
+        "Use 1 to 63 lower-case letters, digits or hyphens, not starting or ending with a hyphen."
+    ),
     code="invalid_domain_prefix",
 )
 
@@ -23,7 +29,7 @@ domain_prefix_validator = RegexValidator(
 def validate_tenant_domain(value: str) -> None:
     if not value.endswith(TENANT_DOMAIN_SUFFIX):
         raise ValidationError(
-            "The domain must end with %(suffix)s.",
+            _("The domain must end with %(suffix)s."),
             code="invalid_domain",
             params={"suffix": TENANT_DOMAIN_SUFFIX},
         )
@@ -31,8 +37,8 @@ def validate_tenant_domain(value: str) -> None:
 
 
 class Cloud(models.TextChoices):
-    PUBLIC = "public", "Microsoft commercial cloud"
-    USGOV = "usgov", "Microsoft Cloud for US Government"
+    PUBLIC = "public", gettext_lazy("Microsoft commercial cloud")
+    USGOV = "usgov", gettext_lazy("Microsoft Cloud for US Government")
 
 
 class Market(models.Model):
@@ -60,14 +66,14 @@ class Country(models.Model):
 
 
 class TenantKind(models.TextChoices):
-    PARTNER = "partner", "Partner"
-    CUSTOMER = "customer", "Customer"
+    PARTNER = "partner", gettext_lazy("Partner")
+    CUSTOMER = "customer", gettext_lazy("Customer")
 
 
 class CspRole(models.TextChoices):
-    DIRECT = "direct", "Direct-bill partner"
-    INDIRECT_PROVIDER = "indirect_provider", "Indirect provider"
-    INDIRECT_RESELLER = "indirect_reseller", "Indirect reseller"
+    DIRECT = "direct", gettext_lazy("Direct-bill partner")
+    INDIRECT_PROVIDER = "indirect_provider", gettext_lazy("Indirect provider")
+    INDIRECT_RESELLER = "indirect_reseller", gettext_lazy("Indirect reseller")
 
 
 def domain_for(prefix: str) -> str:
@@ -194,21 +200,21 @@ class Tenant(models.Model):
     @property
     def address_lines(self) -> list[str]:
         city_line = " ".join(p for p in (self.postal_code, self.city, self.region) if p)
-        lines = [self.address_line1, self.address_line2, city_line, self.country.name]
+        lines = [self.address_line1, self.address_line2, city_line, country_name(self.country)]
         return [line for line in lines if line]
 
 
 class Role(models.TextChoices):
     # Partner Center roles.
-    GLOBAL_ADMIN = "partner.global_admin", "Global admin"
-    ADMIN_AGENT = "partner.admin_agent", "Admin agent"
-    SALES_AGENT = "partner.sales_agent", "Sales agent"
-    HELPDESK_AGENT = "partner.helpdesk_agent", "Helpdesk agent"
-    BILLING_ADMIN = "partner.billing_admin", "Billing admin"
+    GLOBAL_ADMIN = "partner.global_admin", gettext_lazy("Global admin")
+    ADMIN_AGENT = "partner.admin_agent", gettext_lazy("Admin agent")
+    SALES_AGENT = "partner.sales_agent", gettext_lazy("Sales agent")
+    HELPDESK_AGENT = "partner.helpdesk_agent", gettext_lazy("Helpdesk agent")
+    BILLING_ADMIN = "partner.billing_admin", gettext_lazy("Billing admin")
     # A customer organization's roles.
-    CUSTOMER_GLOBAL_ADMIN = "customer.global_admin", "Global administrator"
-    CUSTOMER_BILLING_ADMIN = "customer.billing_admin", "Billing administrator"
-    CUSTOMER_USER = "customer.user", "User"
+    CUSTOMER_GLOBAL_ADMIN = "customer.global_admin", gettext_lazy("Global administrator")
+    CUSTOMER_BILLING_ADMIN = "customer.billing_admin", gettext_lazy("Billing administrator")
+    CUSTOMER_USER = "customer.user", gettext_lazy("User")
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -261,7 +267,8 @@ class Membership(models.Model):
 
     @property
     def role_labels(self) -> list[str]:
-        return sorted(role.label for role in self.roles)
+        """The roles' names in the request's language, in its alphabetical order."""
+        return sorted(str(role.label) for role in self.roles)
 
 
 class MembershipRole(models.Model):
@@ -274,7 +281,7 @@ class MembershipRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        return Role(self.role).label
+        return str(Role(self.role).label)
 
     def clean(self) -> None:
         super().clean()

@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tenancy.models.tenants import Tenant
 
@@ -26,31 +27,37 @@ class WebhookEventName(models.TextChoices):
 
     RESELLER_ACCEPTED = (
         "reseller-relationship-accepted-by-customer",
-        "A customer accepted a reseller relationship",
+        gettext_lazy("A customer accepted a reseller relationship"),
     )
     RESELLER_DECLINED = (
         "reseller-relationship-declined-by-customer",
-        "A customer declined a reseller relationship request",
+        gettext_lazy("A customer declined a reseller relationship request"),
     )
     INDIRECT_RESELLER_ACCEPTED = (
         "indirect-reseller-relationship-accepted-by-customer",
-        "A customer accepted an indirect reseller relationship",
+        gettext_lazy("A customer accepted an indirect reseller relationship"),
     )
-    ADMIN_APPROVED = "granular-admin-relationship-approved", "An admin relationship was approved"
+    ADMIN_APPROVED = (
+        "granular-admin-relationship-approved",
+        gettext_lazy("An admin relationship was approved"),
+    )
     ADMIN_TERMINATED = (
         "granular-admin-relationship-terminated",
-        "An admin relationship was terminated",
+        gettext_lazy("An admin relationship was terminated"),
     )
-    ADMIN_EXPIRED = "granular-admin-relationship-expired", "An admin relationship expired"
+    ADMIN_EXPIRED = (
+        "granular-admin-relationship-expired",
+        gettext_lazy("An admin relationship expired"),
+    )
     ASSIGNMENT_CREATED = (
         "granular-admin-access-assignment-created",
-        "A security group was given admin roles",
+        gettext_lazy("A security group was given admin roles"),
     )
     ASSIGNMENT_DELETED = (
         "granular-admin-access-assignment-deleted",
-        "A security group's admin roles were removed",
+        gettext_lazy("A security group's admin roles were removed"),
     )
-    TEST = "test-created", "Test event"
+    TEST = "test-created", gettext_lazy("Test event")
 
 
 # What a subscription can ask for; the test event goes to one subscription, when asked.
@@ -99,7 +106,9 @@ class WebhookSubscription(models.Model):
         return f"{SECRET_PREFIX}••••••••{self.secret[-4:]}"
 
     def event_labels(self) -> list[str]:
-        return [WebhookEventName(name).label for name in self.events if name in WebhookEventName]
+        return [
+            str(WebhookEventName(name).label) for name in self.events if name in WebhookEventName
+        ]
 
 
 class WebhookEvent(models.Model):
@@ -123,9 +132,9 @@ class WebhookEvent(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", pgettext_lazy("webhook delivery status", "Pending")
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery status", "Delivered")
+    FAILED = "failed", pgettext_lazy("webhook delivery status", "Failed")
 
 
 class WebhookDelivery(models.Model):
@@ -166,10 +175,13 @@ class WebhookDelivery(models.Model):
 
 
 class AttemptOutcome(models.TextChoices):
-    DELIVERED = "delivered", "Delivered"
-    REJECTED = "rejected", "Answered with an error"
-    ERROR = "error", "No answer"
-    REFUSED = "refused", "Not sent"
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery attempt outcome", "Delivered")
+    REJECTED = (
+        "rejected",
+        pgettext_lazy("webhook delivery attempt outcome", "Answered with an error"),
+    )
+    ERROR = "error", pgettext_lazy("webhook delivery attempt outcome", "No answer")
+    REFUSED = "refused", pgettext_lazy("webhook delivery attempt outcome", "Not sent")
 
 
 class DeliveryAttempt(models.Model):

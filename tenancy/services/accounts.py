@@ -7,6 +7,8 @@ codes (each failure doubles the wait, stored on the device row, so every web ser
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -15,9 +17,6 @@ from tenancy import mfa, rules
 from tenancy.models import AuditAction, Membership
 from tenancy.rules import Action
 from tenancy.services.base import ServiceError, audit
-
-WRONG_CODE = "That code didn't work. Enter the newest code your authenticator app shows."
-WRONG_RECOVERY_CODE = "That recovery code didn't work. Check it, or use another one."
 
 
 def _scope(user) -> dict:
@@ -39,19 +38,29 @@ def account_event(user, action: AuditAction, *, filed: bool = True, **details) -
     audit(action=action, actor=user, details=details, **scope)
 
 
+def _wrong_code() -> str:
+    return _("That code didn't work. Enter the newest code your authenticator app shows.")
+
+
 def _throttled_message(device) -> str | None:
     allowed, data = device.verify_is_allowed()
     if allowed:
         return None
     until = data.get("locked_until") if data else None
     if until is None:
-        return "Too many wrong codes. Wait a moment and try again."
+        return _("Too many wrong codes. Wait a moment and try again.")
     seconds = max(1, int((until - timezone.now()).total_seconds()) + 1)
-    return f"Too many wrong codes. Try again in {seconds} second{'s' if seconds != 1 else ''}."
+    return ngettext(
+        "Too many wrong codes. Try again in %(count)s second.",
+        "Too many wrong codes. Try again in %(count)s seconds.",
+        seconds,
+    ) % {"count": seconds}
 
 
 def _new_recovery_codes(user) -> list[str]:
-    device, _ = StaticDevice.objects.get_or_create(user=user, defaults={"name": "Recovery codes"})
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "Recovery codes"}
+    )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(mfa.RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
@@ -62,18 +71,20 @@ def authenticator_confirm(*, user, device: TOTPDevice, code: str) -> list[str]:
     """Confirm the authenticator app being set up with a code it shows. Returns the user's new
     recovery codes when this is their first sign-in method (shown once), else []."""
     if device.user_id != user.pk or device.confirmed:
-        raise ServiceError("This authenticator app is already set up. Start again to add another.")
+        raise ServiceError(
+            _("This authenticator app is already set up. Start again to add another.")
+        )
     if message := _throttled_message(device):
         raise ServiceError(message)
     # Checked outside the transaction: a wrong code's throttling must be kept.
     if not device.verify_token(code):
-        raise ServiceError(WRONG_CODE)
+        raise ServiceError(_wrong_code())
     with transaction.atomic():
         device = (
             TOTPDevice.objects.select_for_update().filter(pk=device.pk, confirmed=False).first()
         )
         if device is None:
-            raise ServiceError("This authenticator app is already set up.")
+            raise ServiceError(_("This authenticator app is already set up."))
         first = not mfa.is_enrolled(user)
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -105,7 +116,10 @@ def recovery_codes_renew(*, user) -> list[str]:
     """New recovery codes; the old ones stop working."""
     if not mfa.is_enrolled(user):
         raise ServiceError(
-            "Add an authenticator app or a passkey first: recovery codes stand in for one of them."
+            _(
+                "Add an authenticator app or a passkey first: recovery codes stand in for one of "
+                "them."
+            )
         )
     with transaction.atomic():
         codes = _new_recovery_codes(user)
@@ -120,7 +134,7 @@ def sign_in_method_remove(*, user, kind: str, pk: int) -> None:
     with transaction.atomic():
         device = model and model.objects.select_for_update().filter(user=user, pk=pk).first()
         if device is None:
-            raise ServiceError("That sign-in method was already removed.")
+            raise ServiceError(_("That sign-in method was already removed."))
         device.delete()
         if not mfa.is_enrolled(user):
             StaticDevice.objects.filter(user=user).delete()
@@ -139,7 +153,7 @@ def second_factor_check(*, user, method: str, code: str):
         with transaction.atomic():
             device = StaticDevice.objects.select_for_update().filter(user=user).first()
             if device is None:
-                raise ServiceError("You have no recovery codes. Use your authenticator app.")
+                raise ServiceError(_("You have no recovery codes. Use your authenticator app."))
             if message := _throttled_message(device):
                 raise ServiceError(message)
             ok = device.verify_token(code)
@@ -147,11 +161,11 @@ def second_factor_check(*, user, method: str, code: str):
                 left = device.token_set.count()
                 account_event(user, AuditAction.RECOVERY_CODE_USED, codes_left=left)
         if not ok:
-            raise ServiceError(WRONG_RECOVERY_CODE)
+            raise ServiceError(_("That recovery code didn't work. Check it, or use another one."))
         return device
     devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
     if not devices:
-        raise ServiceError("You have no authenticator app. Use a passkey or a recovery code.")
+        raise ServiceError(_("You have no authenticator app. Use a passkey or a recovery code."))
     for device in devices:
         if message := _throttled_message(device):
             raise ServiceError(message)
@@ -159,7 +173,7 @@ def second_factor_check(*, user, method: str, code: str):
         if device.verify_token(code):
             account_event(user, AuditAction.MFA_VERIFIED, method="authenticator app")
             return device
-    raise ServiceError(WRONG_CODE)
+    raise ServiceError(_wrong_code())
 
 
 def sign_in_methods_reset(*, membership: Membership, target: Membership) -> str:
@@ -171,14 +185,16 @@ def sign_in_methods_reset(*, membership: Membership, target: Membership) -> str:
         Action.MANAGE_USERS if tenant.is_partner else Action.MANAGE_ORGANIZATION_USERS,
     )
     if target.tenant_id != membership.tenant_id:
-        raise ServiceError("That user is not in your organization.")
+        raise ServiceError(_("That user is not in your organization."))
     if target.pk == membership.pk:
-        raise ServiceError("To change your own sign-in methods, open Security info.")
+        raise ServiceError(_("To change your own sign-in methods, open Security info."))
     user = target.user
     with transaction.atomic():
         before = mfa.methods_of(user)
         if not before.enrolled and not before.recovery_codes_left:
-            raise ServiceError(f"{user.get_username()} has no sign-in methods to reset.")
+            raise ServiceError(
+                _("%(user)s has no sign-in methods to reset.") % {"user": user.get_username()}
+            )
         TOTPDevice.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenancy import rules, tokens
 from tenancy.models import (
@@ -138,8 +139,11 @@ def admin_relationship_create(
     except IntegrityError:
         raise AdminRequestInvalid(
             {
-                "name": f"Your organization already has an admin relationship named “{name}”. "
-                "Names are unique, even among ended relationships: choose another."
+                "name": _(
+                    "Your organization already has an admin relationship named “%(name)s”. "
+                    "Names are unique, even among ended relationships: choose another."
+                )
+                % {"name": name}
             }
         ) from None
     return relationship
@@ -164,7 +168,9 @@ def admin_relationship_finalize(*, relationship: AdminRelationship, finalized_by
 
 def admin_relationship_send(*, relationship: AdminRelationship, sent_by, to: str) -> None:
     if relationship.display_status() != S.APPROVAL_PENDING:
-        raise ServiceError("Only a request waiting for approval can be sent.", code="not_pending")
+        raise ServiceError(
+            _("Only a request waiting for approval can be sent."), code="not_pending"
+        )
     reply_to = [sent_by.email] if sent_by.email else None
     with transaction.atomic():
         _audit(relationship, AuditAction.ADMIN_SENT, sent_by, relationship.partner, to=to)
@@ -188,7 +194,7 @@ def admin_relationship_terminate(*, relationship: AdminRelationship, terminated_
     with transaction.atomic():
         relationship = _locked(relationship.pk)
         if by.pk not in (relationship.partner_id, relationship.customer_id):
-            raise ServiceError("This admin relationship isn't yours to end.", code="not_party")
+            raise ServiceError(_("This admin relationship isn't yours to end."), code="not_party")
         if not relationship.is_in_force():
             raise ServiceError(_already(relationship), code="not_active")
         _close(relationship, S.TERMINATED, terminated_by, by)
@@ -231,16 +237,19 @@ def _close(relationship: AdminRelationship, status, user, tenant: Tenant) -> Non
 
 def _already(relationship: AdminRelationship) -> str:
     status = relationship.display_status()
-    return {
-        S.APPROVAL_PENDING: "This request is waiting for the customer's approval.",
-        S.ACTIVE: "This admin relationship is already active.",
-        S.EXPIRING: "This admin relationship is already active.",
-        S.EXPIRED: "This admin relationship has expired.",
-        S.DECLINED: "The customer declined this request.",
-        S.WITHDRAWN: "This request was withdrawn.",
-        S.TERMINATED: "This admin relationship was terminated.",
-        S.CREATED: "This request hasn't been finalized yet.",
-    }[status]
+    if status == S.APPROVAL_PENDING:
+        return _("This request is waiting for the customer's approval.")
+    if status in (S.ACTIVE, S.EXPIRING):
+        return _("This admin relationship is already active.")
+    if status == S.EXPIRED:
+        return _("This admin relationship has expired.")
+    if status == S.DECLINED:
+        return _("The customer declined this request.")
+    if status == S.WITHDRAWN:
+        return _("This request was withdrawn.")
+    if status == S.TERMINATED:
+        return _("This admin relationship was terminated.")
+    return _("This request hasn't been finalized yet.")
 
 
 # --- The customer's side -----------------------------------------------------------------
@@ -346,7 +355,7 @@ def admin_relationship_record_refusal(
         actor_tenant=membership.tenant if membership else None,
         partner=relationship.partner,
         customer=customer,
-        details=_details(relationship, reason=refusal.code, message=refusal.message),
+        details=_details(relationship, reason=refusal.code, message=refusal.record),
     )
 
 
@@ -411,12 +420,16 @@ def agent_roles_in(membership: Membership, customer: Tenant, now=None) -> frozen
 def _clean_group_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise AdminRequestInvalid({"name": "Enter a name for the security group."})
+        raise AdminRequestInvalid({"name": _("Enter a name for the security group.")})
     if len(name) > 120:
-        raise AdminRequestInvalid({"name": "Use at most 120 characters."})
+        raise AdminRequestInvalid({"name": _("Use at most 120 characters.")})
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise AdminRequestInvalid({"name": "Use a single line without control characters."})
+        raise AdminRequestInvalid({"name": _("Use a single line without control characters.")})
     return name
+
+
+def _group_name_taken(name: str) -> str:
+    return _("There is already a security group named “%(name)s”.") % {"name": name}
 
 
 def _group_name_free(partner: Tenant, name: str, exclude=None) -> None:
@@ -424,7 +437,7 @@ def _group_name_free(partner: Tenant, name: str, exclude=None) -> None:
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
-        raise AdminRequestInvalid({"name": f"There is already a security group named “{name}”."})
+        raise AdminRequestInvalid({"name": _group_name_taken(name)})
 
 
 def security_group_create(
@@ -448,9 +461,7 @@ def security_group_create(
                 details={"group": str(group.id), "name": name},
             )
     except IntegrityError:
-        raise AdminRequestInvalid(
-            {"name": f"There is already a security group named “{name}”."}
-        ) from None
+        raise AdminRequestInvalid({"name": _group_name_taken(name)}) from None
     return group
 
 
@@ -473,9 +484,7 @@ def security_group_rename(*, group: SecurityGroup, name: str, renamed_by) -> Sec
             )
     except IntegrityError:
         group.name = before
-        raise AdminRequestInvalid(
-            {"name": f"There is already a security group named “{name}”."}
-        ) from None
+        raise AdminRequestInvalid({"name": _group_name_taken(name)}) from None
     return group
 
 
@@ -484,14 +493,19 @@ PARTNER_AGENT_ROLES = {Role.ADMIN_AGENT, Role.SALES_AGENT, Role.HELPDESK_AGENT, 
 
 def security_group_member_add(*, group: SecurityGroup, membership: Membership, added_by) -> None:
     if membership.tenant_id != group.partner_id:
-        raise AdminRequestInvalid({"member": "Only your organization's own users can be members."})
+        raise AdminRequestInvalid(
+            {"member": _("Only your organization's own users can be members.")}
+        )
     with transaction.atomic():
-        _, created = SecurityGroupMember.objects.get_or_create(
+        _member, created = SecurityGroupMember.objects.get_or_create(
             group=group, membership=membership, defaults={"added_by": added_by}
         )
         if not created:
             raise AdminRequestInvalid(
-                {"member": f"{membership.user.get_username()} is already a member."}
+                {
+                    "member": _("%(user)s is already a member.")
+                    % {"user": membership.user.get_username()}
+                }
             )
         audit(
             action=AuditAction.GROUP_MEMBER_ADDED,
@@ -510,10 +524,12 @@ def security_group_member_remove(
     *, group: SecurityGroup, membership: Membership, removed_by
 ) -> None:
     with transaction.atomic():
-        deleted, _ = SecurityGroupMember.objects.filter(group=group, membership=membership).delete()
+        rows = SecurityGroupMember.objects.filter(group=group, membership=membership)
+        deleted, _by_model = rows.delete()
         if not deleted:
             raise ServiceError(
-                f"{membership.user.get_username()} is not a member of {group.name}.",
+                _("%(user)s is not a member of %(group)s.")
+                % {"user": membership.user.get_username(), "group": group.name},
                 code="not_member",
             )
         audit(
@@ -537,7 +553,9 @@ def access_assignment_create(
 ) -> AccessAssignment:
     """Give one of the partner's security groups some of an active relationship's roles."""
     if group.partner_id != relationship.partner_id:
-        raise AdminRequestInvalid({"group": "Choose one of your organization's security groups."})
+        raise AdminRequestInvalid(
+            {"group": _("Choose one of your organization's security groups.")}
+        )
     with transaction.atomic():
         relationship = _locked(relationship.pk)
         _assignable(relationship)
@@ -548,7 +566,10 @@ def access_assignment_create(
             relationship=relationship, group=group, removed_at__isnull=True
         ).exists():
             raise AdminRequestInvalid(
-                {"group": f"{group.name} already has roles in this relationship: edit them."}
+                {
+                    "group": _("%(group)s already has roles in this relationship: edit them.")
+                    % {"group": group.name}
+                }
             )
         assignment = AccessAssignment.objects.create(
             relationship=relationship,
@@ -579,7 +600,9 @@ def access_assignment_update(
             .get(pk=assignment.pk)
         )
         if assignment.removed_at is not None:
-            raise ServiceError("These roles were already removed from the group.", code="removed")
+            raise ServiceError(
+                _("These roles were already removed from the group."), code="removed"
+            )
         _assignable(relationship)
         problems = rules.assignment_problems(roles=roles, relationship_roles=relationship.roles)
         if problems:
@@ -609,7 +632,9 @@ def access_assignment_remove(*, assignment: AccessAssignment, removed_by) -> Non
             .get(pk=assignment.pk)
         )
         if assignment.removed_at is not None:
-            raise ServiceError("These roles were already removed from the group.", code="removed")
+            raise ServiceError(
+                _("These roles were already removed from the group."), code="removed"
+            )
         assignment.removed_at = timezone.now()
         assignment.removed_by = removed_by
         assignment.save(update_fields=["removed_at", "removed_by"])
@@ -627,8 +652,10 @@ def access_assignment_remove(*, assignment: AccessAssignment, removed_by) -> Non
 def _assignable(relationship: AdminRelationship) -> None:
     if not relationship.is_in_force():
         raise ServiceError(
-            "Security groups get roles only on an active admin relationship. "
-            + _already(relationship),
+            # Translators: %(status)s is a sentence about the relationship's state ("This admin
+            # relationship has expired.").
+            _("Security groups get roles only on an active admin relationship. %(status)s")
+            % {"status": _already(relationship)},
             code="not_active",
         )
 

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenancy.models import AcceptanceMethod, AgreementAcceptance, AuditAction, Tenant
 from tenancy.services.base import ServiceError, audit
@@ -110,12 +111,15 @@ def agreement_attest(*, partner: Tenant, customer: Tenant, attested_by, attestat
         already = customer.agreement_acceptances.current().filter(attested_by_partner=partner)
         if already.exists():
             raise ServiceError(
-                f"You already attested that {customer.name} accepted the Microsoft Customer "
-                f"Agreement ({settings.CUSTOMER_AGREEMENT_VERSION}).",
+                _(
+                    "You already attested that %(customer)s accepted the Microsoft Customer "
+                    "Agreement (%(version)s)."
+                )
+                % {"customer": customer.name, "version": settings.CUSTOMER_AGREEMENT_VERSION},
                 code="duplicate_agreement",
             )
         if attestation.accepted_on > timezone.localdate():
-            raise ServiceError("The date the customer agreed can't be in the future.")
+            raise ServiceError(_("The date the customer agreed can't be in the future."))
         acceptance = record_agreement(
             customer,
             attestation.signer,

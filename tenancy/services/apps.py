@@ -4,12 +4,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tenancy import rules
 from tenancy.models import APP_ROLES, AuditAction, Membership, MembershipRole, PartnerApp, Role
 from tenancy.rules import Action
 from tenancy.services.base import ServiceError, audit
+from tenancy.text import is_english
 
 NAME_MAX = 50
 
@@ -20,20 +23,36 @@ class AppRegistered:
     key: str  # shown once; only its hash is kept
 
 
+def _english_labels(roles) -> list[str]:
+    """The roles' names as the audit trail keeps them: in English."""
+    with translation.override("en"):
+        return [str(Role(role).label) for role in roles]
+
+
 def app_register(*, membership: Membership, name: str, roles: list[str]) -> AppRegistered:
     rules.require(membership, Action.MANAGE_APPS)
     name = name.strip()
     if not name or len(name) > NAME_MAX:
-        raise ServiceError(f"Enter a name of 1 to {NAME_MAX} characters.")
+        raise ServiceError(
+            ngettext(
+                "Enter a name of 1 to %(max)s character.",
+                "Enter a name of 1 to %(max)s characters.",
+                NAME_MAX,
+            )
+            % {"max": NAME_MAX}
+        )
     unknown = [role for role in roles if role not in APP_ROLES]
     if unknown or not roles:
         raise ServiceError(
-            "Give the app one or more of: Admin agent, Sales agent, Helpdesk agent, Global admin."
+            # Translators: %(roles)s lists role names: "Admin agent, Sales agent, Helpdesk agent,
+            # Global admin".
+            _("Give the app one or more of: %(roles)s.")
+            % {"roles": ", ".join(str(role.label) for role in APP_ROLES)}
         )
     partner = membership.tenant
     with transaction.atomic():
         if PartnerApp.objects.filter(partner=partner, name__iexact=name, revoked=False).exists():
-            raise ServiceError(f"You already have an app named {name}.")
+            raise ServiceError(_("You already have an app named %(name)s.") % {"name": name})
         app = PartnerApp(partner=partner, name=name, created_by=membership.user)
         key = PartnerApp.objects.assign_key(app)
         principal = get_user_model()(
@@ -55,7 +74,7 @@ def app_register(*, membership: Membership, name: str, roles: list[str]) -> AppR
             details={
                 "app": name,
                 "prefix": app.prefix,
-                "roles": [Role(r).label for r in sorted(set(roles))],
+                "roles": _english_labels(sorted(set(roles))),
             },
         )
     return AppRegistered(app=app, key=key)
@@ -67,7 +86,11 @@ def app_revoke(*, membership: Membership, app: PartnerApp) -> None:
     with transaction.atomic():
         app = PartnerApp.objects.select_for_update().get(pk=app.pk, partner=membership.tenant)
         if app.revoked:
-            raise ServiceError(f"{app.name}'s key was already revoked.")
+            raise ServiceError(
+                # Translators: %(app_possessive)s is the app's name (in English with "'s").
+                _("%(app_possessive)s key was already revoked.")
+                % {"app": app.name, "app_possessive": f"{app.name}'s" if is_english() else app.name}
+            )
         app.revoked = True
         app.revoked_at = timezone.now()
         app.save(update_fields=["revoked", "revoked_at"])

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenancy import rules
 from tenancy.models import (
@@ -94,7 +95,7 @@ def customer_add(
     if not decision:
         raise ServiceError(decision.reason, code=decision.code)
     if attestation and attestation.accepted_on > timezone.localdate():
-        raise ServiceError("The acceptance date cannot be in the future.", code="future_date")
+        raise ServiceError(_("The acceptance date cannot be in the future."), code="future_date")
     password = temporary_password()
     try:
         with transaction.atomic():
@@ -152,7 +153,9 @@ def customer_add(
         # Two agents racing for one domain: the unique index settles it.
         if Tenant.objects.filter(domain=customer.domain).exists():
             raise ServiceError(
-                f"{customer.domain} is already taken. Choose another prefix.", code="domain_taken"
+                _("%(domain)s is already taken. Choose another prefix.")
+                % {"domain": customer.domain},
+                code="domain_taken",
             ) from error
         raise
     return CustomerAdded(customer, user, password, relationship)

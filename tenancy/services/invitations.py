@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenancy import rules, tokens
 from tenancy.models import (
@@ -91,12 +92,13 @@ def _check_two_tier(reseller: Tenant, provider: Tenant | None) -> None:
     """An indirect reseller's request names an indirect provider it partners with."""
     if rules.partnership_side(reseller) != "reseller":
         raise ServiceError(
-            f"{reseller.name} is not an indirect reseller: its requests name no indirect provider.",
+            _("%(reseller)s is not an indirect reseller: its requests name no indirect provider.")
+            % {"reseller": reseller.name},
             code="not_reseller",
         )
     if provider is None:
         raise ServiceError(
-            "Choose the indirect provider this customer will buy through.", code="provider"
+            _("Choose the indirect provider this customer will buy through."), code="provider"
         )
     decision = partnership_decision(provider, reseller)
     if not decision:
@@ -106,7 +108,7 @@ def _check_two_tier(reseller: Tenant, provider: Tenant | None) -> None:
 def invitation_send(*, invitation: Invitation, sent_by, to: str) -> None:
     """Email the request to `to`, once the transaction that records it has committed."""
     if not invitation.is_open:
-        raise ServiceError("Only a pending request can be sent.", code="not_open")
+        raise ServiceError(_("Only a pending request can be sent."), code="not_open")
     invitation.token()  # LinkUnavailable now, not in the worker, if it can't be shown again
     reply_to = [sent_by.email] if sent_by.email else None
     with transaction.atomic():
@@ -126,10 +128,9 @@ def invitation_revoke(*, invitation: Invitation, revoked_by) -> Invitation:
         # Locked so that a revocation and an acceptance of the same link cannot both win.
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.status != InvitationStatus.PENDING:
-            status = InvitationStatus(invitation.status).label.lower()
-            raise ServiceError(f"This request was already {status}.", code="not_pending")
+            raise ServiceError(_already(invitation.status), code="not_pending")
         if invitation.is_expired():
-            raise ServiceError("This request has expired; there is nothing to revoke.")
+            raise ServiceError(_("This request has expired; there is nothing to revoke."))
         invitation.status = InvitationStatus.REVOKED
         invitation.revoked_at = timezone.now()
         invitation.revoked_by = revoked_by
@@ -142,6 +143,15 @@ def invitation_revoke(*, invitation: Invitation, revoked_by) -> Invitation:
             invitation=invitation,
         )
     return invitation
+
+
+def _already(status: str) -> str:
+    """Why an answered or revoked request can't be revoked."""
+    return {
+        InvitationStatus.ACCEPTED: _("This request was already accepted."),
+        InvitationStatus.DECLINED: _("This request was already declined."),
+        InvitationStatus.REVOKED: _("This request was already revoked."),
+    }[status]
 
 
 def invitation_find(token: object) -> Invitation | None:

@@ -4,6 +4,7 @@ sides (each partner's activity log shows it)."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenancy import rules
 from tenancy.models import (
@@ -16,6 +17,7 @@ from tenancy.models import (
 )
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
+from tenancy.text import day
 
 
 def _audit_both(partnership: Partnership, action: AuditAction, *, actor, actor_tenant, **details):
@@ -57,12 +59,17 @@ def partnership_request_problem(provider: Tenant, reseller: Tenant) -> rules.Dec
         return rules.ALLOWED
     if existing.is_active:
         return rules.Decision(
-            False, f"{reseller.name} is already your indirect reseller.", "exists"
+            False,
+            _("%(reseller)s is already your indirect reseller.") % {"reseller": reseller.name},
+            "exists",
         )
     return rules.Decision(
         False,
-        f"You already asked {reseller.name} to partner on {existing.requested_at:%B %-d, %Y}; "
-        "their Global admin hasn't answered yet.",
+        _(
+            "You already asked %(reseller)s to partner on %(date)s; their Global admin hasn't "
+            "answered yet."
+        )
+        % {"reseller": reseller.name, "date": day(existing.requested_at)},
         "exists",
     )
 
@@ -102,11 +109,7 @@ def partnership_answer(*, partnership: Partnership, answered_by, accept: bool) -
     with transaction.atomic():
         partnership = _locked(partnership)
         if not partnership.is_pending:
-            state = PartnershipStatus(partnership.status).label.lower()
-            raise ServiceError(
-                f"This request from {partnership.provider.name} was already {state}.",
-                code="answered",
-            )
+            raise ServiceError(_answered(partnership), code="answered")
         if accept:
             # Re-checked: a partner may have moved cloud or market since the request.
             decision = rules.may_partner(partnership.provider, partnership.reseller)
@@ -123,6 +126,16 @@ def partnership_answer(*, partnership: Partnership, answered_by, accept: bool) -
             actor_tenant=partnership.reseller,
         )
     return partnership
+
+
+def _answered(partnership: Partnership) -> str:
+    """Why a request that is no longer pending can't be answered."""
+    params = {"provider": partnership.provider.name}
+    if partnership.status == PartnershipStatus.ACTIVE:
+        return _("This request from %(provider)s was already active.") % params
+    if partnership.status == PartnershipStatus.DECLINED:
+        return _("This request from %(provider)s was already declined.") % params
+    return _("This request from %(provider)s was already removed.") % params
 
 
 def partnership_active_subscriptions(partnership: Partnership) -> int:
@@ -143,7 +156,7 @@ def partnership_remove(*, partnership: Partnership, removed_by, by: Tenant) -> P
         # so the two run one after the other.
         partnership = _locked(partnership)
         if partnership.status not in (PartnershipStatus.PENDING, PartnershipStatus.ACTIVE):
-            raise ServiceError("This partnership has already ended.", code="ended")
+            raise ServiceError(_("This partnership has already ended."), code="ended")
         decision = rules.may_remove_partnership(
             provider=partnership.provider,
             reseller=partnership.reseller,

@@ -2,6 +2,7 @@
 relationships end in `admin_relationships`.)"""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tenancy import rules
 from tenancy.models import (
@@ -26,7 +27,7 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
             ResellerRelationship.objects.select_for_update().active().between(partner, customer)
         ).first()
         if relationship is None:
-            raise ServiceError("There is no active reseller relationship to end.", code="none")
+            raise ServiceError(_("There is no active reseller relationship to end."), code="none")
         decision = rules.may_end_reseller(
             partner=partner,
             customer=customer,

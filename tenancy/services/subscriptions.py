@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tenancy import rules
 from tenancy.models import (
@@ -18,8 +19,13 @@ from tenancy.models import (
 from tenancy.services.admin_relationships import agent_roles_in
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.partnerships import partnership_decision
+from tenancy.text import number
 
 MAX_QUANTITY = 10_000
+
+
+def _quantity_range() -> str:
+    return _("Choose a quantity from 1 to %(max)s.") % {"max": number(MAX_QUANTITY)}
 
 
 def subscription_purchase(
@@ -34,9 +40,9 @@ def subscription_purchase(
     """`partner` buys for `customer`; an indirect provider may buy on behalf of an indirect
     reseller that serves the customer through it (the subscription records both)."""
     if offer.is_azure and quantity != 1:
-        raise ServiceError("An Azure plan is bought once; its quantity is 1.", code="quantity")
+        raise ServiceError(_("An Azure plan is bought once; its quantity is 1."), code="quantity")
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise ServiceError(f"Choose a quantity from 1 to {MAX_QUANTITY:,}.", code="quantity")
+        raise ServiceError(_quantity_range(), code="quantity")
     with transaction.atomic():
         # The same lock reseller_relationship_end takes (see there).
         relationship = (
@@ -103,8 +109,11 @@ def _check_on_behalf(provider: Tenant, reseller: Tenant, customer: Tenant) -> No
     )
     if not linked:
         raise ServiceError(
-            f"{reseller.name} doesn't serve {customer.name} through {provider.name}, so "
-            f"{provider.name} can't buy for {customer.name} on its behalf.",
+            _(
+                "%(reseller)s doesn't serve %(customer)s through %(provider)s, so %(provider)s "
+                "can't buy for %(customer)s on its behalf."
+            )
+            % {"reseller": reseller.name, "customer": customer.name, "provider": provider.name},
             code="not_linked",
         )
 
@@ -150,11 +159,9 @@ def subscription_update(
         events = []
         if quantity is not None and quantity != subscription.quantity:
             if subscription.offer.is_azure:
-                raise ServiceError("An Azure plan has no quantity to change.", code="quantity")
+                raise ServiceError(_("An Azure plan has no quantity to change."), code="quantity")
             if not 1 <= quantity <= MAX_QUANTITY:
-                raise ServiceError(
-                    f"Choose a quantity from 1 to {MAX_QUANTITY:,}.", code="quantity"
-                )
+                raise ServiceError(_quantity_range(), code="quantity")
             events.append(
                 (AuditAction.SUBSCRIPTION_CHANGED, {"from": subscription.quantity, "to": quantity})
             )

@@ -20,6 +20,8 @@ from urllib.parse import urlencode, urljoin
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks_db import DatabaseBackend
 
 from tenancy import rules
@@ -66,9 +68,13 @@ def _clean(url: str, events) -> _Cleaned:
     problems = {}
     url = (url or "").strip()
     if not url:
-        problems["url"] = "Enter the URL to send events to."
+        problems["url"] = _("Enter the URL to send events to.")
     elif len(url) > URL_MAX_LENGTH:
-        problems["url"] = f"Use a URL of at most {URL_MAX_LENGTH} characters."
+        problems["url"] = ngettext(
+            "Use a URL of at most %(max)s character.",
+            "Use a URL of at most %(max)s characters.",
+            URL_MAX_LENGTH,
+        ) % {"max": URL_MAX_LENGTH}
     else:
         try:
             checked_target(url)
@@ -77,9 +83,11 @@ def _clean(url: str, events) -> _Cleaned:
     events = list(events or [])
     unknown = [name for name in events if name not in SUBSCRIBABLE_EVENTS]
     if unknown:
-        problems["events"] = f"Unknown event: {', '.join(map(str, unknown[:3]))}."
+        problems["events"] = _("Unknown event: %(events)s.") % {
+            "events": ", ".join(map(str, unknown[:3]))
+        }
     elif not events:
-        problems["events"] = "Select at least one event."
+        problems["events"] = _("Select at least one event.")
     if problems:
         raise WebhookInvalid(problems)
     # In the table's order, each once.
@@ -114,10 +122,17 @@ def webhook_subscription_create(
         Tenant.objects.select_for_update().filter(pk=partner.pk).first()
         active = WebhookSubscription.objects.filter(partner=partner, is_active=True)
         if active.filter(url=cleaned.url).exists():
-            raise WebhookInvalid({"url": "You already have a webhook for this URL."})
+            raise WebhookInvalid({"url": _("You already have a webhook for this URL.")})
         if active.count() >= MAX_ACTIVE:
             raise WebhookInvalid(
-                {"url": f"You have {MAX_ACTIVE} webhooks: deactivate one to add another."}
+                {
+                    "url": ngettext(
+                        "You have %(count)s webhook: deactivate one to add another.",
+                        "You have %(count)s webhooks: deactivate one to add another.",
+                        MAX_ACTIVE,
+                    )
+                    % {"count": MAX_ACTIVE}
+                }
             )
         subscription = WebhookSubscription.objects.create(
             partner=partner, url=cleaned.url, events=cleaned.events, created_by=membership.user
@@ -134,7 +149,7 @@ def webhook_subscription_update(
     with transaction.atomic():
         subscription = _locked(membership, subscription)
         if not subscription.is_active:
-            raise ServiceError("This webhook was deactivated.", code="inactive")
+            raise ServiceError(_("This webhook was deactivated."), code="inactive")
         if (
             WebhookSubscription.objects.filter(
                 partner=membership.tenant, is_active=True, url=cleaned.url
@@ -142,7 +157,7 @@ def webhook_subscription_update(
             .exclude(pk=subscription.pk)
             .exists()
         ):
-            raise WebhookInvalid({"url": "You already have a webhook for this URL."})
+            raise WebhookInvalid({"url": _("You already have a webhook for this URL.")})
         before = {"url": subscription.url, "events": subscription.events}
         subscription.url = cleaned.url
         subscription.events = cleaned.events
@@ -167,7 +182,7 @@ def webhook_subscription_deactivate(
     with transaction.atomic():
         subscription = _locked(membership, subscription)
         if not subscription.is_active:
-            raise ServiceError("This webhook was already deactivated.", code="inactive")
+            raise ServiceError(_("This webhook was already deactivated."), code="inactive")
         subscription.is_active = False
         subscription.deactivated_at = timezone.now()
         subscription.deactivated_by = membership.user
@@ -265,7 +280,7 @@ def webhook_send_test(
     with transaction.atomic():
         subscription = _locked(membership, subscription)
         if not subscription.is_active:
-            raise ServiceError("This webhook was deactivated.", code="inactive")
+            raise ServiceError(_("This webhook was deactivated."), code="inactive")
         event = WebhookEvent(partner=membership.tenant, name=WebhookEventName.TEST)
         event.payload = _payload(
             event,
@@ -289,7 +304,7 @@ def webhook_redeliver(*, membership: Membership, delivery: WebhookDelivery) -> W
         )
         if not delivery.subscription.is_active:
             raise ServiceError(
-                "This webhook was deactivated: its events can't be sent again.", code="inactive"
+                _("This webhook was deactivated: its events can't be sent again."), code="inactive"
             )
         delivery.series += 1
         delivery.status = DeliveryStatus.PENDING

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tenancy.models import (
     DEFAULT_AUTO_EXTEND,
@@ -249,7 +249,9 @@ BOOK_NAMES = [
 BOOK_SUFFIXES = ["", " West"]
 
 S = AdminRelationshipStatus
-ROLE = {role.name: role.id for role in ENTRA_ROLES.values()}
+# Looked up by the roles' English names, whatever language is active.
+with translation.override("en"):
+    ROLE = {str(role.name): role.id for role in ENTRA_ROLES.values()}
 SUPPORT_ROLES = [
     ROLE[name]
     for name in (
@@ -904,7 +906,7 @@ class Command(BaseCommand):
         for name, prefix, users in accounts:
             for handle, _first, _last, roles in users:
                 login = f"{handle}@{domain_for(prefix)}"
-                labels = ", ".join(role.label for role in roles)
+                labels = ", ".join(str(role.label) for role in roles)
                 self.stdout.write(f"  {login:44} {name:27} {labels}")
         self.stdout.write(f"  {'operator':44} {'(Django admin, /operators/)':27} superuser")
         self.stdout.write(f"\nPassword for every demo account: {DEMO_PASSWORD}\n")
