@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tenancy import rules, services
-from tenancy.forms import PortalForm
+from tenancy.forms import EmailLanguageField, PortalForm
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     ENTRA_ROLES,
@@ -145,9 +145,14 @@ class AdminRelationshipForm(PortalForm):
         ),
     )
 
-    def __init__(self, *args, partner: Tenant, **kwargs):
+    language = EmailLanguageField()
+
+    def __init__(self, *args, partner: Tenant, language: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.partner = partner
+        # The customer's country's main language when the request names a customer, else the
+        # agent's.
+        self.fields["language"].initial = language
 
     def clean_customer(self) -> Tenant | None:
         customer_id = self.cleaned_data["customer"]

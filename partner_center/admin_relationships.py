@@ -31,6 +31,7 @@ from partner_center.admin_forms import (
 from partner_center.views import PAGE_SIZE, _posted, partner_view
 from tenancy import services
 from tenancy.http import PartnerRequest
+from tenancy.language import country_language
 from tenancy.models import (
     AccessAssignment,
     AdminRelationship,
@@ -178,7 +179,10 @@ def admin_relationship_new(request: PartnerRequest):
         if customer is None:
             raise Http404("No such customer.")
     form = AdminRelationshipForm(
-        _posted(request), partner=partner, initial={"customer": customer and customer.pk}
+        _posted(request),
+        partner=partner,
+        initial={"customer": customer and customer.pk},
+        language=country_language(customer.country) if customer else request.LANGUAGE_CODE,
     )
     if request.method == "POST" and form.is_valid():
         customer = form.cleaned_data["customer"]
@@ -189,6 +193,7 @@ def admin_relationship_new(request: PartnerRequest):
                 request=form.admin_request(),
                 customer=customer,
                 finalize=True,
+                language=form.cleaned_data["language"] or None,
             )
         except services.AdminRequestInvalid as error:
             add_problems(form, error.problems)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tenancy import rules, services, text
-from tenancy.forms import OrganizationProfileForm, PortalForm, SignerForm
+from tenancy.forms import EmailLanguageField, OrganizationProfileForm, PortalForm, SignerForm
 from tenancy.models import (
     InvitationStatus,
     Offer,
@@ -90,8 +90,12 @@ class NewRelationshipForm(PortalForm):
         ),
     )
 
-    def __init__(self, *args, partner: Tenant, **kwargs):
+    language = EmailLanguageField()
+
+    def __init__(self, *args, partner: Tenant, language: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        # Nothing is known of the customer yet: the email starts in the agent's language.
+        self.fields["language"].initial = language
         self.two_tier = rules.partnership_side(partner) == "reseller"
         if self.two_tier:
             providers = partnered(partner)

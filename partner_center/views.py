@@ -364,7 +364,7 @@ def customer_export(request: PartnerRequest):
 @partner_view(Action.REQUEST_RELATIONSHIP)
 def new_relationship(request: PartnerRequest):
     partner = request.partner
-    form = NewRelationshipForm(_posted(request), partner=partner)
+    form = NewRelationshipForm(_posted(request), partner=partner, language=request.LANGUAGE_CODE)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -375,6 +375,7 @@ def new_relationship(request: PartnerRequest):
                 label=data["label"],
                 recipient_email=data["recipient_email"],
                 indirect_provider=data.get("indirect_provider"),
+                language=data["language"] or None,
             )
         except services.ServiceError as error:  # the partnership ended since the page loaded
             form.add_error("indirect_provider" if form.two_tier else None, error.message)

@@ -4,6 +4,7 @@ organization's profile, and who signs the agreement."""
 import copy
 
 from django import forms
+from django.conf import settings
 from django.forms.forms import DeclarativeFieldsMetaclass
 from django.utils.translation import gettext_lazy
 
@@ -144,3 +145,20 @@ class SignerForm(PortalForm):
             email=data["email"],
             phone=data["phone"],
         )
+
+
+class EmailLanguageField(forms.ChoiceField):
+    """The language a request's email is written in (the customer reads it), among the
+    portals' languages, each named in its own language."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", gettext_lazy("Email language"))
+        kwargs.setdefault(
+            "help_text",
+            gettext_lazy(
+                "The email and the link's page are written for the customer in this language."
+            ),
+        )
+        # Not required: a post without it (a script, an old page) gets the default language.
+        kwargs.setdefault("required", False)
+        super().__init__(choices=settings.LANGUAGES, **kwargs)

@@ -1,6 +1,7 @@
 """The language picker in each portal's header: the choice is kept on the member (and, signed
 out, in the language cookie), so it follows the user from browser to browser."""
 
+from babel.languages import get_official_languages
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import translation
@@ -40,3 +41,19 @@ def member_language(membership: Membership | None) -> str:
     if membership is None or membership.language not in LANGUAGE_CODES:
         return ""
     return membership.language
+
+
+def email_language(language: str | None) -> str:
+    """`language` if the portals speak it, else the site's default."""
+    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def country_language(country) -> str:
+    """The main language of a country that the portals speak: German for Germany, Hindi for
+    India, English for the United States; the site's default where none of its official
+    languages is one of ours (Brazil, say)."""
+    code = getattr(country, "code", country) or ""
+    for language in get_official_languages(code, de_facto=True):
+        if language in LANGUAGE_CODES:
+            return language
+    return settings.LANGUAGE_CODE

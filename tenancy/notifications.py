@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import translation
 
 from tenancy.tasks import GiveUp, enqueue_on_commit, retried_task
 
@@ -28,13 +29,23 @@ def _plain(template_name: str, context: dict) -> str:
     return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
-def render_email(name: str, context: dict) -> EmailContent:
-    subject = _plain(f"emails/{name}_subject.txt", context)
-    return EmailContent(
-        subject=" ".join(subject.split()),
-        text=_plain(f"emails/{name}.txt", context).strip() + "\n",
-        html=render_to_string(f"emails/{name}.html", context),
-    )
+def render_email(name: str, context: dict, *, language: str | None = None) -> EmailContent:
+    """The email in `language` (the active language when None: a worker has none, so emails
+    rendered there say which)."""
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        subject = _plain(f"emails/{name}_subject.txt", context)
+        return EmailContent(
+            subject=" ".join(subject.split()),
+            text=_plain(f"emails/{name}.txt", context).strip() + "\n",
+            html=render_to_string(f"emails/{name}.html", context),
+        )
+
+
+def language_of(user) -> str:
+    """The language a user reads Partner Center or the admin center in: their choice, else the
+    site's default (an email has no browser to ask)."""
+    membership = getattr(user, "membership", None) if user is not None else None
+    return (membership.language if membership else "") or settings.LANGUAGE_CODE
 
 
 def email_on_commit(content: EmailContent, to: list[str], *, reply_to: list[str] | None = None):

@@ -460,6 +460,7 @@ class AdminRelationship(models.Model):
                 "portal": admin_portal_for(self.partner.cloud),
                 "link": self.link(),
             },
+            language=self.language,
         )
 
 

@@ -225,6 +225,7 @@ class Invitation(models.Model):
                 "admin_roles": sorted_roles(DEFAULT_ROLES),
                 "admin_days": DEFAULT_DAYS,
             },
+            language=self.language,
         )
 
 

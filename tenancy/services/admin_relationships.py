@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenancy import rules, tokens
+from tenancy.language import country_language, email_language
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     DEFAULT_AUTO_EXTEND,
@@ -34,7 +35,12 @@ from tenancy.models import (
     SecurityGroupMember,
     Tenant,
 )
-from tenancy.notifications import email_on_commit, render_email, request_email_on_commit
+from tenancy.notifications import (
+    email_on_commit,
+    language_of,
+    render_email,
+    request_email_on_commit,
+)
 from tenancy.services import refusals
 from tenancy.services.base import ServiceError, audit
 from tenancy.services.customer_list import customer_list_refresh
@@ -90,6 +96,7 @@ def admin_relationship_create(
     request: AdminRequest,
     customer: Tenant | None = None,
     finalize: bool = False,
+    language: str | None = None,
 ) -> AdminRelationship:
     """A new request (status created); with `finalize`, locked for approval at once, which is
     what Partner Center's **Finalize request** does."""
@@ -108,6 +115,12 @@ def admin_relationship_create(
     name = request.name.strip()
     now = timezone.now()
     relationship = AdminRelationship(
+        # The email's language: as asked, else the customer's country's, else the agent's.
+        language=email_language(
+            language
+            or (country_language(customer.country) if customer else None)
+            or translation.get_language()
+        ),
         partner=partner,
         customer=customer,
         name=name,
@@ -753,6 +766,8 @@ def _remind(pk, now) -> NoticeKind | None:
                     "expired": kind == NoticeKind.EXPIRED,
                     "days": dict(REMINDERS).get(kind),
                 },
+                # To the partner's Admin agents: in the language of the agent who asked.
+                language=language_of(relationship.finalized_by or relationship.created_by),
             )
             email_on_commit(content, recipients)
     return kind
@@ -814,6 +829,7 @@ def _email_partner(relationship: AdminRelationship, template: str, *, answer: st
             "customer": relationship.customer,
             "answer": answer,
         },
+        language=language_of(agent) if agent and agent.email else None,
     )
     email_on_commit(content, recipients)
 
@@ -839,5 +855,7 @@ def _email_customer_admins(relationship: AdminRelationship, template: str) -> No
             "partner": relationship.partner,
             "customer": relationship.customer,
         },
+        # The language the request was written to the customer in.
+        language=relationship.language,
     )
     email_on_commit(content, recipients)

@@ -5,9 +5,10 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tenancy.language import email_language
 from tenancy.models import AcceptanceMethod, AgreementAcceptance, AuditAction, Tenant
 from tenancy.services.base import ServiceError, audit
 
@@ -37,9 +38,12 @@ def record_agreement(
 
     `how` is either the customer's own acceptance (`client_ip`, `invitation`; accepted today) or
     a partner's attestation (`attested_by_partner`, `accepted_on` the day the signer accepted).
-    Call it inside the caller's transaction; it writes no audit line of its own.
+    Call it inside the caller's transaction; it writes no audit line of its own. A customer's
+    own acceptance records the language the agreement's summary was shown in (the request's).
     """
     attested = "attested_by_partner" in how
+    if not attested:
+        how.setdefault("language", email_language(translation.get_language()))
     return AgreementAcceptance.objects.create(
         customer=customer,
         version=settings.CUSTOMER_AGREEMENT_VERSION,

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenancy import rules, tokens
+from tenancy.language import email_language
 from tenancy.models import (
     AdminRelationship,
     AgreementAcceptance,
@@ -21,7 +22,12 @@ from tenancy.models import (
     ResellerRelationship,
     Tenant,
 )
-from tenancy.notifications import email_on_commit, render_email, request_email_on_commit
+from tenancy.notifications import (
+    email_on_commit,
+    language_of,
+    render_email,
+    request_email_on_commit,
+)
 from tenancy.services import refusals
 from tenancy.services.admin_relationships import default_admin_relationship
 from tenancy.services.agreements import Signer, record_agreement
@@ -46,6 +52,7 @@ def invitation_create(
     recipient_email: str = "",
     indirect_provider: Tenant | None = None,
     acting_partner: Tenant | None = None,
+    language: str | None = None,
 ) -> Invitation:
     """A request with its link. An indirect reseller's request names one of its indirect
     providers (`indirect_provider`): accepting it makes the customer both partners'.
@@ -65,6 +72,8 @@ def invitation_create(
         indirect_provider=indirect_provider,
         created_by=created_by,
         include_admin=include_admin,
+        # The email's language: as asked, else the one the agent works in.
+        language=email_language(language or translation.get_language()),
         label=label.strip(),
         recipient_email=recipient_email.strip(),
     )
@@ -400,5 +409,6 @@ def _notify_agent(invitation: Invitation, template: str, customer: Tenant) -> No
     content = render_email(
         template,
         {"invitation": invitation, "partner": invitation.partner, "customer": customer},
+        language=language_of(agent),
     )
     email_on_commit(content, [agent.email])
