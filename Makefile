@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## make install: the virtualenv with the project, and the translations compiled (locale/*.mo)
 install: $(STAMP)
-	$(BIN)/python manage.py compilemessages --verbosity 0 --ignore=.venv
+	$(TEST_SETTINGS) $(BIN)/python manage.py compilemessages --verbosity 0 --ignore=.venv
 
 ## make run: install, migrate the embedded SQLite database, load the demo data, queue the admin
 ## relationship reminders that are due, serve on 127.0.0.1:8000 with the task worker beside it

@@ -147,8 +147,8 @@ def admin_request(request: MemberRequest, relationship_id):
             "ends_if_approved_today": timezone.now() + timedelta(days=relationship.duration_days),
             "extend_days": AUTO_EXTEND_DAYS,
             "global_admin_warning": _(
-                # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
-                # translations use %(partner)s.
+                # Translators: %(partner_possessive)s is the name, with "'s" in English
+                # only: in other languages the plain name.
                 "With it, %(partner_possessive)s agents could change anything in your "
                 "organization, including who holds admin roles."
             )
@@ -216,8 +216,8 @@ def admin_request_decline(request: MemberRequest, relationship_id):
             {
                 "relationship": relationship,
                 "partner": relationship.partner,
-                # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
-                # translations use %(partner)s.
+                # Translators: %(partner_possessive)s is the name, with "'s" in English
+                # only: in other languages the plain name.
                 "heading": _("Decline %(partner_possessive)s request for admin roles?")
                 % {"partner": partner, "partner_possessive": possessive(partner)},
             },
@@ -308,12 +308,12 @@ def admin_relationship_terminate(request: CustomerRequest, relationship_id):
         "admin_center/confirm.html",
         {
             # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
-            # translations use %(partner)s; %(name)s is the admin relationship's name.
+            # elsewhere the plain name; %(name)s is the admin relationship's name.
             "title": _("Remove %(partner_possessive)s roles of “%(name)s”?") % names,
             "body": [
                 _(
                     # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
-                    # translations use %(partner)s; %(roles)s lists Microsoft Entra role names.
+                    # elsewhere the plain name; %(roles)s lists Microsoft Entra role names.
                     "%(partner_possessive)s agents will lose these roles in your organization "
                     "at once: %(roles)s."
                 )

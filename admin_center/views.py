@@ -220,31 +220,31 @@ def _request_context(
             lead = (
                 _(
                     # Translators: %(partner)s and %(customer)s are company names; the English
-                    # sentence uses %(customer_possessive)s ("Contoso's"), translations use
-                    # %(customer)s.
+                    # sentence uses %(customer_possessive)s ("Contoso's"), elsewhere the
+                    # plain name.
                     "%(partner)s asks to become %(customer_possessive)s reseller and to hold "
                     "admin roles in your organization."
                 )
                 % names
             )
         else:
-            # Translators: the English sentence uses %(customer_possessive)s ("Contoso's"),
-            # translations use %(customer)s.
+            # Translators: %(customer_possessive)s is the name, with "'s" in English
+            # only: in other languages the plain name.
             lead = _("%(partner)s asks to become %(customer_possessive)s reseller.") % names
     return {
         "invitation": invitation,
         "heading": heading,
         "lead": lead,
         "no_address": _(
-            # Translators: the English sentence uses %(customer_possessive)s ("Contoso's"),
-            # translations use %(customer)s.
+            # Translators: %(customer_possessive)s is the name, with "'s" in English
+            # only: in other languages the plain name.
             "The Microsoft Customer Agreement is signed for an organization with a billing "
             "address, and %(customer_possessive)s profile has none yet."
         )
         % names,
         "admin_agents": ngettext(
             # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
-            # translations use %(partner)s; %(days)s is 730, %(extend_days)s 180.
+            # elsewhere the plain name; %(days)s is 730, %(extend_days)s 180.
             "%(partner_possessive)s agents would hold these Microsoft Entra roles in your "
             "organization for %(days)s day, extended by %(extend_days)s days each time unless "
             "you end it. You can remove them at any time on Partner relationships.",
@@ -360,8 +360,8 @@ def invitation_decline(request: MemberRequest, invitation_id):
             "admin_center/decline.html",
             {
                 "invitation": invitation,
-                # Translators: the English sentence uses %(partner_possessive)s ("Contoso's"),
-                # translations use %(partner)s.
+                # Translators: %(partner_possessive)s is the name, with "'s" in English
+                # only: in other languages the plain name.
                 "heading": _("Decline %(partner_possessive)s request?")
                 % {"partner": partner, "partner_possessive": possessive(partner)},
             },

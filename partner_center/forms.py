@@ -20,6 +20,13 @@ from tenancy.models import (
 )
 
 
+class CountryChoiceField(forms.ModelChoiceField):
+    """A choice among countries, each named in the page's language."""
+
+    def label_from_instance(self, obj) -> str:
+        return text.country_name(obj)
+
+
 class PartnerChoiceField(forms.ModelChoiceField):
     """A choice among partners, each shown by its company name."""
 
@@ -209,7 +216,7 @@ class AddCustomerForm(OrganizationProfileForm):
         ),
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
-    country = forms.ModelChoiceField(
+    country = CountryChoiceField(
         label=gettext_lazy("Country or region"),
         queryset=None,
         empty_label=gettext_lazy("Select a country"),

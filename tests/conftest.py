@@ -8,7 +8,9 @@ organization with a Global administrator, a Billing administrator and a plain us
 import os
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from tenancy.models import Cloud, Country, Market, Offer, Role
 from tenancy.reference_data import load_markets, load_offers
@@ -24,6 +26,15 @@ from tests.factories import (
 
 # Browser tests drive a live server from pytest's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def english_to_start():
+    """Each test starts in English: a request a test made through the test client (in this
+    thread) leaves its language active, and the next test must not inherit it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

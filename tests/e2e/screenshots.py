@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from tenancy import services
+from tenancy.management.commands.seed_demo import DEMO_PASSWORD
 from tenancy.models import Tenant
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -74,3 +75,22 @@ def test_market_refusal(page, demo, sign_in):
     )
     sign_in("admin@mapleleafoutfitters.onmicrosoft.com")
     shoot(page, "admin-center-market-refusal")
+
+
+def test_a_request_in_german(browser, demo, site):
+    """The request page as a German customer's administrator sees it, browser set to German."""
+    invitation = services.invitation_create(
+        partner=Tenant.objects.get(domain="fabrikamconseil.onmicrosoft.com"),
+        created_by=get_user_model().objects.get(username="sales@fabrikamconseil.onmicrosoft.com"),
+        include_admin=True,
+        language="de",
+    )
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(invitation.link())
+    page.locator("input[name=username]").fill("admin@alpineskihouse.onmicrosoft.com")
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("button[type=submit]").first.click()
+    page.wait_for_load_state()
+    shoot(page, "admin-center-request-in-german")
+    context.close()
