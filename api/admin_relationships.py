@@ -15,12 +15,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.views import DEFAULT_SIZE, GRAPH_STATUS, MAX_SIZE, AppView, errors, iso, lazy_sentence
-from tenancy import services
+from tenancy import rules, services
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     AccessAssignment,
     AdminRelationship,
-    AdminRelationshipStatus,
     SecurityGroup,
     Tenant,
 )
@@ -41,32 +40,6 @@ RELATIONSHIP_FIELDS = {
     "customer": "customer",
 }
 ASSIGNMENT_FIELDS = {"group": "accessContainer", "roles": "accessDetails"}
-
-# Why a relationship that isn't in force can't give its roles to a security group (the page's
-# sentences, one per status).
-S = AdminRelationshipStatus
-NOT_ASSIGNABLE = {
-    S.CREATED: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is created."
-    ),
-    S.APPROVAL_PENDING: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is "
-        "approval pending."
-    ),
-    S.EXPIRED: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is expired."
-    ),
-    S.DECLINED: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is declined."
-    ),
-    S.WITHDRAWN: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is withdrawn."
-    ),
-    S.TERMINATED: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is "
-        "terminated."
-    ),
-}
 
 
 def _field_errors(problems: dict[str, str], names: dict[str, str]) -> serializers.ValidationError:
@@ -454,7 +427,7 @@ class AccessAssignmentListView(AppView):
         relationship = _relationship_of(self.partner, relationship_id)
         # The page's own check and sentence, before its service's (not in force: a status
         # NOT_ASSIGNABLE has).
-        if refusal := NOT_ASSIGNABLE.get(relationship.display_status()):
+        if refusal := rules.NOT_ASSIGNABLE.get(relationship.display_status()):
             raise services.ServiceError(str(refusal), code="not_active")
         body = AccessAssignmentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -11,7 +11,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +28,7 @@ from partner_center.admin_forms import (
     customer_for_request,
 )
 from partner_center.views import PAGE_SIZE, _posted, partner_view
-from tenancy import services
+from tenancy import rules, services
 from tenancy.http import PartnerRequest
 from tenancy.language import country_language
 from tenancy.models import (
@@ -100,32 +99,6 @@ def _now_has(group: SecurityGroup, relationship: AdminRelationship, role_names: 
     else:
         message = _("%(group)s now has no roles in the customer.")
     return message % names
-
-
-# An admin relationship's status when it isn't in force, and why its security groups can't
-# get roles.
-NOT_ASSIGNABLE = {
-    S.CREATED: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is created."
-    ),
-    S.APPROVAL_PENDING: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is "
-        "approval pending."
-    ),
-    S.EXPIRED: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is expired."
-    ),
-    S.DECLINED: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is declined."
-    ),
-    S.WITHDRAWN: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is withdrawn."
-    ),
-    S.TERMINATED: gettext_lazy(
-        "Security groups get roles only on an active admin relationship, and this one is "
-        "terminated."
-    ),
-}
 
 
 # --- Admin relationships ----------------------------------------------------------------
@@ -378,7 +351,7 @@ def admin_relationship_terminate(request: PartnerRequest, relationship_id):
 
 def _not_assignable(request: PartnerRequest, relationship: AdminRelationship):
     status = relationship.display_status()
-    messages.error(request, str(NOT_ASSIGNABLE.get(status, status.label)))
+    messages.error(request, str(rules.NOT_ASSIGNABLE.get(status, status.label)))
     return redirect("partner_center:admin-relationship-detail", relationship.pk)
 
 

@@ -657,6 +657,32 @@ def assignment_problems(*, roles, relationship_roles) -> dict[str, str]:
     return {}
 
 
+# Why a relationship that isn't in force can't give its roles to a security group, one sentence
+# per status (the pages and the API say the same).
+NOT_ASSIGNABLE = {
+    AdminRelationshipStatus.CREATED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is created."
+    ),
+    AdminRelationshipStatus.APPROVAL_PENDING: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is "
+        "approval pending."
+    ),
+    AdminRelationshipStatus.EXPIRED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is expired."
+    ),
+    AdminRelationshipStatus.DECLINED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is declined."
+    ),
+    AdminRelationshipStatus.WITHDRAWN: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is withdrawn."
+    ),
+    AdminRelationshipStatus.TERMINATED: gettext_lazy(
+        "Security groups get roles only on an active admin relationship, and this one is "
+        "terminated."
+    ),
+}
+
+
 def may_administer(partner: Tenant, customer: Tenant) -> Decision:
     """May `partner` hold admin roles in `customer`? Same cloud; no market rule (an admin
     relationship needs no reseller relationship)."""
