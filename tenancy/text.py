@@ -72,22 +72,22 @@ def market_name(market) -> str:
     return gettext(getattr(market, "name", market))
 
 
-def day(moment) -> str:
-    """ "March 4, 2027" (in French "4 mars 2027"), in the site's time zone."""
+def _date(moment, length: str) -> str:
     if moment is None:
         return ""
     if hasattr(moment, "hour"):
         moment = timezone.localtime(moment).date()
-    return format_date(moment, format="long", locale=_locale())
+    return format_date(moment, format=length, locale=_locale())
+
+
+def day(moment) -> str:
+    """ "March 4, 2027" (in French "4 mars 2027"), in the site's time zone."""
+    return _date(moment, "long")
 
 
 def short_day(moment) -> str:
     """ "Mar 4, 2027" (in German "04.03.2027")."""
-    if moment is None:
-        return ""
-    if hasattr(moment, "hour"):
-        moment = timezone.localtime(moment).date()
-    return format_date(moment, format="medium", locale=_locale())
+    return _date(moment, "medium")
 
 
 def short_day_time(moment) -> str:
