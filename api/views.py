@@ -5,6 +5,7 @@ import json
 from datetime import UTC
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -199,6 +200,13 @@ class RelationshipRequestView(AppView):
                 description="Include delegated administration permissions (default true).",
             ),
             OpenApiParameter(
+                "language",
+                str,
+                enum=[code for code, _name in settings.LANGUAGES],
+                description="The email's language, as New relationship's Email language "
+                "(default: the request's Accept-Language, else English).",
+            ),
+            OpenApiParameter(
                 INDIRECT_RESELLER_ID,
                 OpenApiTypes.UUID,
                 description="Indirect providers only: the tenant id of an indirect reseller you "
@@ -227,6 +235,7 @@ class RelationshipRequestView(AppView):
                 recipient_email=data["recipient"],
                 indirect_provider=provider,
                 acting_partner=self.partner,
+                language=data.get("language"),
             )
         except services.ServiceError as refusal:
             if refusal.code == "provider":  # an indirect reseller named no provider
@@ -303,6 +312,7 @@ class QuerySerializer(serializers.Serializer):
     label = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
     recipient = serializers.EmailField(required=False, default="", allow_blank=True)
     delegatedAdmin = serializers.BooleanField(required=False, default=True)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     indirectResellerId = serializers.UUIDField(
         required=False, error_messages={"invalid": ID_PROBLEM}
     )

@@ -29,3 +29,16 @@ def test_a_field_error_keeps_its_field_name(app_key):
     assert answer.status_code == english.status_code == 400
     assert answer.json()["field"] == english.json()["field"] == "size"
     assert answer.json()["description"] != english.json()["description"]
+
+
+def test_a_request_link_is_written_in_the_language_asked(app_key):
+    from tenancy.models import Invitation
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {app_key()}")
+    assert client.get("/v1/customers/relationshiprequests?language=ja").status_code == 200
+    assert client.get("/v1/customers/relationshiprequests").status_code == 200
+    refused = client.get("/v1/customers/relationshiprequests?language=pt")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "language"
+    assert sorted(Invitation.objects.values_list("language", flat=True)) == ["en", "ja"]
