@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: install run serve test lint format pytest bench bench-guessers screenshots clean
+.PHONY: install run serve test lint wheel-check format pytest bench bench-guessers screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed; found " + sys.version.split()[0])'
@@ -43,13 +43,20 @@ serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn -c config/gunicorn.conf.py
 
-## make test: install, lint, check migrations, run the whole suite
-test: lint pytest
+## make test: install, lint, check migrations, start Django from the built wheel, run the whole
+## suite
+test: lint wheel-check pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
+
+## make wheel-check: build the wheel (pip wheel, from a copy of the tree), unpack it outside the
+## tree, and in a Python that sees only it and the virtualenv's packages, set Django up and import
+## every installed app, the URLconf and its views, the middleware and the migrations
+wheel-check: install
+	$(BIN)/python -m tests.wheel_check
 
 pytest: install
 	$(BIN)/pytest

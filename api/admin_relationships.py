@@ -15,7 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.views import DEFAULT_SIZE, GRAPH_STATUS, MAX_SIZE, AppView, errors, iso, lazy_sentence
-from tenancy import rules, services
+from tenancy import selectors, services
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     AccessAssignment,
@@ -158,7 +158,7 @@ class RelationshipCreateSerializer(serializers.Serializer):
         if value is None:
             return None
         partner = self.context["partner"]
-        customer = Tenant.objects.customers_of(partner).filter(pk=value["tenantId"]).first()
+        customer = selectors.customers_of(partner).filter(pk=value["tenantId"]).first()
         if customer is None:
             # The request form's sentence.
             raise serializers.ValidationError(
@@ -425,10 +425,11 @@ class AccessAssignmentListView(AppView):
     )
     def post(self, request, relationship_id):
         relationship = _relationship_of(self.partner, relationship_id)
-        # The page's own check and sentence, before its service's (not in force: a status
-        # NOT_ASSIGNABLE has).
-        if refusal := rules.NOT_ASSIGNABLE.get(relationship.display_status()):
-            raise services.ServiceError(str(refusal), code="not_active")
+        # The page's decision, before the body is read (the service asks it again under its
+        # lock).
+        decision = services.access_assignment_decision(relationship)
+        if not decision:
+            raise services.ServiceError(decision.reason, code=decision.code)
         body = AccessAssignmentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import F, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -20,7 +19,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenancy import rules, services
+from tenancy import rules, selectors, services
 from tenancy.models import (
     AdminRelationship,
     AgreementAcceptance,
@@ -158,13 +157,7 @@ def iso(moment) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def customer_of(partner: Tenant, customer_id) -> Tenant:
-    """A customer on the partner's Customer list (as the pages find one); anyone else's is a
-    404."""
-    customer = Tenant.objects.customers_of(partner).filter(pk=customer_id).first()
-    if customer is None:
-        raise Http404("No such customer.")
-    return customer
+customer_of = selectors.customer_of
 
 
 CUSTOMER_ID = OpenApiParameter("customer_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -492,13 +485,7 @@ class CustomerDetailView(AppView):
     def patch(self, request, customer_id):
         customer = customer_of(self.partner, customer_id)
         CustomerPatchSerializer(data=request.data).is_valid(raise_exception=True)
-        # The remove-reseller page's own check and sentence, before its service's.
-        if not ResellerRelationship.objects.active().between(self.partner, customer).exists():
-            raise services.ServiceError(
-                _("%(customer)s has no active reseller relationship with you.")
-                % {"customer": customer.name},
-                code="none",
-            )
+        # The service asks the decision the remove-reseller page shows, under its lock.
         services.reseller_relationship_end(
             partner=self.partner, customer=customer, ended_by=request.user, by=self.partner
         )

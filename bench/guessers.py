@@ -8,7 +8,7 @@ exist: Django hashes anyway, so the answer takes as long). A few guessers that k
 hold both gunicorn workers, and a signed-in agent's page waits behind them. django-axes refuses
 a locked account or client address before the hash.
 
-What it does, in order (the infrastructure is bench.http_bench's):
+What it does, in order (the database and the servers are bench.servers'):
 
 1. Creates a throwaway PostgreSQL database (`bench_guessers`; never `make bench`'s
    `bench_portal`), migrates it with the production settings (PBKDF2, the database cache) and
@@ -34,37 +34,28 @@ import multiprocessing
 import os
 import re
 import secrets
-import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.http_bench import (  # noqa: E402
+from bench.loadgen import HOST, get_status, percentile, python_client
+from bench.report import X
+from bench.servers import (
+    WORKERS,
     Server,
-    _admin_connection,
+    Site,
     bench_database_url,
-    create_database,
-    drop_database,
-    environment,
-    free_port,
     log,
-    manage,
+    serving,
+    throwaway_site,
 )
-from bench.loadgen import HOST, percentile, python_client  # noqa: E402
-from bench.report import WORKERS, X  # noqa: E402
 
 DATABASE = "bench_guessers"
 REPORT = Path(__file__).resolve().parent / "last-guessers.md"
@@ -213,14 +204,7 @@ def agent_loop(port: int, path: str, cookie: str, until: float) -> tuple[list[fl
     try:
         while time.time() < until:
             begin = time.perf_counter()
-            try:
-                connection.request("GET", path, headers={"Cookie": cookie})
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                status = 0
+            status = get_status(connection, path, {"Cookie": cookie})
             latencies.append((time.perf_counter() - begin) * 1000)
             errors += status != 200
     finally:
@@ -228,17 +212,16 @@ def agent_loop(port: int, path: str, cookie: str, until: float) -> tuple[list[fl
     return latencies, errors
 
 
-def start_server(env: dict, folder: Path, port: int, phase: str, throttling: bool) -> Server:
-    server = Server(
-        f"project-{phase}",
+def phase_server(site: Site, phase: Phase) -> Server:
+    """The project on the site's port, sign-in throttling as the phase has it."""
+    return Server(
+        f"project-{phase.label[1]}",
         "config.wsgi:application",
-        env | {"SIGN_IN_THROTTLING": "true" if throttling else "false"},
-        folder,
-        port,
+        "/healthz",
+        site.env | {"SIGN_IN_THROTTLING": "true" if phase.throttling else "false"},
+        site.folder,
+        site.port,
     )
-    server.start()
-    server.wait_ready("/healthz")
-    return server
 
 
 def warm(server: Server, paths: list[tuple[str, str | None]], seconds: float) -> None:
@@ -316,6 +299,15 @@ def answers_cell(phase: Phase) -> str:
     )
 
 
+def phase_summary(phase: Phase) -> str:
+    return (
+        f"{phase.label}: {len(phase.latencies_ms):,} agent requests, median "
+        f"{_ms(phase.median_ms)} ms, p99 {_ms(phase.p99_ms)} ms"
+        + (f", {phase.agent_errors} failed" if phase.agent_errors else "")
+        + (f"; {phase.sent:,} guesses ({answers_cell(phase)})" if phase.guessers else "")
+    )
+
+
 def table_rows(phases: list[Phase]) -> list[list[str]]:
     reference = phases[0].p99_ms if phases else float("nan")
     rows = []
@@ -388,24 +380,6 @@ def guessers_database_url(explicit: str | None) -> tuple[str, str]:
     return url, name
 
 
-def claim_database(url: str, name: str):
-    """Creating the database drops it first, with its connections: never under another run.
-    The claim (an advisory lock) holds while the returned connection is open."""
-    connection = _admin_connection(url)
-    (claimed,) = connection.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [name]).fetchone()
-    (others,) = connection.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
-    ).fetchone()
-    if claimed and not others:
-        return connection
-    connection.close()
-    raise SystemExit(
-        f"The database {name} is in use: another bench.guessers run, or the servers of one that "
-        "was killed. Wait for it (or stop them), or pass --database-url with another name that "
-        "says bench."
-    )
-
-
 def parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30, help="length of each phase")
@@ -476,51 +450,23 @@ def lockout_note() -> str | None:
     return None
 
 
-def _stop_on_signal(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def main(argv=None) -> int:
     args = parse(argv)
-    signal.signal(signal.SIGTERM, _stop_on_signal)
-    signal.signal(signal.SIGHUP, _stop_on_signal)
-    started_at = datetime.now(UTC)
-    started = time.perf_counter()
     database_url, database = guessers_database_url(args.database_url)
-    scratch = tempfile.TemporaryDirectory(prefix="bench-guessers-")
-    folder = Path(scratch.name)
-    server: Server | None = None
-    created = django_ready = False
-    claim = None
-    try:
-        port = free_port()
-        env = environment(database_url, port, str(folder / "static")) | {
+    with throwaway_site(
+        database_url,
+        database,
+        scratch_prefix="bench-guessers-",
+        extra_env={
             "DJANGO_SETTINGS_MODULE": SETTINGS,
             # The throttle counters in the benchmark database's own cache table, which each
             # phase empties: never a cache shared with anything else.
             "CACHE_URL": "",
-            # http_bench's console email: nothing is sent here, and gunicorn's start refuses it
-            # (tenancy.E003) unless it is allowed on purpose.
-            "EMAIL_CONSOLE_ALLOWED": "true",
-        }
-        env.pop("SIGN_IN_THROTTLING", None)
-        os.environ.update(env)
-
-        phase_started = time.perf_counter()
-        claim = claim_database(database_url, database)
-        create_database(database_url, database)
-        created = True
-        manage(env, "migrate", "--noinput", "--verbosity", "0")
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        log(
-            f"Database {database} created and migrated, static files collected: "
-            f"{time.perf_counter() - phase_started:.1f} s"
-        )
-
-        import django
-
-        django.setup()
-        django_ready = True
+            # Each phase's server sets its own; everything else has the default.
+            "SIGN_IN_THROTTLING": "true",
+        },
+        claim=True,
+    ) as site:
         from django.conf import settings
         from django.urls import reverse
 
@@ -546,55 +492,30 @@ def main(argv=None) -> int:
             Phase(f"(c) {args.guessers} guessers, throttling on", True, args.guessers),
         ]
         log(
-            f"gunicorn on 127.0.0.1:{port}, {WORKERS} workers, restarted for each phase; "
+            f"gunicorn on 127.0.0.1:{site.port}, {WORKERS} workers, restarted for each phase; "
             f"{args.seconds:g} s a phase; the agent loads {paths['list']}, the guessers post "
             f"to {paths['sign-in']}"
         )
         for phase in phases:
-            if server is not None:
-                server.stop()
-                server = None
             clear_throttle_counters()
-            server = start_server(env, folder, port, phase.label[1], phase.throttling)
-            warm(server, [(paths["list"], cookie), (paths["sign-in"], None)], args.warmup)
-            run_phase(phase, server, args, paths, usernames)
-            log(
-                f"  {phase.label}: {len(phase.latencies_ms):,} agent requests, median "
-                f"{_ms(phase.median_ms)} ms, p99 {_ms(phase.p99_ms)} ms"
-                + (f", {phase.agent_errors} failed" if phase.agent_errors else "")
-                + (f"; {phase.sent:,} guesses ({answers_cell(phase)})" if phase.guessers else "")
-            )
-            if any(key.startswith("5") for key in phase.answers) or phase.agent_errors:
-                log(f"  the server's error log (last lines):\n{server.log_tail(15)}")
-        server.stop()
-        server = None
+            server = phase_server(site, phase)
+            with serving(server):
+                warm(server, [(paths["list"], cookie), (paths["sign-in"], None)], args.warmup)
+                run_phase(phase, server, args, paths, usernames)
+                log(f"  {phase_summary(phase)}")
+                if any(key.startswith("5") for key in phase.answers) or phase.agent_errors:
+                    log(f"  the server's error log (last lines):\n{server.log_tail(15)}")
 
-        elapsed = time.perf_counter() - started
         context = (
-            f"{started_at:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; {args.customers:,} "
+            f"{site.started_at:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; {args.customers:,} "
             f"customers; {args.seconds:g} s a phase, {args.guessers} guessers (half real user "
             f"names, half random ones); gunicorn config/gunicorn.conf.py with {WORKERS} workers; "
             f"password hasher {hasher}; sign-in failure limit {settings.AXES_FAILURE_LIMIT} "
-            f"(per account or client address); PostgreSQL; {elapsed / 60:.1f} min in all."
+            f"(per account or client address); PostgreSQL; {site.elapsed / 60:.1f} min in all."
         )
         log(report(phases, context, notes, args))
         log(f"\nWritten to {args.report}.")
-        return 0
-    finally:
-        if server is not None:
-            server.stop()
-        if django_ready:
-            from django.db import connections
-
-            connections.close_all()
-        if created:
-            try:
-                drop_database(database_url, database)
-            except Exception as error:
-                log(f"Could not drop the database {database}: {error}")
-        if claim is not None:
-            claim.close()
-        scratch.cleanup()
+    return 0
 
 
 if __name__ == "__main__":

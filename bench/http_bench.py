@@ -31,35 +31,23 @@ What it does, in order:
 """
 
 import argparse
-import contextlib
 import html
 import json
 import os
 import re
-import secrets
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import loadgen  # noqa: E402
-from bench.report import (  # noqa: E402
+from bench import loadgen
+from bench.report import (
     API_PAGE_SIZE,
     API_PAGES,
     API_RATE,
     LIST_PAGES,
-    WORKERS,
     Export,
     Page,
     Run,
@@ -67,184 +55,20 @@ from bench.report import (  # noqa: E402
     export_line,
     report,
 )
+from bench.servers import (
+    WORKERS,
+    Server,
+    bench_database_url,
+    log,
+    rss_kib,
+    serving,
+    throwaway_site,
+)
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_portal"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 API_DEEP_ROWS = 80_000  # the API's deep page starts this far in (page 2,001 of 40)
 API_WALK_SIZE = 500  # the API's largest page: the walk to the deep page goes by these
 REPORT = Path(__file__).resolve().parent / "last-run.md"
-
-
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-# --- The database ------------------------------------------------------------------------
-
-
-def bench_database_url(explicit: str | None) -> tuple[str, str]:
-    """(url, database name). Only PostgreSQL on this machine; the name always says "bench", so
-    a DATABASE_URL meant for something else never has its database dropped."""
-    url = explicit or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        parts = urlsplit(DEFAULT_DATABASE_URL)
-    if (parts.hostname or "") not in LOCAL_HOSTS:
-        raise SystemExit(f"The benchmark runs against 127.0.0.1 only, not {parts.hostname}.")
-    name = unquote(parts.path.lstrip("/"))
-    if "bench" not in name:
-        name = "bench_portal"
-    return urlunsplit(parts._replace(path=f"/{name}")), name
-
-
-def _admin_connection(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password) if parts.password else None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def drop_database(url: str, name: str) -> None:
-    from psycopg import sql
-
-    with _admin_connection(url) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-def create_database(url: str, name: str) -> None:
-    from psycopg import sql
-
-    drop_database(url, name)
-    with _admin_connection(url) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-# --- Processes ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields and int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class Server:
-    """gunicorn with config/gunicorn.conf.py, bound to 127.0.0.1:port with WORKERS workers."""
-
-    def __init__(self, name: str, app: str, env: dict, folder: Path, port: int | None = None):
-        self.name = name
-        self.app = app
-        self.port = port or free_port()
-        self.env = env | {
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "WEB_CONCURRENCY": str(WORKERS),
-        }
-        self.log_path = folder / f"gunicorn-{name}.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "wb") as errors:
-            self.process = subprocess.Popen(  # noqa: S603 (our own arguments, no shell)
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", self.app],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,  # the access log
-                stderr=errors,
-                start_new_session=True,
-            )
-
-    def wait_ready(self, path: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn ({self.name}) exited:\n{self.log_tail()}")
-            try:
-                status, _ = loadgen.get(self.port, path, timeout=5)
-            except OSError:
-                time.sleep(0.2)
-                continue
-            if status == 200 and len(self.workers()) >= WORKERS:
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn ({self.name}) not ready after {timeout:.0f} s")
-
-    def workers(self) -> list[int]:
-        return _children(self.process.pid) if self.process else []
-
-    def cpu_ticks(self) -> int:
-        """CPU of the workers: the live ones, plus the reaped ones (the master's cutime+cstime),
-        so a worker recycled by max_requests during a run is still counted."""
-        master = _stat(self.process.pid)
-        ticks = int(master[13]) + int(master[14]) if master else 0
-        for pid in self.workers():
-            fields = _stat(pid)
-            if fields:
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        process = self.process
-        if process is None:
-            return
-        workers = self.workers()
-        if process.poll() is None:
-            process.terminate()  # graceful: workers finish their request
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(25)
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
-        for pid in workers:  # a worker its master left behind, still in the master's group
-            fields = _stat(pid)
-            if fields and int(fields[2]) == process.pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        self.process = None
 
 
 # --- Pages and figures -------------------------------------------------------------------
@@ -479,14 +303,14 @@ def measure_export(project: Server, path: str, cookie: str, runs: int = 2) -> Ex
     import http.client
 
     result = Export()
-    baseline = {pid: _rss_kib(pid) for pid in project.workers()}
+    baseline = {pid: rss_kib(pid) for pid in project.workers()}
     peak: dict[int, int] = {}
     stop = threading.Event()
 
     def sample():
         while not stop.is_set():
             for pid in project.workers():
-                rss = _rss_kib(pid)
+                rss = rss_kib(pid)
                 baseline.setdefault(pid, rss)
                 peak[pid] = max(peak.get(pid, 0), rss)
             stop.wait(0.01)
@@ -517,7 +341,7 @@ def measure_export(project: Server, path: str, cookie: str, runs: int = 2) -> Ex
     return result
 
 
-# --- The report --------------------------------------------------------------------------
+# --- The run --------------------------------------------------------------------------
 
 
 def parse(argv):
@@ -544,184 +368,107 @@ def parse(argv):
     return args
 
 
-def environment(database_url: str, project_port: int, static_root: str) -> dict:
-    def portal(setting: str, default_path: str) -> str:
-        path = urlsplit(os.environ.get(setting) or default_path).path or default_path
-        return f"http://127.0.0.1:{project_port}{path}"
+def build_data(args):
+    from bench.data import build
 
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DJANGO_READ_DOT_ENV_FILE="false",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        CSRF_TRUSTED_ORIGINS="",
-        DATABASE_URL=database_url,
-        CONN_MAX_AGE="60",
-        EMAIL_URL="consolemail://",
-        # The benchmark sends no email; the console mailer stands in, as meant.
-        EMAIL_CONSOLE_ALLOWED="true",
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        SECURE_HSTS_SECONDS="0",
-        SECURE_PROXY_SSL_HEADER="false",
-        BENCH_STATIC_ROOT=static_root,
-        PARTNER_CENTER_URL=portal("PARTNER_CENTER_URL", "/partner-center/"),
-        ADMIN_CENTER_URL=portal("ADMIN_CENTER_URL", "/admin-center/"),
-        OFFICE_ADMIN_URL=portal("OFFICE_ADMIN_URL", "/office-admin/"),
-        # The API's per-app rate: the load would be answered 429 at the default 600/min.
-        API_RATE=API_RATE,
+    started = time.perf_counter()
+    log("Building the data:")
+    data = build(args.customers_small, args.customers_large, log=log)
+    for warning in data.warnings:
+        log(f"  warning: {warning}")
+    log(f"  built in {time.perf_counter() - started:.1f} s")
+    return data
+
+
+def measure_pages(pages: list[Page], project: Server, bare: Server, args) -> None:
+    loadgen.run_load(  # warm the bare site once
+        args.client,
+        bare.port,
+        "/",
+        cookie=None,
+        connections=args.connections,
+        threads=args.threads,
+        seconds=args.warmup,
     )
-    return env
+    log("")
+    for page in pages:
+        if page.error:
+            log(f"  {page.label}: error: {page.error}")
+            continue
+        try:
+            if page.group == "deep":
+                resolve_deep(page, project)
+            elif page.group == "api-deep":
+                resolve_api_deep(page, project)
+            page.queries = count_queries(page, project.port)
+            measure(page, project, bare, args)
+            log(
+                f"  {page.label} ({page.customers}): {page.rps:,.1f} req/s, "
+                f"{page.ratio:.2f}{X} bare, {page.queries} queries"
+                + (f", {page.failed} failed responses" if page.failed else "")
+            )
+        except Exception as error:
+            page.error = f"{error}".splitlines()[0][:300] or repr(error)
+            log(f"  {page.label} ({page.customers}): error: {page.error}")
+            if os.environ.get("BENCH_TRACEBACK"):
+                traceback.print_exc()
 
 
-def manage(env: dict, *command: str) -> None:
-    done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
-        [sys.executable, "manage.py", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"manage.py {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+def measure_large_export(data, project: Server) -> Export:
+    """The large partner's CSV export, and the queries of one."""
+    try:
+        from django.conf import settings
+        from django.urls import reverse
 
-
-def _stop_on_signal(signum, frame):
-    raise SystemExit(128 + signum)
+        export_path = reverse("partner_center:customer-export")
+        cookie = f"{settings.SESSION_COOKIE_NAME}={data.partners['large'].session}"
+        export = measure_export(project, export_path, cookie)
+        try:
+            export.queries = count_queries(
+                Page("export", "", export_path, cookie, "export"), project.port
+            )
+        except Exception as error:
+            log(f"  export queries: error: {error}")
+    except Exception as error:
+        export = Export(error=str(error).splitlines()[0][:300])
+    return export
 
 
 def main(argv=None) -> int:
     args = parse(argv)
-    signal.signal(signal.SIGTERM, _stop_on_signal)
-    signal.signal(signal.SIGHUP, _stop_on_signal)
-    started_at = datetime.now(UTC)
-    started = time.perf_counter()
     database_url, database = bench_database_url(args.database_url)
-    scratch = tempfile.TemporaryDirectory(prefix="bench-http-")
-    folder = Path(scratch.name)
-    servers: list[Server] = []
-    created = django_ready = False
-    try:
-        project_port = free_port()
-        env = environment(database_url, project_port, str(folder / "static"))
-        os.environ.update(env)
-
-        phase = time.perf_counter()
-        create_database(database_url, database)
-        created = True
-        manage(env, "migrate", "--noinput", "--verbosity", "0")
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        log(
-            f"Database {database} created and migrated, static files collected: "
-            f"{time.perf_counter() - phase:.1f} s"
+    with throwaway_site(
+        database_url, database, scratch_prefix="bench-http-", extra_env={"API_RATE": API_RATE}
+    ) as site:
+        data = build_data(args)
+        project = Server(
+            "project", "config.wsgi:application", "/healthz", site.env, site.folder, site.port
         )
-
-        import django
-
-        django.setup()
-        django_ready = True
-        from bench.data import build
-
-        phase = time.perf_counter()
-        log("Building the data:")
-        data = build(args.customers_small, args.customers_large, log=log)
-        for warning in data.warnings:
-            log(f"  warning: {warning}")
-        log(f"  built in {time.perf_counter() - phase:.1f} s")
-
-        project = Server("project", "config.wsgi:application", env, folder, project_port)
         bare = Server(
             "bare",
             "bench.bare.wsgi:application",
-            env | {"DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
-            folder,
-        )
-        servers += [project, bare]
-        for server in servers:
-            server.start()
-        project.wait_ready("/healthz")
-        bare.wait_ready("/")
-        log(
-            f"gunicorn: project on 127.0.0.1:{project.port}, bare Django page on "
-            f"127.0.0.1:{bare.port}, {WORKERS} workers each; load: {args.client}, "
-            f"{args.connections} connections, {args.seconds:g} s runs, {args.rounds} rounds; "
-            f"API_RATE={API_RATE}"
-        )
-
-        pages = plan_pages(data, project.port)
-        loadgen.run_load(  # warm the bare site once
-            args.client,
-            bare.port,
             "/",
-            cookie=None,
-            connections=args.connections,
-            threads=args.threads,
-            seconds=args.warmup,
+            site.env | {"DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
+            site.folder,
         )
-        log("")
-        for page in pages:
-            if page.error:
-                log(f"  {page.label}: error: {page.error}")
-                continue
-            try:
-                if page.group == "deep":
-                    resolve_deep(page, project)
-                elif page.group == "api-deep":
-                    resolve_api_deep(page, project)
-                page.queries = count_queries(page, project.port)
-                measure(page, project, bare, args)
-                log(
-                    f"  {page.label} ({page.customers}): {page.rps:,.1f} req/s, "
-                    f"{page.ratio:.2f}{X} bare, {page.queries} queries"
-                    + (f", {page.failed} failed responses" if page.failed else "")
-                )
-            except Exception as error:
-                page.error = f"{error}".splitlines()[0][:300] or repr(error)
-                log(f"  {page.label} ({page.customers}): error: {page.error}")
-                if os.environ.get("BENCH_TRACEBACK"):
-                    traceback.print_exc()
+        with serving(project, bare):
+            log(
+                f"gunicorn: project on 127.0.0.1:{project.port}, bare Django page on "
+                f"127.0.0.1:{bare.port}, {WORKERS} workers each; load: {args.client}, "
+                f"{args.connections} connections, {args.seconds:g} s runs, {args.rounds} rounds; "
+                f"API_RATE={API_RATE}"
+            )
+            pages = plan_pages(data, project.port)
+            measure_pages(pages, project, bare, args)
+            export = measure_large_export(data, project)
+            log(f"  {export_line(export, args.customers_large)}")
 
-        export = None
-        try:
-            from django.conf import settings
-            from django.urls import reverse
-
-            export_path = reverse("partner_center:customer-export")
-            cookie = f"{settings.SESSION_COOKIE_NAME}={data.partners['large'].session}"
-            export = measure_export(project, export_path, cookie)
-            try:
-                export.queries = count_queries(
-                    Page("export", "", export_path, cookie, "export"), project.port
-                )
-            except Exception as error:
-                log(f"  export queries: error: {error}")
-        except Exception as error:
-            export = Export(error=str(error).splitlines()[0][:300])
-        log(f"  {export_line(export, args.customers_large)}")
-
-        failing = [p for p in pages if p.error]
-        if failing and any("HTTP 5" in (p.error or "") for p in failing):
-            log("\nThe project's error log (last lines):\n" + project.log_tail(40))
-        log(report(pages, export, args, started_at, time.perf_counter() - started, args.client))
-        log(f"\nWritten to {args.report}; {(time.perf_counter() - started) / 60:.1f} min in all.")
-        return 0
-    finally:
-        for server in servers:
-            server.stop()
-        if django_ready:
-            from django.db import connections
-
-            connections.close_all()
-        if created:
-            try:
-                drop_database(database_url, database)
-            except Exception as error:
-                log(f"Could not drop the database {database}: {error}")
-        scratch.cleanup()
+            failing = [p for p in pages if p.error]
+            if failing and any("HTTP 5" in (p.error or "") for p in failing):
+                log("\nThe project's error log (last lines):\n" + project.log_tail(40))
+            log(report(pages, export, args, site.started_at, site.elapsed, args.client))
+            log(f"\nWritten to {args.report}; {site.elapsed / 60:.1f} min in all.")
+    return 0
 
 
 if __name__ == "__main__":

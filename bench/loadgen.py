@@ -143,14 +143,7 @@ def python_client(
                 begin = time.perf_counter()
                 if begin >= deadline:
                     return
-                try:
-                    connection.request("GET", path, headers=headers)
-                    response = connection.getresponse()
-                    response.read()
-                    status = response.status
-                except (OSError, http.client.HTTPException):
-                    connection.close()
-                    status = 0
+                status = get_status(connection, path, headers)
                 end = time.perf_counter()
                 if end > deadline:
                     return
@@ -176,6 +169,19 @@ def python_client(
         p99_ms=percentile(every, 99) * 1000,
         errors=sum(errors),
     )
+
+
+def get_status(connection: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> int:
+    """One GET on a kept-alive connection, its body read: the status, or 0 when there was no
+    answer (the connection is closed then, and opens again on the next request)."""
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        return 0
 
 
 def get(

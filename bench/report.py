@@ -5,8 +5,8 @@ import statistics
 from dataclasses import dataclass, field
 
 from bench import loadgen
+from bench.servers import WORKERS
 
-WORKERS = 2  # gunicorn workers of both servers
 X = "\N{MULTIPLICATION SIGN}"  # as in "0.31 times the bare page"
 # The API's per-app rate (REST_FRAMEWORK's "user" throttle, env API_RATE) while the benchmark
 # runs: the default, 600/min, would answer the load 429 within a second. Per second, not per
@@ -298,6 +298,3 @@ def report(pages, export, args, started_at, elapsed, tool) -> str:
         markdown += ["", "Errors:", ""] + [f"- {page.label}: {page.error}" for page in errors]
     args.report.write_text("\n".join(markdown) + "\n")
     return "\n".join(text)
-
-
-# --- Main --------------------------------------------------------------------------------

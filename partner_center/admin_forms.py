@@ -10,7 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tenancy import rules, services
+from tenancy import rules, selectors, services
 from tenancy.forms import EmailLanguageField, PortalForm
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
@@ -203,12 +203,7 @@ class AdminRelationshipForm(PortalForm):
 def customer_for_request(partner: Tenant, customer_id) -> Tenant | None:
     """One of the partner's own customers (its Customer list): an admin relationship request can
     name no other organization."""
-    return (
-        Tenant.objects.customers_of(partner)
-        .select_related("country")
-        .filter(pk=customer_id)
-        .first()
-    )
+    return selectors.customers_of(partner).select_related("country").filter(pk=customer_id).first()
 
 
 class SendForm(PortalForm):

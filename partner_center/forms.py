@@ -84,7 +84,7 @@ class NewRelationshipForm(PortalForm):
         max_length=200,
         required=False,
         help_text=gettext_lazy(
-            "A name or email to find the request again in the list. The customer sees it."
+            "A name or email to find the request again in the list. The customer doesn't see it."
         ),
     )
     recipient_email = forms.EmailField(
@@ -189,6 +189,11 @@ class CustomerSearchForm(PortalForm):
         field.queryset = partnered(partner, active_only=False)
         if self.side == "reseller":
             field.label = _("Indirect provider")
+            # The words its customer pages use for the relationship, through a provider.
+            self.fields["relationship"].choices = [
+                (value, _("Indirect reseller") if value == "reseller" else label)
+                for value, label in self.RELATIONSHIP_CHOICES
+            ]
 
     def search_uuid(self) -> uuid.UUID | None:
         try:

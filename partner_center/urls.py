@@ -1,35 +1,50 @@
 from django.urls import path
 
-from partner_center import admin_relationships as admin
-from partner_center import app_management, partnerships, users, views, webhooks
+from partner_center.views import (
+    activity,
+    add_customer,
+    admin_relationships,
+    apps,
+    customer_list,
+    customer_page,
+    partnerships,
+    requests,
+    security_groups,
+    users,
+    webhooks,
+)
 
 app_name = "partner_center"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("customers/", views.customer_list, name="customer-list"),
-    path("customers/export.csv", views.customer_export, name="customer-export"),
-    path("customers/new-relationship/", views.new_relationship, name="new-relationship"),
-    path("customers/requests/", views.request_list, name="request-list"),
-    path("customers/requests/<uuid:invitation_id>/", views.request_detail, name="request-detail"),
-    path("customers/requests/<uuid:invitation_id>/send/", views.request_send, name="request-send"),
+    path("", customer_list.home, name="home"),
+    path("customers/", customer_list.customer_list, name="customer-list"),
+    path("customers/export.csv", customer_list.customer_export, name="customer-export"),
+    path("customers/new-relationship/", requests.new_relationship, name="new-relationship"),
+    path("customers/requests/", requests.request_list, name="request-list"),
+    path(
+        "customers/requests/<uuid:invitation_id>/", requests.request_detail, name="request-detail"
+    ),
+    path(
+        "customers/requests/<uuid:invitation_id>/send/", requests.request_send, name="request-send"
+    ),
     path(
         "customers/requests/<uuid:invitation_id>/revoke/",
-        views.request_revoke,
+        requests.request_revoke,
         name="request-revoke",
     ),
-    path("customers/add/", views.add_customer, name="add-customer"),
-    path("customers/add/check-domain/", views.domain_check, name="domain-check"),
-    path("customers/<uuid:customer_id>/", views.customer_detail, name="customer-detail"),
-    path("customers/<uuid:customer_id>/purchase/", views.purchase, name="purchase"),
+    path("customers/add/", add_customer.add_customer, name="add-customer"),
+    path("customers/add/check-domain/", add_customer.domain_check, name="domain-check"),
+    path("customers/<uuid:customer_id>/", customer_page.customer_detail, name="customer-detail"),
+    path("customers/<uuid:customer_id>/purchase/", customer_page.purchase, name="purchase"),
     path(
         "customers/<uuid:customer_id>/subscriptions/<uuid:subscription_id>/",
-        views.subscription_update,
+        customer_page.subscription_update,
         name="subscription-update",
     ),
     path(
         "customers/<uuid:customer_id>/remove-reseller/",
-        views.remove_reseller,
+        customer_page.remove_reseller,
         name="remove-reseller",
     ),
     path(
@@ -57,72 +72,80 @@ urlpatterns = [
         partnerships.partnership_remove,
         name="partnership-remove",
     ),
-    path("admin-relationships/", admin.admin_relationship_list, name="admin-relationship-list"),
-    path("admin-relationships/new/", admin.admin_relationship_new, name="admin-relationship-new"),
+    path(
+        "admin-relationships/",
+        admin_relationships.admin_relationship_list,
+        name="admin-relationship-list",
+    ),
+    path(
+        "admin-relationships/new/",
+        admin_relationships.admin_relationship_new,
+        name="admin-relationship-new",
+    ),
     path(
         "admin-relationships/<uuid:relationship_id>/",
-        admin.admin_relationship_detail,
+        admin_relationships.admin_relationship_detail,
         name="admin-relationship-detail",
     ),
     path(
         "admin-relationships/<uuid:relationship_id>/finalize/",
-        admin.admin_relationship_finalize,
+        admin_relationships.admin_relationship_finalize,
         name="admin-relationship-finalize",
     ),
     path(
         "admin-relationships/<uuid:relationship_id>/send/",
-        admin.admin_relationship_send,
+        admin_relationships.admin_relationship_send,
         name="admin-relationship-send",
     ),
     path(
         "admin-relationships/<uuid:relationship_id>/withdraw/",
-        admin.admin_relationship_withdraw,
+        admin_relationships.admin_relationship_withdraw,
         name="admin-relationship-withdraw",
     ),
     path(
         "admin-relationships/<uuid:relationship_id>/terminate/",
-        admin.admin_relationship_terminate,
+        admin_relationships.admin_relationship_terminate,
         name="admin-relationship-terminate",
     ),
     path(
         "admin-relationships/<uuid:relationship_id>/assignments/new/",
-        admin.access_assignment_new,
+        admin_relationships.access_assignment_new,
         name="access-assignment-new",
     ),
     path(
         "admin-relationships/<uuid:relationship_id>/assignments/<uuid:assignment_id>/",
-        admin.access_assignment_edit,
+        admin_relationships.access_assignment_edit,
         name="access-assignment-edit",
     ),
     path(
         "admin-relationships/<uuid:relationship_id>/assignments/<uuid:assignment_id>/remove/",
-        admin.access_assignment_remove,
+        admin_relationships.access_assignment_remove,
         name="access-assignment-remove",
     ),
-    path("security-groups/", admin.security_group_list, name="security-group-list"),
+    path("security-groups/", security_groups.security_group_list, name="security-group-list"),
     path(
         "security-groups/<uuid:group_id>/",
-        admin.security_group_detail,
+        security_groups.security_group_detail,
         name="security-group-detail",
     ),
     path(
         "security-groups/<uuid:group_id>/rename/",
-        admin.security_group_rename,
+        security_groups.security_group_rename,
         name="security-group-rename",
     ),
     path(
         "security-groups/<uuid:group_id>/members/",
-        admin.security_group_member_add,
+        security_groups.security_group_member_add,
         name="security-group-member-add",
     ),
     path(
         "security-groups/<uuid:group_id>/members/<int:membership_id>/remove/",
-        admin.security_group_member_remove,
+        security_groups.security_group_member_remove,
         name="security-group-member-remove",
     ),
     path("users/", users.user_list, name="user-list"),
-    path("apps/", app_management.app_list, name="app-list"),
-    path("apps/<str:prefix>/revoke/", app_management.app_revoke, name="app-revoke"),
+    path("apps/", apps.app_list, name="app-list"),
+    path("apps/<str:prefix>/revoke/", apps.app_revoke, name="app-revoke"),
     path("webhooks/", webhooks.webhook_list, name="webhook-list"),
     path("webhooks/<uuid:webhook_id>/", webhooks.webhook_detail, name="webhook-detail"),
     path(
@@ -141,6 +164,6 @@ urlpatterns = [
         users.user_reset_sign_in,
         name="user-reset-sign-in",
     ),
-    path("activity/", views.activity_log, name="activity-log"),
-    path("activity/export.csv", views.activity_export, name="activity-export"),
+    path("activity/", activity.activity_log, name="activity-log"),
+    path("activity/export.csv", activity.activity_export, name="activity-export"),
 ]

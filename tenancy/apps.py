@@ -6,4 +6,7 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self) -> None:
-        from tenancy import checks, signals  # noqa: F401  (register the checks and receivers)
+        # The checks and receivers register themselves; the request kinds fill the registry the
+        # request email task reads (in the web servers and in the worker alike).
+        from tenancy import checks, signals  # noqa: F401
+        from tenancy.services import request_links  # noqa: F401

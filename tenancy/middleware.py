@@ -52,7 +52,8 @@ class MembershipMiddleware:
 
     And finish signing in before anything else: a user with a second factor gives it first
     (the session says so, `mfa.SIGN_IN_PENDING`, no query); a user holding a temporary password
-    changes it; with MFA_REQUIRED, a user without a second factor sets one up.
+    changes it; with MFA_REQUIRED, a user without a second factor sets one up, and so does an
+    operator opening the console with OPERATORS_MFA_REQUIRED (production).
     """
 
     def __init__(self, get_response):
@@ -74,7 +75,9 @@ class MembershipMiddleware:
             request.LANGUAGE_CODE = language
         if membership and membership.must_change_password:
             allowed, step = _PASSWORD_CHANGE_PAGES, "password-change"
-        elif settings.MFA_REQUIRED and not user.is_verified():
+        elif not user.is_verified() and (
+            settings.MFA_REQUIRED or (settings.OPERATORS_MFA_REQUIRED and _in_console(request))
+        ):
             allowed, step = _ENROL_PAGES, "security-info"
         else:
             return self.get_response(request)
@@ -146,3 +149,8 @@ class OperatorsInEnglishMiddleware:
 @functools.cache
 def _operators_prefix() -> str:
     return reverse("admin:index")
+
+
+def _in_console(request) -> bool:
+    """An operator (a staff user: the console's own test) on one of the console's pages."""
+    return request.user.is_staff and request.path_info.startswith(_operators_prefix())

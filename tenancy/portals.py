@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest
 
-from tenancy.models import Cloud
+from tenancy.choices import Cloud
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ to repeat (check what is done, or do the outside call last).
 Arguments must be JSON (str, int, float, bool, None, lists and dicts of them): the task runs in
 another process, maybe hours later. Pass ids and read the rows again; never a model instance.
 They are stored in plain text and shown to operators: no secrets (a request's link is rendered
-when its email is sent, not before; see tenancy.notifications).
+when its email is sent, not before; see tenancy.effects.email).
 
 Retries need the database backend; under the immediate backend (the test settings) a task runs
 when it is enqueued and a failure is only logged.
@@ -166,14 +166,3 @@ def _retry_failed_attempt(sender, task_result, **kwargs) -> None:
         task_result.attempts,
         next_at.isoformat(),
     )
-
-
-@retried_task
-def admin_relationship_reminders(*, now: str | None = None) -> dict:
-    """The run of `manage.py admin_relationship_reminders --enqueue`, in the worker. Safe to
-    repeat: a notice is recorded for the end it was about."""
-    # Imported here: the services import this module (through tenancy.notifications).
-    from tenancy.services import admin_relationship_time
-
-    run = admin_relationship_time(now=datetime.fromisoformat(now) if now else None)
-    return {"reminders": run.reminders, "expired": run.expired, "extended": run.extended}

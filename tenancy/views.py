@@ -60,7 +60,7 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         target = self.get_redirect_url()
-        portal, url_name = None, None
+        portal, for_request = None, ""
         if target:
             try:
                 match = resolve(target.split("?", 1)[0])
@@ -68,9 +68,10 @@ class SignInView(auth_views.LoginView):
                 match = None
             if match:
                 portal = portal_for_namespace(match.namespaces[0] if match.namespaces else None)
-                url_name = match.url_name
+                # A partner's request (any kind) marks its page with what it asks.
+                for_request = getattr(match.func, "answers_request", "")
         context["portal"] = portal
-        context["for_request"] = url_name == "partner-invitation"
+        context["for_request"] = for_request
         return context
 
     def get_redirect_url(self):

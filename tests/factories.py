@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from tenancy.effects.customer_list import customer_list_refresh
 from tenancy.models import (
     DEFAULT_ROLES,
     AcceptanceMethod,
@@ -38,7 +39,6 @@ from tenancy.models import (
     Tenant,
     TenantKind,
 )
-from tenancy.services.customer_list import customer_list_refresh
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -1,5 +1,6 @@
 """`make bench` end to end at a tiny size: it builds its database, serves the project and the bare
-page with gunicorn, loads every page, prints the table and cleans up after itself."""
+page with gunicorn, loads every page, prints the table and cleans up after itself. And the rule
+that keeps both benchmarks from dropping a database that is not theirs."""
 
 import os
 import re
@@ -11,11 +12,14 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 
+from bench.guessers import guessers_database_url
+from bench.servers import bench_database_url
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 
-def bench_database_url(prefix: str = "bench_smoke") -> str:
+def smoke_database_url(prefix: str = "bench_smoke") -> str:
     """The test run's PostgreSQL server, a database of this run's own (the benchmark drops it)."""
     db = settings.DATABASES["default"]
     password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
@@ -39,7 +43,7 @@ def test_the_http_benchmark_runs_at_a_tiny_size_and_prints_its_table(tmp_path):
             "--seconds=0.5",
             "--rounds=1",
             "--client=python",
-            f"--database-url={bench_database_url()}",
+            f"--database-url={smoke_database_url()}",
             f"--report={report}",
         ],
         cwd=ROOT,
@@ -79,7 +83,7 @@ def test_the_guessers_benchmark_runs_its_three_phases_and_prints_its_table(tmp_p
             "--customers=50",
             "--seconds=2",
             "--guessers=3",
-            f"--database-url={bench_database_url('bench_smoke_guessers')}",
+            f"--database-url={smoke_database_url('bench_smoke_guessers')}",
             f"--report={report}",
         ],
         cwd=ROOT,
@@ -98,3 +102,23 @@ def test_the_guessers_benchmark_runs_its_three_phases_and_prints_its_table(tmp_p
     assert re.search(r"^\(b\) 3 guessers, throttling off .* 200: \d", output, re.M), output
     assert re.search(r"^\(c\) 3 guessers, throttling on ", output, re.M), output
     assert "| phase | agent requests |" in report.read_text()
+
+
+def test_the_benchmark_database_is_one_on_this_machine_whose_name_says_bench(monkeypatch):
+    monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgres://app@127.0.0.1:5432/portal")
+    assert bench_database_url(None) == (
+        "postgres://app@127.0.0.1:5432/bench_portal",
+        "bench_portal",
+    )
+    assert bench_database_url("postgres://app@localhost/bench_mine")[1] == "bench_mine"
+    with pytest.raises(SystemExit, match=r"127\.0\.0\.1 only"):
+        bench_database_url("postgres://app@db.example.com/bench_portal")
+
+
+def test_the_guessers_never_take_the_http_benchmarks_database(monkeypatch):
+    monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert guessers_database_url(None)[1] == "bench_guessers"
+    assert guessers_database_url("postgres://app@127.0.0.1/bench_portal")[1] == "bench_guessers"
+    assert guessers_database_url("postgres://app@127.0.0.1/bench_other")[1] == "bench_other"

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "api",
     "partner_center",
     "admin_center",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,10 @@ AXES_VERBOSE = False
 
 # Second factors. MFA_REQUIRED sends a user without one to enrol before anything else.
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
+# The operators' console (/operators/) opens only to an operator who gave a second factor (one
+# without is sent to enrol first), whatever MFA_REQUIRED says: always in production, where DEBUG
+# is off; `make run`'s demo operator signs in with the password alone.
+OPERATORS_MFA_REQUIRED = env.bool("OPERATORS_MFA_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Reseller relationships portal")
 # Passkeys are bound to the host the user signs in on (each portal's host is its own relying
 # party); they are accepted from the three portals' origins only.
@@ -264,9 +269,10 @@ EMAIL_CONSOLE_ALLOWED = env.bool("EMAIL_CONSOLE_ALLOWED", default=DEBUG)
 # servers can share one PostgreSQL. Retries with backoff: tenancy.tasks.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Webhooks (tenancy.webhooks): each attempt waits this many seconds for an answer. A webhook's
-# address must be public: loopback, private, link-local and other reserved addresses are refused
-# (server-side request forgery); WEBHOOKS_ALLOW_LOOPBACK lets loopback through (tests, a laptop).
+# Webhooks (tenancy.effects.webhook_delivery): each attempt waits this many seconds for an
+# answer. A webhook's address must be public: loopback, private, link-local and other reserved
+# addresses are refused (server-side request forgery); WEBHOOKS_ALLOW_LOOPBACK lets loopback
+# through (tests, a laptop).
 WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 

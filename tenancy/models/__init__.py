@@ -4,7 +4,26 @@ Nothing here is ever deleted by the application: relationships and requests end 
 state, and audit events are append-only. One module per sub-domain; every name is here.
 """
 
-from tenancy.models.admin_relationships import (
+from tenancy.choices import (
+    AcceptanceMethod,
+    AdminRelationshipStatus,
+    AttemptOutcome,
+    AuditAction,
+    Cloud,
+    CspRole,
+    CustomerState,
+    DeliveryStatus,
+    FormedBy,
+    InvitationStatus,
+    NoticeKind,
+    OfferKind,
+    PartnershipStatus,
+    Role,
+    SubscriptionStatus,
+    TenantKind,
+    WebhookEventName,
+)
+from tenancy.entra_roles import (
     AUTO_EXTEND_DAYS,
     BILLING_ADMINISTRATOR,
     DEFAULT_AUTO_EXTEND,
@@ -18,76 +37,63 @@ from tenancy.models.admin_relationships import (
     MAX_DAYS,
     MIN_DAYS,
     NAME_MAX_LENGTH,
-    REMINDERS,
     REQUEST_VALID_DAYS,
     ROLE_GROUPS,
+    EntraRoleInfo,
+    role_names,
+    sorted_roles,
+)
+from tenancy.models.admin_relationships import (
+    REMINDERS,
     AccessAssignment,
     AdminRelationship,
     AdminRelationshipNotice,
     AdminRelationshipQuerySet,
-    AdminRelationshipStatus,
-    EntraRoleInfo,
-    NoticeKind,
     SecurityGroup,
     SecurityGroupMember,
-    role_names,
-    sorted_roles,
 )
 from tenancy.models.agreements import (
-    AcceptanceMethod,
     AgreementAcceptance,
     AgreementAcceptanceQuerySet,
 )
 from tenancy.models.apps import APP_ROLES, PartnerApp
 from tenancy.models.audit import (
     AppendOnlyQuerySet,
-    AuditAction,
     AuditEvent,
 )
 from tenancy.models.customer_list import (
     ADMIN_FOREVER,
     CustomerListCount,
     CustomerListRow,
-    CustomerState,
 )
 from tenancy.models.invitations import (
     STORED_INVITATION_STATUSES,
     Invitation,
     InvitationQuerySet,
-    InvitationStatus,
-    LinkUnavailable,
     default_invitation_expiry,
 )
 from tenancy.models.partnerships import (
     Partnership,
     PartnershipQuerySet,
-    PartnershipStatus,
 )
 from tenancy.models.relationships import (
     Ending,
-    FormedBy,
     RelationshipQuerySet,
     ResellerRelationship,
 )
 from tenancy.models.subscriptions import (
     Offer,
-    OfferKind,
     Subscription,
     SubscriptionQuerySet,
-    SubscriptionStatus,
 )
 from tenancy.models.tenants import (
     TENANT_DOMAIN_SUFFIX,
-    Cloud,
     Country,
-    CspRole,
     Market,
     Membership,
     MembershipQuerySet,
     MembershipRole,
-    Role,
     Tenant,
-    TenantKind,
     TenantQuerySet,
     domain_for,
     domain_prefix_validator,
@@ -95,12 +101,9 @@ from tenancy.models.tenants import (
 )
 from tenancy.models.webhooks import (
     SUBSCRIBABLE_EVENTS,
-    AttemptOutcome,
     DeliveryAttempt,
-    DeliveryStatus,
     WebhookDelivery,
     WebhookEvent,
-    WebhookEventName,
     WebhookSubscription,
 )
 
@@ -152,7 +155,6 @@ __all__ = [
     "Invitation",
     "InvitationQuerySet",
     "InvitationStatus",
-    "LinkUnavailable",
     "Market",
     "Membership",
     "MembershipQuerySet",

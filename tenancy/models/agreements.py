@@ -4,15 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
+from tenancy.choices import AcceptanceMethod
 from tenancy.models.invitations import Invitation
 from tenancy.models.tenants import Tenant
-
-
-class AcceptanceMethod(models.TextChoices):
-    CUSTOMER = "customer", gettext_lazy("Accepted by the customer in the admin center")
-    PARTNER_ATTESTATION = "partner_attestation", gettext_lazy("Attested by the partner")
 
 
 class AgreementAcceptanceQuerySet(models.QuerySet):

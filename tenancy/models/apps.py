@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
-from tenancy.models.tenants import Role, Tenant
+from tenancy.choices import Role
+from tenancy.models.tenants import Tenant
 
 # The roles an app may hold. Global admin lets it remove reseller relationships through the API;
 # an app never counts as one of the partner's people (its Global admins, its users).

@@ -3,7 +3,7 @@
 One row per partner and customer the partner has or had a reseller relationship, or an approved
 admin relationship, with: what the list shows, sorts and filters on, with the indexes for each.
 The services write it in the same transaction that changes a relationship
-(`tenancy.services.customer_list`); nothing else does, and `manage.py rebuild_customer_list`
+(`tenancy.effects.customer_list`); nothing else does, and `manage.py rebuild_customer_list`
 recomputes it from the relationship tables.
 """
 
@@ -11,22 +11,9 @@ from datetime import UTC, datetime
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
 
+from tenancy.choices import CustomerState
 from tenancy.models.tenants import Country, Tenant
-
-
-class CustomerState(models.TextChoices):
-    """The pair's reseller relationship: active, ended, or none ever (the partner only has or
-    had an admin relationship with the customer)."""
-
-    RESELLER = "reseller", pgettext_lazy("customer list relationship state", "Reseller")
-    ENDED = "ended", pgettext_lazy("customer list relationship state", "Ended")
-    ADMIN_ONLY = (
-        "admin_only",
-        pgettext_lazy("customer list relationship state", "Admin relationship only"),
-    )
-
 
 # `admin_until` of a pair whose admin relationship extends itself: it never lapses.
 ADMIN_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)

@@ -9,23 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
-from tenancy import tokens
-from tenancy.models.admin_relationships import DEFAULT_DAYS, DEFAULT_ROLES, sorted_roles
+from tenancy.choices import InvitationStatus
+from tenancy.models.links import LinkToken, LinkTokenQuerySet
 from tenancy.models.tenants import Tenant
-from tenancy.notifications import EmailContent, render_email
-
-
-class InvitationStatus(models.TextChoices):
-    PENDING = "pending", pgettext_lazy("reseller relationship request status", "Pending")
-    OPENED = "opened", pgettext_lazy("reseller relationship request status", "Opened")
-    ACCEPTED = "accepted", pgettext_lazy("reseller relationship request status", "Accepted")
-    DECLINED = "declined", pgettext_lazy("reseller relationship request status", "Declined")
-    REVOKED = "revoked", pgettext_lazy("reseller relationship request status", "Revoked")
-    EXPIRED = "expired", pgettext_lazy("reseller relationship request status", "Expired")
-
+from tenancy.portals import admin_portal_for
 
 # The states stored in the database; "opened" and "expired" are read off the timestamps.
 STORED_INVITATION_STATUSES = [
@@ -43,7 +31,7 @@ def default_invitation_expiry():
     return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
 
 
-class InvitationQuerySet(models.QuerySet):
+class InvitationQuerySet(LinkTokenQuerySet):
     def with_status(self, status: InvitationStatus, now=None):
         """Requests a person would see with `status` (see `Invitation.display_status`)."""
         now = now or timezone.now()
@@ -56,7 +44,7 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
-class Invitation(models.Model):
+class Invitation(LinkToken, models.Model):
     """A reseller relationship request ("New relationship").
 
     The link carries a token derived from the secret key and `token_salt`; only a hash of the
@@ -168,29 +156,13 @@ class Invitation(models.Model):
     def is_open(self) -> bool:
         return self.status == InvitationStatus.PENDING and not self.is_expired()
 
-    def mint_token(self) -> str:
-        """Give this (unsaved) request a new secret token; returns it. Only its hash is kept."""
-        self.token_salt = tokens.new_salt()
-        token = tokens.make_token(self.id, self.token_salt)
-        self.token_hash = tokens.hash_token(token)
-        return token
-
-    def token(self) -> str:
-        token = tokens.recover_token(self.id, self.token_salt, self.token_hash)
-        if token is None:
-            raise LinkUnavailable(
-                _(
-                    "This request's link can no longer be shown: the key it was made with was "
-                    "retired. Revoke the request and make a new one."
-                )
-            )
-        return token
-
-    def link(self) -> str:
+    def link(self) -> str | None:
         """The absolute link, in the admin portal of the partner's cloud, with the real link's
-        parameters (so a partner recognizes it) and the token."""
-        from tenancy.portals import admin_portal_for  # the portals module reads Cloud from here
-
+        parameters (so a partner recognizes it) and the token; None once the key that made the
+        token was retired."""
+        token = self.token()
+        if token is None:
+            return None
         portal = admin_portal_for(self.partner.cloud)
         path = reverse("admin_center:invitation-open", current_app=portal.namespace)
         if self.is_indirect:
@@ -206,33 +178,6 @@ class Invitation(models.Model):
                 "partnerId": str(self.partner_id),
                 "msppId": "0",
             }
-        params |= {"DAP": "true" if self.include_admin else "false", "token": self.token()}
+        params |= {"DAP": "true" if self.include_admin else "false", "token": token}
         query = urlencode(params)
         return f"{portal.absolute(path)}?{query}"
-
-    def email(self) -> EmailContent:
-        """The templated email that carries the link."""
-        from tenancy.portals import admin_portal_for
-
-        return render_email(
-            "invitation",
-            {
-                "invitation": self,
-                "partner": self.partner,
-                "provider": self.indirect_provider,
-                "portal": admin_portal_for(self.partner.cloud),
-                "link": self.link(),
-                "admin_roles": sorted_roles(DEFAULT_ROLES),
-                "admin_days": DEFAULT_DAYS,
-            },
-            language=self.language,
-        )
-
-
-class LinkUnavailable(Exception):
-    """The secret key that made a request's token was retired: its link can't be shown again."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-        self.code = "link_unavailable"

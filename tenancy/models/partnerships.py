@@ -9,16 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
 
+from tenancy.choices import PartnershipStatus
 from tenancy.models.tenants import Tenant
-
-
-class PartnershipStatus(models.TextChoices):
-    PENDING = "pending", pgettext_lazy("indirect partnership status", "Pending")
-    ACTIVE = "active", pgettext_lazy("indirect partnership status", "Active")
-    DECLINED = "declined", pgettext_lazy("indirect partnership status", "Declined")
-    REMOVED = "removed", pgettext_lazy("indirect partnership status", "Removed")
 
 
 class PartnershipQuerySet(models.QuerySet):

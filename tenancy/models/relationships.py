@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
+from tenancy.choices import FormedBy
 from tenancy.models.tenants import Tenant
 
 
@@ -26,11 +26,6 @@ class Ending:
         self.ended_at = timezone.now()
         self.ended_by = by
         self.save(update_fields=["ended_at", "ended_by"])
-
-
-class FormedBy(models.TextChoices):
-    NEW_CUSTOMER = "new_customer", gettext_lazy("New customer (Add customer)")
-    INVITATION = "invitation", gettext_lazy("Accepted request")
 
 
 class ResellerRelationship(Ending, models.Model):

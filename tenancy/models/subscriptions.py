@@ -6,14 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from tenancy.choices import OfferKind, SubscriptionStatus
 from tenancy.models.tenants import Tenant
-
-
-class OfferKind(models.TextChoices):
-    LICENSE = "license", gettext_lazy("Licence-based")
-    AZURE = "azure", gettext_lazy("Azure plan")
 
 
 class Offer(models.Model):
@@ -31,11 +26,6 @@ class Offer(models.Model):
     @property
     def is_azure(self) -> bool:
         return self.kind == OfferKind.AZURE
-
-
-class SubscriptionStatus(models.TextChoices):
-    ACTIVE = "active", pgettext_lazy("subscription status", "Active")
-    SUSPENDED = "suspended", pgettext_lazy("subscription status", "Suspended")
 
 
 class SubscriptionQuerySet(models.QuerySet):

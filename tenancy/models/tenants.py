@@ -6,12 +6,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenancy.choices import Cloud, CspRole, Role, TenantKind
 from tenancy.text import country_name
 
 TENANT_DOMAIN_SUFFIX = ".onmicrosoft.com"
@@ -34,11 +35,6 @@ def validate_tenant_domain(value: str) -> None:
             params={"suffix": TENANT_DOMAIN_SUFFIX},
         )
     domain_prefix_validator(value.removesuffix(TENANT_DOMAIN_SUFFIX))
-
-
-class Cloud(models.TextChoices):
-    PUBLIC = "public", gettext_lazy("Microsoft commercial cloud")
-    USGOV = "usgov", gettext_lazy("Microsoft Cloud for US Government")
 
 
 class Market(models.Model):
@@ -65,17 +61,6 @@ class Country(models.Model):
         return self.name
 
 
-class TenantKind(models.TextChoices):
-    PARTNER = "partner", gettext_lazy("Partner")
-    CUSTOMER = "customer", gettext_lazy("Customer")
-
-
-class CspRole(models.TextChoices):
-    DIRECT = "direct", gettext_lazy("Direct-bill partner")
-    INDIRECT_PROVIDER = "indirect_provider", gettext_lazy("Indirect provider")
-    INDIRECT_RESELLER = "indirect_reseller", gettext_lazy("Indirect reseller")
-
-
 def domain_for(prefix: str) -> str:
     """The initial domain a prefix makes: `contoso` → `contoso.onmicrosoft.com`."""
     return f"{prefix.strip().lower()}{TENANT_DOMAIN_SUFFIX}"
@@ -90,19 +75,6 @@ class TenantQuerySet(models.QuerySet):
 
     def customers(self):
         return self.filter(kind=TenantKind.CUSTOMER)
-
-    def customers_of(self, partner: "Tenant"):
-        """Customers with which `partner` has or had a reseller relationship, or an approved
-        admin relationship: the rows of its Customer list."""
-        from tenancy.models.admin_relationships import AdminRelationship  # defined after Tenant
-        from tenancy.models.relationships import ResellerRelationship
-
-        pair = {"partner": partner, "customer": OuterRef("pk")}
-        return self.filter(
-            Exists(ResellerRelationship.objects.filter(**pair))
-            | Exists(AdminRelationship.objects.filter(approved_at__isnull=False, **pair)),
-            kind=TenantKind.CUSTOMER,
-        )
 
 
 class Tenant(models.Model):
@@ -202,19 +174,6 @@ class Tenant(models.Model):
         city_line = " ".join(p for p in (self.postal_code, self.city, self.region) if p)
         lines = [self.address_line1, self.address_line2, city_line, country_name(self.country)]
         return [line for line in lines if line]
-
-
-class Role(models.TextChoices):
-    # Partner Center roles.
-    GLOBAL_ADMIN = "partner.global_admin", gettext_lazy("Global admin")
-    ADMIN_AGENT = "partner.admin_agent", gettext_lazy("Admin agent")
-    SALES_AGENT = "partner.sales_agent", gettext_lazy("Sales agent")
-    HELPDESK_AGENT = "partner.helpdesk_agent", gettext_lazy("Helpdesk agent")
-    BILLING_ADMIN = "partner.billing_admin", gettext_lazy("Billing admin")
-    # A customer organization's roles.
-    CUSTOMER_GLOBAL_ADMIN = "customer.global_admin", gettext_lazy("Global administrator")
-    CUSTOMER_BILLING_ADMIN = "customer.billing_admin", gettext_lazy("Billing administrator")
-    CUSTOMER_USER = "customer.user", gettext_lazy("User")
 
 
 class MembershipQuerySet(models.QuerySet):

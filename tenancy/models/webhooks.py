@@ -12,52 +12,14 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from tenancy.choices import AttemptOutcome, DeliveryStatus, WebhookEventName
 from tenancy.models.tenants import Tenant
 
 # Standard Webhooks' secret format: whsec_<base64 of the key>.
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 ERROR_MAX_LENGTH = 500
 URL_MAX_LENGTH = 2000
-
-
-class WebhookEventName(models.TextChoices):
-    """Named as Partner Center names them."""
-
-    RESELLER_ACCEPTED = (
-        "reseller-relationship-accepted-by-customer",
-        gettext_lazy("A customer accepted a reseller relationship"),
-    )
-    RESELLER_DECLINED = (
-        "reseller-relationship-declined-by-customer",
-        gettext_lazy("A customer declined a reseller relationship request"),
-    )
-    INDIRECT_RESELLER_ACCEPTED = (
-        "indirect-reseller-relationship-accepted-by-customer",
-        gettext_lazy("A customer accepted an indirect reseller relationship"),
-    )
-    ADMIN_APPROVED = (
-        "granular-admin-relationship-approved",
-        gettext_lazy("An admin relationship was approved"),
-    )
-    ADMIN_TERMINATED = (
-        "granular-admin-relationship-terminated",
-        gettext_lazy("An admin relationship was terminated"),
-    )
-    ADMIN_EXPIRED = (
-        "granular-admin-relationship-expired",
-        gettext_lazy("An admin relationship expired"),
-    )
-    ASSIGNMENT_CREATED = (
-        "granular-admin-access-assignment-created",
-        gettext_lazy("A security group was given admin roles"),
-    )
-    ASSIGNMENT_DELETED = (
-        "granular-admin-access-assignment-deleted",
-        gettext_lazy("A security group's admin roles were removed"),
-    )
-    TEST = "test-created", gettext_lazy("Test event")
 
 
 # What a subscription can ask for; the test event goes to one subscription, when asked.
@@ -131,12 +93,6 @@ class WebhookEvent(models.Model):
         return f"{self.name} {self.id}"
 
 
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", pgettext_lazy("webhook delivery status", "Pending")
-    DELIVERED = "delivered", pgettext_lazy("webhook delivery status", "Delivered")
-    FAILED = "failed", pgettext_lazy("webhook delivery status", "Failed")
-
-
 class WebhookDelivery(models.Model):
     """One event for one subscription: pending until a 2xx answer, failed once the retries
     are spent (or at once when another attempt can't help). Redeliver makes it pending again."""
@@ -172,16 +128,6 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event.name} to {self.subscription.url}: {self.status}"
-
-
-class AttemptOutcome(models.TextChoices):
-    DELIVERED = "delivered", pgettext_lazy("webhook delivery attempt outcome", "Delivered")
-    REJECTED = (
-        "rejected",
-        pgettext_lazy("webhook delivery attempt outcome", "Answered with an error"),
-    )
-    ERROR = "error", pgettext_lazy("webhook delivery attempt outcome", "No answer")
-    REFUSED = "refused", pgettext_lazy("webhook delivery attempt outcome", "Not sent")
 
 
 class DeliveryAttempt(models.Model):

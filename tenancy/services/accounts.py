@@ -14,9 +14,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from tenancy import mfa, rules
+from tenancy.effects.record import record
 from tenancy.models import AuditAction, Membership
 from tenancy.rules import Action
-from tenancy.services.base import ServiceError, audit
+from tenancy.services.base import ServiceError
 
 
 def _scope(user) -> dict:
@@ -35,7 +36,7 @@ def account_event(user, action: AuditAction, *, filed: bool = True, **details) -
     scope = _scope(user) if user is not None else {}
     if not filed:
         scope = {"actor_tenant": scope.get("actor_tenant")} if scope else {}
-    audit(action=action, actor=user, details=details, **scope)
+    record(action, actor=user, details=details, **scope)
 
 
 def _wrong_code() -> str:
@@ -198,8 +199,8 @@ def sign_in_methods_reset(*, membership: Membership, target: Membership) -> str:
         TOTPDevice.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        audit(
-            action=AuditAction.MFA_RESET,
+        record(
+            AuditAction.MFA_RESET,
             actor=membership.user,
             actor_tenant=tenant,
             **({"partner": tenant} if tenant.is_partner else {"customer": tenant}),

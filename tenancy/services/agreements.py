@@ -8,9 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tenancy.effects.record import record
 from tenancy.language import email_language
 from tenancy.models import AcceptanceMethod, AgreementAcceptance, AuditAction, Tenant
-from tenancy.services.base import ServiceError, audit
+from tenancy.services.base import ServiceError
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,8 @@ def agreement_accept(
             if acceptance is None:
                 raise
             return acceptance
-        audit(
-            action=AuditAction.AGREEMENT_ACCEPTED,
+        record(
+            AuditAction.AGREEMENT_ACCEPTED,
             actor=user,
             actor_tenant=customer,
             customer=customer,
@@ -132,8 +133,8 @@ def agreement_attest(*, partner: Tenant, customer: Tenant, attested_by, attestat
             attested_by_partner=partner,
             accepted_on=attestation.accepted_on,
         )
-        audit(
-            action=AuditAction.AGREEMENT_ATTESTED,
+        record(
+            AuditAction.AGREEMENT_ATTESTED,
             actor=attested_by,
             actor_tenant=partner,
             partner=partner,

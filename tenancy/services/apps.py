@@ -4,14 +4,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tenancy import rules
-from tenancy.models import APP_ROLES, AuditAction, Membership, MembershipRole, PartnerApp, Role
+from tenancy.effects.record import record
+from tenancy.models import APP_ROLES, AuditAction, Membership, MembershipRole, PartnerApp
 from tenancy.rules import Action
-from tenancy.services.base import ServiceError, audit
+from tenancy.services.base import ServiceError
 from tenancy.text import is_english
 
 NAME_MAX = 50
@@ -21,12 +22,6 @@ NAME_MAX = 50
 class AppRegistered:
     app: PartnerApp
     key: str  # shown once; only its hash is kept
-
-
-def _english_labels(roles) -> list[str]:
-    """The roles' names as the audit trail keeps them: in English."""
-    with translation.override("en"):
-        return [str(Role(role).label) for role in roles]
 
 
 def app_register(*, membership: Membership, name: str, roles: list[str]) -> AppRegistered:
@@ -66,15 +61,15 @@ def app_register(*, membership: Membership, name: str, roles: list[str]) -> AppR
         )
         app.principal = principal
         app.save()
-        audit(
-            action=AuditAction.APP_REGISTERED,
+        record(
+            AuditAction.APP_REGISTERED,
             actor=membership.user,
             actor_tenant=partner,
             partner=partner,
             details={
                 "app": name,
                 "prefix": app.prefix,
-                "roles": _english_labels(sorted(set(roles))),
+                "roles": sorted(set(roles)),
             },
         )
     return AppRegistered(app=app, key=key)
@@ -96,8 +91,8 @@ def app_revoke(*, membership: Membership, app: PartnerApp) -> None:
         app.save(update_fields=["revoked", "revoked_at"])
         app.principal.is_active = False
         app.principal.save(update_fields=["is_active"])
-        audit(
-            action=AuditAction.APP_REVOKED,
+        record(
+            AuditAction.APP_REVOKED,
             actor=membership.user,
             actor_tenant=membership.tenant,
             partner=membership.tenant,

@@ -1,6 +1,7 @@
-"""What every service shares: the refusal it raises and the audit line it writes."""
+"""What every service shares: the refusal it raises, and the check of who is acting."""
 
-from tenancy.models import AuditAction, AuditEvent, Invitation, Tenant
+from tenancy import rules
+from tenancy.models import Membership, Tenant
 
 
 class ServiceError(Exception):
@@ -12,23 +13,13 @@ class ServiceError(Exception):
         self.code = code
 
 
-def audit(
-    *,
-    action: AuditAction,
-    actor=None,
-    actor_tenant: Tenant | None = None,
-    partner: Tenant | None = None,
-    customer: Tenant | None = None,
-    invitation: Invitation | None = None,
-    details: dict | None = None,
-) -> AuditEvent:
-    return AuditEvent.objects.create(
-        action=action,
-        actor=actor,
-        actor_label=actor.get_username() if actor else "",
-        actor_tenant=actor_tenant,
-        partner=partner,
-        customer=customer,
-        invitation=invitation,
-        details=details or {},
-    )
+def acting_member(user, tenant: Tenant, action: rules.Action) -> Membership:
+    """The member of `tenant` that `user` is, if its roles allow `action`; otherwise a refusal
+    that says who may. Services reachable from more than one interface (a page, the API, the
+    other portal) check this themselves, whatever the caller checked before."""
+    membership = Membership.objects.of_user(user) if user is not None else None
+    if membership is None or membership.tenant_id != tenant.pk:
+        raise ServiceError(rules.denial_message(action), code="role")
+    if not rules.may(membership.roles, action):
+        raise ServiceError(rules.denial_message(action), code="role")
+    return membership

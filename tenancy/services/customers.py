@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenancy import rules
+from tenancy.effects.record import record
 from tenancy.models import (
     AuditAction,
     Country,
@@ -24,9 +25,9 @@ from tenancy.models import (
     domain_for,
     domain_prefix_validator,
 )
+from tenancy.rules import Action
 from tenancy.services.agreements import Attestation, record_agreement
-from tenancy.services.base import ServiceError, audit
-from tenancy.services.customer_list import customer_list_refresh
+from tenancy.services.base import ServiceError, acting_member
 from tenancy.services.partnerships import partnership_decision
 
 User = get_user_model()
@@ -76,10 +77,13 @@ def customer_add(
     details: CustomerDetails,
     attestation: Attestation | None,
     indirect_reseller: Tenant | None = None,
+    now=None,
 ) -> CustomerAdded:
     """Create a customer tenant, its first Global administrator and the reseller relationship.
     An indirect provider may name one of its indirect resellers: the reseller is linked to the
-    new customer through it in the same transaction."""
+    new customer through it in the same transaction. `now`: when (the demo data's history)."""
+    acting_member(added_by, partner, Action.ADD_CUSTOMER)
+    now = now or timezone.now()
     prefix = details.domain_prefix.strip().lower()
     domain_prefix_validator(prefix)
     profile = _profile(details.profile)
@@ -89,12 +93,13 @@ def customer_add(
         domain=domain_for(prefix),
         country=details.country,
         cloud=partner.cloud,
+        created_at=now,
         **profile,
     )
     decision = rules.may_resell(partner, customer)
     if not decision:
         raise ServiceError(decision.reason, code=decision.code)
-    if attestation and attestation.accepted_on > timezone.localdate():
+    if attestation and attestation.accepted_on > timezone.localdate(now):
         raise ServiceError(_("The acceptance date cannot be in the future."), code="future_date")
     password = temporary_password()
     try:
@@ -115,37 +120,39 @@ def customer_add(
                 partner=partner,
                 customer=customer,
                 formed_by=FormedBy.NEW_CUSTOMER,
+                created_at=now,
                 created_by=added_by,
             )
-            customer_list_refresh(partner=partner, customer=customer)
             if indirect_reseller is not None:
-                _link_reseller(partner, indirect_reseller, customer, added_by)
+                _link_reseller(partner, indirect_reseller, customer, added_by, now)
             common = {
                 "actor": added_by,
                 "actor_tenant": partner,
                 "partner": partner,
                 "customer": customer,
+                "at": now,
             }
-            audit(action=AuditAction.CUSTOMER_ADDED, **common, details={"domain": customer.domain})
-            audit(
-                action=AuditAction.RESELLER_STARTED,
+            record(AuditAction.CUSTOMER_ADDED, **common, details={"domain": customer.domain})
+            record(
+                AuditAction.RESELLER_STARTED,
                 **common,
                 details={
                     "formed_by": FormedBy.NEW_CUSTOMER,
                     **({"indirect_reseller": indirect_reseller.name} if indirect_reseller else {}),
                 },
+                subject=relationship,
             )
             if attestation:
                 record_agreement(
                     customer,
                     attestation.signer,
                     recorded_by=added_by,
-                    recorded_at=timezone.now(),
+                    recorded_at=now,
                     accepted_on=attestation.accepted_on,
                     attested_by_partner=partner,
                 )
-                audit(
-                    action=AuditAction.AGREEMENT_ATTESTED,
+                record(
+                    AuditAction.AGREEMENT_ATTESTED,
                     **common,
                     details={"version": settings.CUSTOMER_AGREEMENT_VERSION},
                 )
@@ -161,7 +168,7 @@ def customer_add(
     return CustomerAdded(customer, user, password, relationship)
 
 
-def _link_reseller(provider: Tenant, reseller: Tenant, customer: Tenant, added_by) -> None:
+def _link_reseller(provider: Tenant, reseller: Tenant, customer: Tenant, added_by, now) -> None:
     decision = partnership_decision(provider, reseller, lock=True)
     if not decision:
         raise ServiceError(decision.reason, code=decision.code)
@@ -170,16 +177,17 @@ def _link_reseller(provider: Tenant, reseller: Tenant, customer: Tenant, added_b
         customer=customer,
         indirect_provider=provider,
         formed_by=FormedBy.NEW_CUSTOMER,
+        created_at=now,
         created_by=added_by,
     )
-    customer_list_refresh(partner=reseller, customer=customer)
-    audit(
-        action=AuditAction.RESELLER_STARTED,
+    record(
+        AuditAction.RESELLER_STARTED,
         actor=added_by,
         actor_tenant=provider,
         partner=reseller,
         customer=customer,
         details={"formed_by": FormedBy.NEW_CUSTOMER, "indirect_provider": provider.name},
+        at=now,
     )
 
 
@@ -192,8 +200,8 @@ def organization_profile_update(*, tenant: Tenant, updated_by, **changes: str) -
             setattr(tenant, name, changes[name])
         if changed:
             tenant.save(update_fields=changed)
-            audit(
-                action=AuditAction.PROFILE_UPDATED,
+            record(
+                AuditAction.PROFILE_UPDATED,
                 actor=updated_by,
                 actor_tenant=tenant,
                 customer=tenant if tenant.is_customer else None,

@@ -4,9 +4,11 @@ there writes, and deactivating and reactivating users, who are never deleted."""
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
-from tenancy import rules
+from tenancy import rules, selectors
+from tenancy.effects.record import record
 from tenancy.models import AuditAction, AuditEvent, Membership, Tenant
-from tenancy.services.base import ServiceError, audit
+from tenancy.rules import ALLOWED, Decision
+from tenancy.services.base import ServiceError
 
 User = get_user_model()
 
@@ -28,8 +30,8 @@ def operator_change_record(
 ) -> AuditEvent:
     """One audit line for one change an operator made: what, and each field before → after."""
     tenant = tenant_of(obj)
-    return audit(
-        action=action,
+    return record(
+        action,
         actor=operator,
         partner=tenant if tenant and tenant.is_partner else None,
         customer=tenant if tenant and tenant.is_customer else None,
@@ -40,6 +42,44 @@ def operator_change_record(
             "changes": changes,
         },
     )
+
+
+def global_admin_loss_decision(tenant: Tenant, *, losing_role=(), deactivating=()) -> Decision:
+    """A tenant keeps an active Global admin while it has active members or ties to others.
+    `losing_role`: memberships about to lose the role; `deactivating`: about to be deactivated.
+    In English: the console, which asks it, stays English."""
+    role = rules.global_admin_role(tenant)
+    active = selectors.active_people(tenant)
+    admins = set(active.filter(role_rows__role=role).values_list("pk", flat=True))
+    gone = admins & {*losing_role, *deactivating}
+    if not gone or admins - gone:
+        return ALLOWED
+    members = active.exclude(pk__in=list(deactivating)).count()
+    ties = selectors.tenant_ties(tenant)
+    if not members and not ties:
+        return ALLOWED
+    still = ([f"{members} active member{'' if members == 1 else 's'}"] if members else []) + (
+        ties.parts()
+    )
+    names = ", ".join(selectors.usernames(gone))
+    return Decision(
+        False,
+        f"{tenant.name} would have no {role.label}: {names} is its last active one, and it "
+        f"still has {selectors.and_list(still)}. Make another member {role.label} first.",
+        "last_global_admin",
+    )
+
+
+def user_deactivate_decision(user, *, by) -> Decision:
+    """An operator can't lock themself out, nor leave an organization without a Global admin."""
+    if user.pk == by.pk:
+        return Decision(
+            False, "You can't deactivate your own account. Ask another operator.", "self"
+        )
+    membership = Membership.objects.select_related("tenant").filter(user=user).first()
+    if membership is None:
+        return ALLOWED
+    return global_admin_loss_decision(membership.tenant, deactivating={membership.pk})
 
 
 def _lock_for(user_pk) -> object:
@@ -58,7 +98,7 @@ def user_deactivate(*, user, operator) -> bool:
         user = _lock_for(user.pk)
         if not user.is_active:
             return False
-        decision = rules.may_deactivate_user(user, by=operator)
+        decision = user_deactivate_decision(user, by=operator)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
         user.is_active = False

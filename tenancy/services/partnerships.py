@@ -7,23 +7,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenancy import rules
-from tenancy.models import (
-    AuditAction,
-    Partnership,
-    PartnershipStatus,
-    ResellerRelationship,
-    Subscription,
-    Tenant,
-)
-from tenancy.services.base import ServiceError, audit
-from tenancy.services.customer_list import customer_list_refresh
+from tenancy.choices import AuditAction, PartnershipStatus
+from tenancy.effects.record import record
+from tenancy.models import Partnership, ResellerRelationship, Subscription, Tenant
+from tenancy.rules import Action, Decision
+from tenancy.services.base import ServiceError, acting_member
 from tenancy.text import day
 
 
-def _audit_both(partnership: Partnership, action: AuditAction, *, actor, actor_tenant, **details):
+def _record_both(partnership: Partnership, action: AuditAction, *, actor, actor_tenant, **details):
     for partner in (partnership.provider, partnership.reseller):
-        audit(
-            action=action,
+        record(
+            action,
             actor=actor,
             actor_tenant=actor_tenant,
             partner=partner,
@@ -47,7 +42,7 @@ def partnership_decision(provider: Tenant, reseller: Tenant, *, lock: bool = Fal
     return rules.partnership_in_force(status or "", provider=provider, reseller=reseller)
 
 
-def partnership_request_problem(provider: Tenant, reseller: Tenant) -> rules.Decision:
+def partnership_request_decision(provider: Tenant, reseller: Tenant) -> Decision:
     """May the provider ask this reseller now? The rule (roles, cloud, market), and no
     partnership or request between them already. Pages ask before they offer the button;
     `partnership_request` asks again under its lock."""
@@ -77,17 +72,18 @@ def partnership_request_problem(provider: Tenant, reseller: Tenant) -> rules.Dec
 def partnership_request(*, provider: Tenant, reseller: Tenant, requested_by) -> Partnership:
     """The provider asks the reseller to partner. Refused across clouds or markets, to anyone
     but an indirect reseller, and while the pair has a partnership or a request already."""
+    acting_member(requested_by, provider, Action.MANAGE_PARTNERSHIPS)
     with transaction.atomic():
         # The provider's row lock: two requests to one reseller at once are made one by one,
         # and the second finds the first.
         Tenant.objects.select_for_update().filter(pk=provider.pk).first()
-        decision = partnership_request_problem(provider, reseller)
+        decision = partnership_request_decision(provider, reseller)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
         partnership = Partnership.objects.create(
             provider=provider, reseller=reseller, requested_by=requested_by
         )
-        _audit_both(
+        _record_both(
             partnership,
             AuditAction.PARTNERSHIP_REQUESTED,
             actor=requested_by,
@@ -106,6 +102,7 @@ def _locked(partnership: Partnership) -> Partnership:
 
 def partnership_answer(*, partnership: Partnership, answered_by, accept: bool) -> Partnership:
     """The reseller's Global admin accepts or declines a pending request."""
+    acting_member(answered_by, partnership.reseller, Action.MANAGE_PARTNERSHIPS)
     with transaction.atomic():
         partnership = _locked(partnership)
         if not partnership.is_pending:
@@ -119,7 +116,7 @@ def partnership_answer(*, partnership: Partnership, answered_by, accept: bool) -
         partnership.answered_at = timezone.now()
         partnership.answered_by = answered_by
         partnership.save(update_fields=["status", "answered_at", "answered_by"])
-        _audit_both(
+        _record_both(
             partnership,
             AuditAction.PARTNERSHIP_ACCEPTED if accept else AuditAction.PARTNERSHIP_DECLINED,
             actor=answered_by,
@@ -147,21 +144,37 @@ def partnership_active_subscriptions(partnership: Partnership) -> int:
     )
 
 
+def partnership_remove_decision(partnership: Partnership, *, by: Tenant) -> Decision:
+    """May `by` (either side) remove the partnership now? A reseller answers a pending request
+    rather than removing it; an ended one is gone; and none while subscriptions the provider
+    bought on the reseller's behalf are active (customers they share would be left mid-sale)."""
+    if partnership.status not in (PartnershipStatus.PENDING, PartnershipStatus.ACTIVE):
+        return Decision(False, _("This partnership has already ended."), "ended")
+    if partnership.is_pending and by.pk == partnership.reseller_id:
+        return Decision(
+            False,
+            # Translators: %(provider)s is a company name.
+            _("%(provider)s's request isn't a partnership yet: accept or decline it here.")
+            % {"provider": partnership.provider.name},
+            "pending",
+        )
+    return rules.may_remove_partnership(
+        provider=partnership.provider,
+        reseller=partnership.reseller,
+        active_subscriptions=partnership_active_subscriptions(partnership),
+    )
+
+
 def partnership_remove(*, partnership: Partnership, removed_by, by: Tenant) -> Partnership:
     """Either side ends the partnership (or the provider withdraws its request). Refused while
     subscriptions bought through it are active. The reseller's links to the customers it served
     through this provider end with it; the provider stays those customers' reseller."""
+    acting_member(removed_by, by, Action.MANAGE_PARTNERSHIPS)
     with transaction.atomic():
         # The partnership row is locked first: an acceptance of a two-tier request locks it too,
         # so the two run one after the other.
         partnership = _locked(partnership)
-        if partnership.status not in (PartnershipStatus.PENDING, PartnershipStatus.ACTIVE):
-            raise ServiceError(_("This partnership has already ended."), code="ended")
-        decision = rules.may_remove_partnership(
-            provider=partnership.provider,
-            reseller=partnership.reseller,
-            active_subscriptions=partnership_active_subscriptions(partnership),
-        )
+        decision = partnership_remove_decision(partnership, by=by)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
         now = timezone.now()
@@ -176,7 +189,7 @@ def partnership_remove(*, partnership: Partnership, removed_by, by: Tenant) -> P
         partnership.ended_by = removed_by
         partnership.ended_by_tenant = by
         partnership.save(update_fields=["status", "ended_at", "ended_by", "ended_by_tenant"])
-        _audit_both(
+        _record_both(
             partnership,
             AuditAction.PARTNERSHIP_REMOVED,
             actor=removed_by,
@@ -185,9 +198,8 @@ def partnership_remove(*, partnership: Partnership, removed_by, by: Tenant) -> P
         )
         for link in links:
             link.end(by=removed_by)
-            customer_list_refresh(partner=partnership.reseller, customer=link.customer)
-            audit(
-                action=AuditAction.RESELLER_ENDED,
+            record(
+                AuditAction.RESELLER_ENDED,
                 actor=removed_by,
                 actor_tenant=by,
                 partner=partnership.reseller,

@@ -5,14 +5,48 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tenancy import rules
-from tenancy.models import (
-    AuditAction,
-    ResellerRelationship,
-    Subscription,
-    Tenant,
-)
-from tenancy.services.base import ServiceError, audit
-from tenancy.services.customer_list import customer_list_refresh
+from tenancy.choices import AuditAction
+from tenancy.effects.record import record
+from tenancy.models import ResellerRelationship, Subscription, Tenant
+from tenancy.rules import Action, Decision
+from tenancy.services.base import ServiceError, acting_member
+
+
+def active_reseller_relationship(partner: Tenant, customer: Tenant, *, lock: bool = False):
+    """The pair's active reseller relationship (with its indirect provider), or None. `lock`:
+    its row lock, which a purchase takes too, so a subscription cannot slip in between a check
+    and the end."""
+    relationships = ResellerRelationship.objects.active().between(partner, customer)
+    if lock:
+        relationships = relationships.select_for_update(of=("self",))
+    return relationships.select_related("indirect_provider").first()
+
+
+def reseller_relationship_end_decision(
+    *, partner: Tenant, customer: Tenant, by: Tenant, lock: bool = False
+) -> Decision:
+    """May the pair's reseller relationship end now? There must be one, and none of the
+    subscriptions the partner sold the customer (its own, or for an indirect reseller those its
+    provider bought on its behalf) may be active. The End reseller relationship pages of both
+    portals, the API and the service all ask this."""
+    relationship = active_reseller_relationship(partner, customer, lock=lock)
+    if relationship is None:
+        if by.pk == partner.pk:
+            reason = _("%(customer)s has no active reseller relationship with you.") % {
+                "customer": customer.name
+            }
+        else:
+            reason = _("There is no active reseller relationship to end.")
+        return Decision(False, reason, "none")
+    return rules.may_end_reseller(
+        partner=partner,
+        customer=customer,
+        active_subscriptions=Subscription.objects.active()
+        .sold_by(partner)
+        .filter(customer=customer)
+        .count(),
+        indirect_provider=relationship.indirect_provider,
+    )
 
 
 def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by: Tenant) -> None:
@@ -20,24 +54,16 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
 
     `by` is the tenant acting: the partner (Global admin) or the customer (Global administrator).
     """
+    acting_member(
+        ended_by, by, Action.REMOVE_RESELLER if by.pk == partner.pk else Action.END_RESELLER
+    )
     with transaction.atomic():
-        # Locks the relationship row: a purchase takes the same lock, so a subscription cannot
-        # slip in between the check below and the end.
-        relationship = (
-            ResellerRelationship.objects.select_for_update().active().between(partner, customer)
-        ).first()
-        if relationship is None:
-            raise ServiceError(_("There is no active reseller relationship to end."), code="none")
-        decision = rules.may_end_reseller(
-            partner=partner,
-            customer=customer,
-            active_subscriptions=Subscription.objects.active()
-            .sold_by(partner)
-            .filter(customer=customer)
-            .count(),
+        decision = reseller_relationship_end_decision(
+            partner=partner, customer=customer, by=by, lock=True
         )
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
+        relationship = active_reseller_relationship(partner, customer)
         # The indirect resellers that serve the customer through this partner (an indirect
         # provider) lose the customer with it: nothing can be sold through a provider that no
         # longer resells.
@@ -48,9 +74,8 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
             .select_related("partner")
         )
         relationship.end(by=ended_by)
-        customer_list_refresh(partner=partner, customer=customer)
-        audit(
-            action=AuditAction.RESELLER_ENDED,
+        record(
+            AuditAction.RESELLER_ENDED,
             actor=ended_by,
             actor_tenant=by,
             partner=partner,
@@ -58,9 +83,8 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
         )
         for link in links:
             link.end(by=ended_by)
-            customer_list_refresh(partner=link.partner, customer=customer)
-            audit(
-                action=AuditAction.RESELLER_ENDED,
+            record(
+                AuditAction.RESELLER_ENDED,
                 actor=ended_by,
                 actor_tenant=by,
                 partner=link.partner,

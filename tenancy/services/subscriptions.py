@@ -1,24 +1,28 @@
 """Subscriptions a partner buys for a customer, and changing or suspending them."""
 
+from dataclasses import dataclass, replace
+
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenancy import rules
+from tenancy import rules, selectors
+from tenancy.choices import AuditAction, SubscriptionStatus
+from tenancy.effects.record import record
 from tenancy.models import (
     AdminRelationship,
-    AuditAction,
+    AgreementAcceptance,
     Membership,
     Offer,
     ResellerRelationship,
     Subscription,
-    SubscriptionStatus,
     Tenant,
 )
+from tenancy.rules import Action, Decision
 from tenancy.services.admin_relationships import agent_roles_in
-from tenancy.services.base import ServiceError, audit
+from tenancy.services.base import ServiceError, acting_member
 from tenancy.services.partnerships import partnership_decision
+from tenancy.services.relationships import active_reseller_relationship
 from tenancy.text import number
 
 MAX_QUANTITY = 10_000
@@ -26,6 +30,71 @@ MAX_QUANTITY = 10_000
 
 def _quantity_range() -> str:
     return _("Choose a quantity from 1 to %(max)s.") % {"max": number(MAX_QUANTITY)}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a partner, and one of its agents, has with a customer: what the purchase and
+    subscription decisions read. The customer page reads it once and shows it too."""
+
+    reseller: ResellerRelationship | None  # the latest, active or ended
+    admin_relationships: list[AdminRelationship]
+    agreement: AgreementAcceptance | None  # the latest acceptance
+    agent_roles: frozenset[str]
+
+    @property
+    def active_reseller(self) -> ResellerRelationship | None:
+        return self.reseller if self.reseller is not None and self.reseller.is_active else None
+
+    @property
+    def has_admin(self) -> bool:
+        return any(relationship.is_in_force() for relationship in self.admin_relationships)
+
+    @property
+    def has_current_agreement(self) -> bool:
+        return self.agreement is not None and self.agreement.is_current
+
+
+def customer_standing(membership: Membership, customer: Tenant) -> Standing:
+    partner = membership.tenant
+    admins = list(
+        AdminRelationship.objects.filter(partner=partner, customer=customer).order_by("-created_at")
+    )
+    standing = Standing(
+        reseller=ResellerRelationship.objects.between(partner, customer)
+        .select_related("indirect_provider")
+        .order_by("-created_at")
+        .first(),
+        admin_relationships=admins,
+        agreement=selectors.latest_agreement(customer),
+        agent_roles=frozenset(),
+    )
+    if standing.has_admin:
+        standing = replace(standing, agent_roles=agent_roles_in(membership, customer))
+    return standing
+
+
+def subscription_purchase_decision(
+    *,
+    partner: Tenant,
+    customer: Tenant,
+    lock: bool = False,
+    standing: Standing | None = None,
+) -> Decision:
+    """May `partner` buy for `customer` now? The active reseller relationship (locked with
+    `lock`, the lock reseller_relationship_end takes) and the customer's acceptance of the
+    current Customer Agreement; an indirect reseller never buys, its provider does. The customer
+    page asks it with the standing it read."""
+    if standing is None:
+        relationship = active_reseller_relationship(partner, customer, lock=lock)
+        agreement = selectors.latest_agreement(customer)
+    else:
+        relationship, agreement = standing.active_reseller, standing.agreement
+    return rules.may_purchase(
+        has_reseller_relationship=relationship is not None,
+        has_current_agreement=agreement is not None and agreement.is_current,
+        indirect_provider=relationship.indirect_provider if relationship else None,
+    )
 
 
 def subscription_purchase(
@@ -43,16 +112,9 @@ def subscription_purchase(
         raise ServiceError(_("An Azure plan is bought once; its quantity is 1."), code="quantity")
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ServiceError(_quantity_range(), code="quantity")
+    acting_member(purchased_by, partner, Action.PURCHASE)
     with transaction.atomic():
-        # The same lock reseller_relationship_end takes (see there).
-        relationship = (
-            ResellerRelationship.objects.select_for_update().active().between(partner, customer)
-        ).first()
-        decision = rules.may_purchase(
-            has_reseller_relationship=relationship is not None,
-            has_current_agreement=customer.has_current_agreement(),
-            indirect_provider=relationship.indirect_provider if relationship else None,
-        )
+        decision = subscription_purchase_decision(partner=partner, customer=customer, lock=True)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
         if indirect_reseller is not None:
@@ -65,8 +127,8 @@ def subscription_purchase(
             indirect_reseller=indirect_reseller,
             created_by=purchased_by,
         )
-        audit(
-            action=AuditAction.SUBSCRIPTION_PURCHASED,
+        record(
+            AuditAction.SUBSCRIPTION_PURCHASED,
             actor=purchased_by,
             actor_tenant=partner,
             partner=partner,
@@ -77,10 +139,11 @@ def subscription_purchase(
                 "subscription": str(subscription.id),
                 **({"indirect_reseller": indirect_reseller.name} if indirect_reseller else {}),
             },
+            subject=subscription,
         )
         if indirect_reseller is not None:
-            audit(
-                action=AuditAction.SUBSCRIPTION_PURCHASED,
+            record(
+                AuditAction.SUBSCRIPTION_PURCHASED,
                 actor=purchased_by,
                 actor_tenant=partner,
                 partner=indirect_reseller,
@@ -118,25 +181,35 @@ def _check_on_behalf(provider: Tenant, reseller: Tenant, customer: Tenant) -> No
         )
 
 
-def subscription_manage_decision(
-    *, subscription: Subscription, membership: Membership
-) -> rules.Decision:
-    """May this agent change or suspend the subscription? Its partner's relationships with the
-    customer, and the Entra roles the agent's security groups hold there, decide."""
+def subscription_manage_decisions(
+    subscriptions, *, membership: Membership, customer: Tenant, standing: Standing | None = None
+) -> dict:
+    """subscription id → may this agent change or suspend it? Its partner's relationships with
+    the customer, and the Entra roles the agent's security groups hold there, decide; they are
+    read once for all the customer's subscriptions (the customer page shows a row for each)."""
     partner = membership.tenant
-    customer = subscription.customer
-    pair = Q(partner=partner, customer=customer)
-    # The indirect reseller a provider bought for sees the subscription as its own sale, but it
-    # provisioned nothing: it manages only through an admin relationship's roles.
-    bought = subscription.partner_id == partner.pk
-    return rules.may_manage_subscription(
-        is_azure_plan=subscription.offer.is_azure,
-        provisioned_by_partner=bought or subscription.indirect_reseller_id == partner.pk,
-        has_reseller_relationship=bought
-        and ResellerRelationship.objects.active().filter(pair).exists(),
-        has_admin_relationship=AdminRelationship.objects.in_force().filter(pair).exists(),
-        agent_roles=agent_roles_in(membership, customer),
-    )
+    standing = standing or customer_standing(membership, customer)
+    has_reseller = standing.active_reseller is not None
+    decisions = {}
+    for subscription in subscriptions:
+        # The indirect reseller a provider bought for sees the subscription as its own sale,
+        # but it provisioned nothing: it manages only through an admin relationship's roles.
+        bought = subscription.partner_id == partner.pk
+        decisions[subscription.pk] = rules.may_manage_subscription(
+            is_azure_plan=subscription.offer.is_azure,
+            provisioned_by_partner=bought or subscription.indirect_reseller_id == partner.pk,
+            has_reseller_relationship=bought and has_reseller,
+            has_admin_relationship=standing.has_admin,
+            agent_roles=standing.agent_roles,
+        )
+    return decisions
+
+
+def subscription_manage_decision(*, subscription: Subscription, membership: Membership) -> Decision:
+    """May this agent change or suspend the subscription?"""
+    return subscription_manage_decisions(
+        [subscription], membership=membership, customer=subscription.customer
+    )[subscription.pk]
 
 
 def subscription_update(
@@ -147,6 +220,7 @@ def subscription_update(
     status: SubscriptionStatus | None = None,
 ) -> Subscription:
     partner, changed_by = membership.tenant, membership.user
+    acting_member(changed_by, partner, Action.MANAGE_SUBSCRIPTION)
     with transaction.atomic():
         subscription = (
             Subscription.objects.select_for_update(of=("self",))
@@ -178,8 +252,8 @@ def subscription_update(
             subscription.updated_at = timezone.now()
             subscription.save(update_fields=["quantity", "status", "updated_at"])
         for action, details in events:
-            audit(
-                action=action,
+            record(
+                action,
                 actor=changed_by,
                 actor_tenant=partner,
                 partner=partner,

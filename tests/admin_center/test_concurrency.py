@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tenancy import services
+from tenancy.effects.customer_list import customer_list_rebuild
 from tenancy.models import (
     AgreementAcceptance,
     CustomerListRow,
@@ -18,8 +19,6 @@ from tenancy.models import (
     InvitationStatus,
     ResellerRelationship,
 )
-from tenancy.services import refusals
-from tenancy.services.customer_list import customer_list_rebuild
 from tests.admin_center.conftest import SIGNER, accept_url, link_path
 from tests.threads import at_once
 
@@ -37,16 +36,16 @@ def slow_checks(monkeypatch):
     """Slows the rule check the answering services run under their locks. Returns the calls
     made, so each test proves it really went through the slowed check (a patch of a function
     nobody calls would leave the race untested)."""
-    real = refusals.invitation_refusal
+    real = services.RESELLER_REQUESTS.refusal
     calls = []
 
     def slow(**kwargs):
-        calls.append(kwargs["invitation"].pk)
+        calls.append(kwargs["request"].pk)
         result = real(**kwargs)
         time.sleep(0.3)
         return result
 
-    monkeypatch.setattr(refusals, "invitation_refusal", slow)
+    monkeypatch.setattr(services.RESELLER_REQUESTS, "refusal", slow)
     return calls
 
 

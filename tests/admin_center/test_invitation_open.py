@@ -21,13 +21,29 @@ def test_the_link_redirects_to_a_token_free_page(client, invitation):
     assert str(invitation.pk) in client.session["admin_center.opened_requests"]
 
 
-def test_the_first_opening_is_recorded_for_the_partner(client, invitation):
+def test_a_mail_gateway_fetching_the_link_does_not_mark_it_opened(client, invitation):
+    """Fetched signed out, the link and the request's page (the sign-in redirect) record
+    nothing: a mail gateway that checks links before a person reads them is nobody opening it."""
     client.get(link_path(invitation))
+    client.get(request_url(invitation))
+    invitation.refresh_from_db()
+    assert invitation.opened_at is None
+    assert invitation.display_status() == InvitationStatus.PENDING
+    assert not AuditEvent.objects.filter(action=AuditAction.INVITATION_OPENED).exists()
+
+
+def test_the_first_view_by_a_signed_in_customer_is_recorded_for_the_partner(
+    client, invitation, customer_admin
+):
+    client.force_login(customer_admin)
     client.get(link_path(invitation))
+    assert client.get(request_url(invitation)).status_code == 200
+    client.get(request_url(invitation))
     invitation.refresh_from_db()
     assert invitation.opened_at is not None
     assert invitation.display_status() == InvitationStatus.OPENED
-    assert AuditEvent.objects.filter(action=AuditAction.INVITATION_OPENED).count() == 1
+    [event] = AuditEvent.objects.filter(action=AuditAction.INVITATION_OPENED)
+    assert event.actor == customer_admin
 
 
 def test_anonymous_visitors_sign_in_then_come_back_to_the_request(

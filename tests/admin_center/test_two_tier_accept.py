@@ -60,7 +60,7 @@ def test_the_customer_accepts_both_partners_at_once(
     response = client.post(accept_url(two_tier), SIGNER, follow=True)
     assert (
         f"{provider.name} is now your organization&#x27;s reseller, and "
-        f"{indirect_reseller.name} your indirect reseller through {provider.name}."
+        f"{indirect_reseller.name} sells to you through it as your indirect reseller."
     ) in text(response)
     # Partner relationships lists both, with their types.
     assert 'Indirect provider <span class="muted">(reseller of record)</span>' in text(response)
@@ -78,9 +78,10 @@ def test_when_the_customer_already_has_the_provider_the_page_says_only_the_resel
     page = text(client.get(request_url(two_tier)))
     assert f"{provider.name} is already your organization's reseller." in page
     response = client.post(accept_url(two_tier), SIGNER, follow=True)
-    assert f"{provider.name} was already your reseller, so only {indirect_reseller.name}" in text(
-        response
-    )
+    assert (
+        f"{indirect_reseller.name} is now your indirect reseller, selling to you through "
+        f"{provider.name}, which already was your organization&#x27;s reseller."
+    ) in text(response)
     assert ResellerRelationship.objects.filter(partner=provider).count() == 1
 
 

@@ -14,7 +14,6 @@ from tenancy.models import (
     PartnershipStatus,
     ResellerRelationship,
 )
-from tenancy.services import refusals
 from tests.admin_center.conftest import SIGNER, accept_url
 from tests.admin_center.test_concurrency import assert_customer_list_is_right, signed_in_client
 from tests.threads import at_once
@@ -40,16 +39,16 @@ def two_tier(indirect_reseller, reseller_agent, provider, partnership):
 def slow_checks(monkeypatch):
     """The acceptance's rule check, run under its locks, takes 0.3 s: without the locks a
     second acceptance, or a removal, would slip past it."""
-    real = refusals.invitation_refusal
+    real = services.RESELLER_REQUESTS.refusal
     calls = []
 
     def slow(**kwargs):
-        calls.append(kwargs["invitation"].pk)
+        calls.append(kwargs["request"].pk)
         result = real(**kwargs)
         time.sleep(0.3)
         return result
 
-    monkeypatch.setattr(refusals, "invitation_refusal", slow)
+    monkeypatch.setattr(services.RESELLER_REQUESTS, "refusal", slow)
     return calls
 
 

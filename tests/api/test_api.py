@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
 from tenancy import services
+from tenancy.effects.customer_list import customer_list_rebuild
 from tenancy.models import (
     AuditAction,
     AuditEvent,
@@ -18,7 +19,6 @@ from tenancy.models import (
     PartnerApp,
     Role,
 )
-from tenancy.services.customer_list import customer_list_rebuild
 from tests.api.schema import assert_matches
 from tests.factories import CustomerFactory, ResellerRelationshipFactory
 
@@ -285,10 +285,10 @@ def test_an_app_given_global_admin_removes_a_reseller_relationship(app_key, part
 def test_an_app_holding_global_admin_is_not_the_partners_last_global_admin(
     app_key, partner_global_admin, partner_a, sales_agent
 ):
-    from tenancy import rules
+    from tenancy import services
 
     app_key(Role.GLOBAL_ADMIN)
-    decision = rules.may_leave_without_global_admin(
+    decision = services.global_admin_loss_decision(
         partner_a, deactivating=[partner_global_admin.membership.pk]
     )
     assert not decision

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenancy import services
+from tenancy.effects.customer_list import customer_list_rebuild
 from tenancy.models import FormedBy, Offer, ResellerRelationship, Tenant
-from tenancy.services.customer_list import customer_list_rebuild
 from tests.factories import AdminRelationshipFactory, CustomerFactory, ResellerRelationshipFactory
 
 # What every Partner Center page costs before its own work: the session, the user, and the

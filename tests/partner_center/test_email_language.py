@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from tenancy import services
+from tenancy.effects.email import render_email
 from tenancy.models import (
     HELPDESK_ADMINISTRATOR,
     AdminRelationship,
@@ -15,7 +16,6 @@ from tenancy.models import (
     Invitation,
     Role,
 )
-from tenancy.notifications import render_email
 from tests.admin_center.conftest import SIGNER, accept_url, link_path
 from tests.factories import CustomerFactory, ResellerRelationshipFactory, member
 from tests.partner_center.conftest import url
@@ -27,7 +27,7 @@ def subject_in(language: str, invitation: Invitation) -> str:
     """The request's email subject, were it written in `language`."""
     copy = Invitation.objects.get(pk=invitation.pk)
     copy.language = language
-    return copy.email().subject
+    return services.request_email(copy).subject
 
 
 def test_a_french_agent_writes_the_email_in_german(
@@ -44,7 +44,7 @@ def test_a_french_agent_writes_the_email_in_german(
     )
     invitation = Invitation.objects.get()
     assert invitation.language == "de"
-    german = invitation.email()
+    german = services.request_email(invitation)
     assert german.subject != subject_in("en", invitation)
     assert german.subject != subject_in("fr", invitation)
 
@@ -89,9 +89,9 @@ def test_the_admin_request_keeps_the_chosen_language_for_its_email(admin_agent, 
     )
     relationship = AdminRelationship.objects.get(pk=relationship.pk)
     assert relationship.language == "ja"
-    japanese = relationship.email().subject
+    japanese = services.request_email(relationship).subject
     relationship.language = "en"
-    assert japanese != relationship.email().subject
+    assert japanese != services.request_email(relationship).subject
 
 
 def test_the_agents_notice_is_in_the_agents_language(

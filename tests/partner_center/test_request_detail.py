@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from tenancy import services
 from tenancy.models import Cloud, Invitation, Role
-from tenancy.services import refusals
 from tests.factories import CustomerFactory, member
 from tests.partner_center.conftest import url
 
@@ -35,7 +34,7 @@ def test_it_shows_the_email_and_the_link_in_a_labelled_readonly_box(
     box = page[page.index("<textarea") : page.index(">", page.index("<textarea"))]
     assert 'id="request-link"' in box and "readonly" in box and "disabled" not in box
     assert panel_link(response) == request_of_a.link()
-    email = request_of_a.email()
+    email = services.request_email(request_of_a)
     assert html.escape(email.subject) in page
     assert "Open in email" in page and "Done" in page
 
@@ -57,7 +56,7 @@ def test_open_in_email_carries_subject_body_and_recipient(client_for, sales_agen
     recipient, _, query = mailto.partition("?")
     assert recipient == "it@northwind.example"
     fields = dict(part.split("=", 1) for part in query.split("&"))
-    email = request_of_a.email()
+    email = services.request_email(request_of_a)
     assert unquote(fields["subject"]) == email.subject
     assert unquote(fields["body"]) == email.text
     assert "&" not in fields["body"] and "\n" not in fields["body"]
@@ -80,8 +79,10 @@ def test_with_a_recipient_there_is_a_send_button(client_for, sales_agent, reques
     assert "Send</button>" in page
 
 
-def test_an_opened_request_still_shows_its_link(client_for, sales_agent, request_of_a):
-    services.invitation_record_open(invitation=request_of_a)
+def test_an_opened_request_still_shows_its_link(
+    client_for, sales_agent, request_of_a, customer_admin
+):
+    services.invitation_record_open(invitation=request_of_a, membership=customer_admin.membership)
     response = client_for(sales_agent).get(url("request-detail", request_of_a.pk))
     assert b"Opened" in response.content
     assert panel_link(response) == request_of_a.link()
@@ -137,8 +138,8 @@ def test_it_rejects_post(client_for, sales_agent, request_of_a):
 def test_a_customer_of_another_market_still_cannot_use_the_link(request_of_a):
     """The panel's link is for the partner's market: a Canadian organization is refused."""
     canadian = member(CustomerFactory(country_id="CA"), Role.CUSTOMER_GLOBAL_ADMIN)
-    refusal = refusals.invitation_refusal(
-        invitation=request_of_a, membership=canadian.membership, portal_cloud=Cloud.PUBLIC
+    refusal = services.RESELLER_REQUESTS.refusal(
+        request=request_of_a, membership=canadian.membership, portal_cloud=Cloud.PUBLIC
     )
     assert refusal.code == "market"
 

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains
 
 from tenancy import services
 from tenancy.models import Cloud, Invitation, InvitationStatus, Role
-from tests.factories import member
+from tests.factories import PartnershipFactory, ProviderFactory, member
 from tests.partner_center.conftest import SIGNED_IN_QUERIES, url
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,9 @@ def every_status(partner_a, sales_agent, customer_admin):
         )
 
     make("still pending")
-    services.invitation_record_open(invitation=make("opened one"))
+    services.invitation_record_open(
+        invitation=make("opened one"), membership=customer_admin.membership
+    )
     services.invitation_accept(
         invitation_id=make("accepted one").pk,
         user=customer_admin,
@@ -160,3 +163,67 @@ def test_the_validity_it_states_is_the_setting(client_for, sales_agent, settings
     page = client_for(sales_agent).get(LIST).content.decode()
     assert "A request expires 30 days after it was made." in page
     assert "90 days" not in page
+
+
+class TestTwoTierRequests:
+    """An indirect reseller's requests each name the indirect provider the customer would buy
+    through, as its Customer list does."""
+
+    @pytest.fixture
+    def reseller_requests(self, indirect_reseller, reseller_agent, provider, partnership):
+        return [
+            services.invitation_create(
+                partner=indirect_reseller,
+                created_by=reseller_agent,
+                include_admin=False,
+                label=label,
+                indirect_provider=provider,
+            )
+            for label in ("Adatum", "")
+        ]
+
+    def test_it_names_each_request_s_indirect_provider(
+        self, client_for, reseller_agent, provider, reseller_requests
+    ):
+        response = client_for(reseller_agent).get(LIST)
+        # Under each request's label (or "(no label)"), as its page says "through" too.
+        assertContains(
+            response, f'<span class="muted">through {provider.name}</span>', count=2, html=True
+        )
+
+    def test_in_another_language_too(self, client_for, reseller_agent, provider, reseller_requests):
+        client = client_for(reseller_agent)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
+        assertContains(
+            client.get(LIST), f'<span class="muted">über {provider.name}</span>', count=2, html=True
+        )
+
+    def test_a_direct_partner_s_requests_name_no_provider(
+        self, client_for, sales_agent, request_of_a
+    ):
+        assertNotContains(client_for(sales_agent).get(LIST), "through")
+
+    def test_naming_the_provider_costs_no_query_per_row(
+        self,
+        client_for,
+        reseller_agent,
+        indirect_reseller,
+        provider,
+        reseller_requests,
+        django_assert_num_queries,
+    ):
+        client = client_for(reseller_agent)
+        with django_assert_num_queries(SIGNED_IN_QUERIES + 1):
+            client.get(LIST)
+        for n in range(10):
+            other = ProviderFactory()
+            PartnershipFactory(provider=other, reseller=indirect_reseller)
+            services.invitation_create(
+                partner=indirect_reseller,
+                created_by=reseller_agent,
+                include_admin=False,
+                label=f"r{n}",
+                indirect_provider=other,
+            )
+        with django_assert_num_queries(SIGNED_IN_QUERIES + 1):
+            client.get(LIST)

@@ -6,7 +6,6 @@ import pytest
 
 from tenancy import services
 from tenancy.models import AuditAction, AuditEvent, Cloud, InvitationStatus
-from tenancy.services import refusals
 from tests.partner_center.conftest import url
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +33,11 @@ def test_revoking_makes_the_link_stop_working(
     assert request_of_a.revoked_by == sales_agent
     # The link still leads to the request, which now refuses to be answered.
     assert services.invitation_find(token) == request_of_a
-    refusal = refusals.invitation_refusal(
-        invitation=request_of_a, membership=customer_admin.membership, portal_cloud=Cloud.PUBLIC
+    refusal = services.RESELLER_REQUESTS.refusal(
+        request=request_of_a, membership=customer_admin.membership, portal_cloud=Cloud.PUBLIC
     )
     assert refusal.code == "revoked"
-    with pytest.raises(services.InvitationRefused):
+    with pytest.raises(services.RequestRefused):
         services.invitation_accept(
             invitation_id=request_of_a.pk,
             user=customer_admin,

@@ -23,7 +23,7 @@ def test_it_sends_the_email_to_the_recipient_after_commit(
     assert b"Sent to it@northwind.example" in response.content
     [message] = mail.outbox
     assert message.to == ["it@northwind.example"]
-    assert message.subject == request_of_a.email().subject
+    assert message.subject == services.request_email(request_of_a).subject
     assert request_of_a.link() in message.body
     assert message.alternatives[0].mimetype == "text/html"
     assert AuditEvent.objects.filter(action=AuditAction.INVITATION_SENT).count() == 1

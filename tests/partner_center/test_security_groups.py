@@ -210,7 +210,10 @@ def test_a_groups_page_shows_members_choices_and_roles_in_customers(
         partner=partner_a, customer=customer, name="Northwind support"
     )
     services.access_assignment_create(
-        relationship=relationship, group=group, roles=[HELPDESK_ADMINISTRATOR], created_by=None
+        relationship=relationship,
+        group=group,
+        roles=[HELPDESK_ADMINISTRATOR],
+        created_by=admin_agent,
     )
     page = page_of(client_for(admin_agent).get(url("security-group-detail", group.pk)))
     assert "<h1>Helpdesk team</h1>" in page and "First line" in page
@@ -315,7 +318,7 @@ def test_a_groups_page_costs_the_same_whatever_its_members(
                 relationship=relationship,
                 group=group,
                 roles=[HELPDESK_ADMINISTRATOR],
-                created_by=None,
+                created_by=admin_agent,
             )
 
     # The group; its members with their users; the users who may be added; its assignments

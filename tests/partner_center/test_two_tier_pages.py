@@ -2,6 +2,7 @@
 provider, each side's Customer list, the customer page, purchase on behalf, Add customer."""
 
 import pytest
+from pytest_django.asserts import assertContains, assertNotContains
 
 from tenancy.models import (
     AuditEvent,
@@ -16,6 +17,7 @@ from tests.factories import (
     IndirectResellerFactory,
     PartnershipFactory,
     ProviderFactory,
+    ResellerRelationshipFactory,
     SubscriptionFactory,
     indirect_link,
 )
@@ -102,8 +104,6 @@ def book(provider, reseller, partnership):
         CustomerFactory(name="Not ours"),
         ProviderFactory(),
     )
-    from tests.factories import ResellerRelationshipFactory
-
     ResellerRelationshipFactory(partner=provider, customer=own)
     return shared, own
 
@@ -133,6 +133,42 @@ class TestCustomerLists:
         indirect_link(reseller_agent.membership.tenant, CustomerFactory(name="Via Wide"), second)
         filtered = text(client.get(url("customer-list"), {"indirect": provider.pk}))
         assert "Shared 1" in filtered and "Via Wide" not in filtered
+
+    def test_the_reseller_s_list_names_the_relationship_as_its_customer_page_does(
+        self, client_for, reseller_agent, book
+    ):
+        client = client_for(reseller_agent)
+        listed = client.get(url("customer-list"))
+        # Both of its customers, under the words their pages use for the same relationship.
+        assertContains(listed, "<td>Indirect reseller</td>", count=2, html=True)
+        assertNotContains(listed, "<td>Reseller</td>", html=True)
+        shared = book[0][0]
+        assertContains(
+            client.get(url("customer-detail", shared.pk)), "<dt>Indirect reseller</dt>", html=True
+        )
+
+    def test_the_reseller_s_relationship_filter_uses_the_same_words(
+        self, client_for, reseller_agent, book
+    ):
+        listed = client_for(reseller_agent).get(url("customer-list"))
+        assertContains(listed, '<option value="reseller">Indirect reseller</option>', html=True)
+        filtered = client_for(reseller_agent).get(
+            url("customer-list"), {"relationship": "reseller"}
+        )
+        assertContains(filtered, "<td>Indirect reseller</td>", count=2, html=True)
+
+    def test_a_direct_partner_s_list_still_says_reseller(self, client_for, sales_agent, partner_a):
+        ResellerRelationshipFactory(partner=partner_a, customer=CustomerFactory())
+        listed = client_for(sales_agent).get(url("customer-list"))
+        assertContains(listed, "<td>Reseller</td>", count=1, html=True)
+        assertContains(listed, '<option value="reseller">Reseller</option>', html=True)
+
+    def test_the_reseller_s_export_uses_the_same_words(self, client_for, reseller_agent, book):
+        response = client_for(reseller_agent).get(url("customer-export"))
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        shared = [line for line in lines if line.startswith("Shared ")]
+        assert len(shared) == 2
+        assert all(",Indirect reseller," in line for line in shared)
 
     def test_a_filter_naming_someone_else_is_ignored_with_a_note(
         self, client_for, provider_agent, book

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tenancy import services
+from tenancy.effects.customer_list import customer_list_rebuild
 from tenancy.models import (
     AdminRelationship,
     AdminRelationshipStatus,
@@ -18,8 +19,6 @@ from tenancy.models import (
     CustomerListRow,
     Role,
 )
-from tenancy.services import refusals
-from tenancy.services.customer_list import customer_list_rebuild
 from tests.factories import AdminRelationshipFactory, member
 from tests.threads import at_once
 
@@ -35,16 +34,16 @@ S = AdminRelationshipStatus
 
 @pytest.fixture
 def slow_checks(monkeypatch):
-    real = refusals.admin_request_refusal
+    real = services.ADMIN_REQUESTS.refusal
     calls = []
 
     def slow(**kwargs):
-        calls.append(kwargs["relationship"].pk)
+        calls.append(kwargs["request"].pk)
         result = real(**kwargs)
         time.sleep(0.3)
         return result
 
-    monkeypatch.setattr(refusals, "admin_request_refusal", slow)
+    monkeypatch.setattr(services.ADMIN_REQUESTS, "refusal", slow)
     return calls
 
 
@@ -68,7 +67,7 @@ def test_two_approvals_of_one_request_approve_it_once(
     second_admin = member(customer, Role.CUSTOMER_GLOBAL_ADMIN)
     results = at_once(approve(relationship, customer_admin), approve(relationship, second_admin))
     approved = [r for r in results if isinstance(r, AdminRelationship)]
-    refused = [r for r in results if isinstance(r, services.InvitationRefused)]
+    refused = [r for r in results if isinstance(r, services.RequestRefused)]
     assert (len(approved), len(refused)) == (1, 1), results
     assert refused[0].refusal.code == "answered_here"
     assert AuditEvent.objects.filter(action=AuditAction.ADMIN_APPROVED).count() == 1
@@ -104,7 +103,7 @@ def test_two_customers_approving_one_any_customer_request_bind_one(partner_a, sl
     results = at_once(*(approve(relationship, admin) for admin in admins))
     relationship.refresh_from_db()
     assert relationship.customer in (first, second)
-    refused = [r for r in results if isinstance(r, services.InvitationRefused)]
+    refused = [r for r in results if isinstance(r, services.RequestRefused)]
     assert [r.refusal.code for r in refused] == ["answered"]
     assert_customer_list_is_right()
 

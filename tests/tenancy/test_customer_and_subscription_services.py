@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from tenancy import services
+from tenancy import selectors, services
 from tenancy.models import (
     HELPDESK_ADMINISTRATOR,
     LICENSE_ADMINISTRATOR,
@@ -94,7 +94,7 @@ class TestCustomerAdd:
             AuditAction.RESELLER_STARTED,
             AuditAction.AGREEMENT_ATTESTED,
         }
-        assert Tenant.objects.customers_of(partner_a).filter(pk=customer.pk).exists()
+        assert selectors.customers_of(partner_a).filter(pk=customer.pk).exists()
 
     def test_the_customer_may_accept_the_agreement_later(self, partner_a, sales_agent):
         added = services.customer_add(

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tenancy import services
+from tenancy.effects.customer_list import customer_list_rebuild
 from tenancy.models import (
     ADMIN_FOREVER,
     HELPDESK_ADMINISTRATOR,
@@ -23,7 +24,6 @@ from tenancy.models import (
     Subscription,
     SubscriptionStatus,
 )
-from tenancy.services.customer_list import customer_list_rebuild
 from tests.factories import CustomerFactory, PartnerFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -431,7 +431,7 @@ def project_form_classes() -> list[type[forms.BaseForm]]:
 # PortalForm (or its fields carry validate_single_line).
 NOT_YET = {
     # The operators' console (Django admin), not a portal.
-    "tenancy.admin.OperatorUserChangeForm",
+    "console.admin.OperatorUserChangeForm",
 }
 
 

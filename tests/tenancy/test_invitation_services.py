@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from admin_center.refusals import refusal_page_of
 from tenancy import services
 from tenancy.models import (
     AdminRelationship,
@@ -19,7 +20,6 @@ from tenancy.models import (
     Role,
     Tenant,
 )
-from tenancy.services import refusals
 from tests.factories import (
     AdminRelationshipFactory,
     CustomerFactory,
@@ -97,19 +97,19 @@ class TestEmail:
     def test_only_the_html_part_escapes_names(self, partner_a, sales_agent):
         partner_a.name = "City Power & Light <Partners>"
         partner_a.save()
-        email = create(partner_a, sales_agent).email()
+        email = services.request_email(create(partner_a, sales_agent))
         assert email.subject.startswith("City Power & Light <Partners> asks")
         assert "City Power & Light <Partners>, a Microsoft Cloud" in email.text
         assert "&amp;" not in email.subject + email.text
         assert "City Power &amp; Light &lt;Partners&gt;" in email.html
 
     def test_the_text_part_gives_the_partner_id(self, partner_a, sales_agent):
-        email = create(partner_a, sales_agent).email()
+        email = services.request_email(create(partner_a, sales_agent))
         assert f"(PartnerID {partner_a.mpn_id})" in email.text
 
     def test_it_says_who_asks_what_where_until_when_with_the_link(self, partner_a, sales_agent):
         invitation = create(partner_a, sales_agent, label="Northwind Traders")
-        email = invitation.email()
+        email = services.request_email(invitation)
         assert "Contoso Partners" in email.subject
         body = email.text
         assert "Contoso Partners" in body
@@ -129,13 +129,13 @@ class TestEmail:
     def test_a_reseller_only_request_says_a_billing_administrator_may_accept(
         self, partner_a, sales_agent
     ):
-        body = create(partner_a, sales_agent, include_admin=False).email().text
+        body = services.request_email(create(partner_a, sales_agent, include_admin=False)).text
         assert "Delegated administration" not in body
         assert "Billing administrator" in body
 
     def test_a_us_government_request_names_the_office_admin_portal(self, gov_partner):
         invitation = create(gov_partner, member(gov_partner, Role.SALES_AGENT))
-        body = invitation.email().text
+        body = services.request_email(invitation).text
         assert "Microsoft Office Admin portal" in body
         assert "Microsoft 365 admin center" not in body
 
@@ -170,11 +170,11 @@ class TestRevoke:
         services.invitation_revoke(invitation=invitation, revoked_by=sales_agent)
         invitation.refresh_from_db()
         assert invitation.display_status() == InvitationStatus.REVOKED
-        refusal = refusals.invitation_refusal(
-            invitation=invitation, membership=customer_admin.membership, portal_cloud=Cloud.PUBLIC
+        refusal = services.RESELLER_REQUESTS.refusal(
+            request=invitation, membership=customer_admin.membership, portal_cloud=Cloud.PUBLIC
         )
         assert refusal.code == "revoked"
-        with pytest.raises(services.InvitationRefused):
+        with pytest.raises(services.RequestRefused):
             accept(invitation, customer_admin)
 
     def test_an_answered_request_cannot_be_revoked(self, partner_a, sales_agent, customer_admin):
@@ -204,18 +204,26 @@ class TestFind:
         InvitationFactory()
         assert services.invitation_find(token) is None
 
-    def test_the_first_opening_is_recorded_once(self):
+    def test_the_first_opening_is_recorded_once(self, customer_admin):
         invitation = InvitationFactory()
-        services.invitation_record_open(invitation=invitation)
+        services.invitation_record_open(invitation=invitation, membership=customer_admin.membership)
         first = Invitation.objects.get(pk=invitation.pk).opened_at
-        services.invitation_record_open(invitation=invitation)
+        services.invitation_record_open(invitation=invitation, membership=customer_admin.membership)
         assert Invitation.objects.get(pk=invitation.pk).opened_at == first
         assert invitation.display_status() == InvitationStatus.OPENED
         assert AuditEvent.objects.filter(action=AuditAction.INVITATION_OPENED).count() == 1
 
     def test_the_partners_own_agent_opening_the_link_is_not_the_customer_opening_it(self):
         invitation = InvitationFactory()
-        services.invitation_record_open(invitation=invitation, user=invitation.created_by)
+        services.invitation_record_open(
+            invitation=invitation, membership=invitation.created_by.membership
+        )
+        assert Invitation.objects.get(pk=invitation.pk).opened_at is None
+
+    def test_nobody_signed_in_records_no_opening(self):
+        """A mail gateway fetching the link before a person does is no customer reading it."""
+        invitation = InvitationFactory()
+        services.invitation_record_open(invitation=invitation, membership=None)
         assert Invitation.objects.get(pk=invitation.pk).opened_at is None
 
 
@@ -287,7 +295,7 @@ class TestAccept:
     ):
         invitation = create(partner_a, sales_agent)
         accept(invitation, customer_admin)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(invitation, customer_admin)
         assert refused.value.refusal.code == "answered_here"
         assert ResellerRelationship.objects.count() == 1
@@ -299,7 +307,7 @@ class TestAccept:
         invitation = create(partner_a, sales_agent)
         accept(invitation, customer_admin)
         other = member(CustomerFactory(name="Fourth Coffee"), Role.CUSTOMER_GLOBAL_ADMIN)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(invitation, other)
         assert refused.value.refusal.code == "answered"
         assert "another organization" in refused.value.refusal.message
@@ -319,7 +327,7 @@ class TestAccept:
         ResellerRelationshipFactory(partner=partner_a, customer=customer)
         AdminRelationshipFactory(partner=partner_a, customer=customer)
         invitation = create(partner_a, sales_agent)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(invitation, customer_admin)
         assert refused.value.refusal.code == "already_reseller"
         invitation.refresh_from_db()
@@ -329,24 +337,26 @@ class TestAccept:
     def test_an_expired_link_is_refused(self, partner_a, sales_agent, customer_admin):
         invitation = create(partner_a, sales_agent)
         Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(invitation, customer_admin)
         assert refused.value.refusal.code == "expired"
 
     def test_the_wrong_portal_is_refused_naming_the_right_one(self, gov_partner):
         invitation = create(gov_partner, member(gov_partner, Role.SALES_AGENT))
         gov_admin = member(CustomerFactory(cloud=Cloud.USGOV), Role.CUSTOMER_GLOBAL_ADMIN)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(invitation, gov_admin, portal_cloud=Cloud.PUBLIC)
         assert refused.value.refusal.code == "wrong_portal"
-        assert "Microsoft Office Admin portal" in refused.value.refusal.title
+        # The page's title is the admin center's wording of the refusal.
+        page = refusal_page_of(refused.value.refusal, wording="reseller", customer=None)
+        assert "Microsoft Office Admin portal" in page.title
         assert accept(invitation, gov_admin, portal_cloud=Cloud.USGOV).reseller_relationship
 
     def test_a_customer_in_another_market_is_refused_naming_both_countries(
         self, partner_a, sales_agent
     ):
         canadian = member(CustomerFactory(country_id="CA"), Role.CUSTOMER_GLOBAL_ADMIN)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(create(partner_a, sales_agent), canadian)
         assert refused.value.refusal.code == "market"
         assert "United States" in refused.value.refusal.message
@@ -355,18 +365,18 @@ class TestAccept:
     def test_a_billing_administrator_cannot_grant_admin_roles(
         self, partner_a, sales_agent, customer_billing_admin
     ):
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(create(partner_a, sales_agent, include_admin=True), customer_billing_admin)
         assert refused.value.refusal.code == "role"
         assert "Global administrators" in refused.value.refusal.message
 
     def test_a_plain_user_cannot_accept(self, partner_a, sales_agent, customer_user):
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(create(partner_a, sales_agent, include_admin=False), customer_user)
         assert refused.value.refusal.code == "role"
 
     def test_a_partner_account_cannot_accept(self, partner_a, sales_agent, agent_b):
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(create(partner_a, sales_agent), agent_b)
         assert refused.value.refusal.code == "not_customer"
 
@@ -393,11 +403,11 @@ class TestRefusalAudit:
         invitation = create(partner_a, sales_agent)
         canadian = member(CustomerFactory(country_id="CA"), Role.CUSTOMER_GLOBAL_ADMIN)
         for _ in range(3):
-            refusal = refusals.invitation_refusal(
-                invitation=invitation, membership=canadian.membership, portal_cloud=Cloud.PUBLIC
+            refusal = services.RESELLER_REQUESTS.refusal(
+                request=invitation, membership=canadian.membership, portal_cloud=Cloud.PUBLIC
             )
-            refusals.invitation_record_refusal(
-                invitation=invitation,
+            services.RESELLER_REQUESTS.record_refusal(
+                request=invitation,
                 refusal=refusal,
                 user=canadian,
                 membership=canadian.membership,
@@ -410,7 +420,7 @@ class TestRefusalAudit:
 def test_a_mail_server_that_is_down_does_not_undo_an_acceptance(
     partner_a, sales_agent, customer_admin, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
-    from tenancy import notifications
+    from tenancy.effects import email as notifications
 
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("smtp is down")

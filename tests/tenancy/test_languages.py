@@ -9,6 +9,7 @@ from django.utils import translation
 
 from tenancy import text
 from tenancy.models import Membership
+from tests.operators import sign_in_operator
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_the_picker_only_takes_posts(client_for, sales_agent):
 
 def test_the_operators_console_stays_english(client, django_user_model):
     operator = django_user_model.objects.create_superuser("operator", password="x")
-    client.force_login(operator)
+    sign_in_operator(client, operator)
     response = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 200
     assert language_of(response) == "en"

@@ -1,7 +1,12 @@
 """Second factors: enrolment, the second step of sign-in, recovery codes, MFA_REQUIRED, and a
 Global admin's view and reset of their users' methods."""
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -10,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tenancy.models import AuditAction, AuditEvent, Role
-from tests.factories import CustomerFactory, member
+from tests.factories import CustomerFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -337,6 +342,96 @@ class TestUsersPages:
         authenticator_for(stranger)
         url = reverse("admin_center:user-reset-sign-in", args=[stranger.membership.pk])
         assert client_for(customer_admin).post(url).status_code == 404
+
+
+class TestOperatorsConsole:
+    """In production (OPERATORS_MFA_REQUIRED, on unless DEBUG is) an operator opens the console
+    only with a second factor given, whatever MFA_REQUIRED says for partners and customers."""
+
+    @pytest.fixture(autouse=True)
+    def production(self, settings):
+        settings.MFA_REQUIRED = False
+        settings.OPERATORS_MFA_REQUIRED = True
+
+    @pytest.fixture
+    def operator_user(self, db):
+        return UserFactory(username="operator@example.com", is_staff=True, is_superuser=True)
+
+    @pytest.mark.parametrize(
+        "page", ["/operators/", reverse("admin:tenancy_tenant_changelist"), "/operators/login/"]
+    )
+    def test_an_operator_without_a_factor_is_sent_to_set_one_up(
+        self, client, operator_user, password, page
+    ):
+        sign_in(client, operator_user, password)
+        response = client.get(page)
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('security-info')}?{urlencode({'next': page})}"
+
+    def test_signing_in_on_the_consoles_own_page_leads_to_the_setup_too(
+        self, client, operator_user, password
+    ):
+        response = client.post(
+            reverse("admin:login"),
+            {"username": operator_user.username, "password": password, "next": "/operators/"},
+            follow=True,
+        )
+        assert response.redirect_chain[-1][0].startswith(reverse("security-info"))
+        assert client.post(reverse("admin:tenancy_tenant_changelist")).status_code == 302
+
+    def test_after_setting_one_up_the_console_opens(self, client, operator_user, password):
+        sign_in(client, operator_user, password)
+        client.get(reverse("authenticator-add"))
+        device = TOTPDevice.objects.get(user=operator_user)
+        client.post(reverse("authenticator-add"), {"code": code_for(device)})
+        assert client.get("/operators/").status_code == 200
+
+    def test_an_operator_with_a_factor_gives_it_then_the_console_opens(
+        self, client, operator_user, password
+    ):
+        device = authenticator_for(operator_user)
+        sign_in(client, operator_user, password)
+        bounced = client.get("/operators/")
+        assert bounced["Location"].startswith(reverse("sign-in-verify"))
+        answer = client.post(bounced["Location"], {"method": "app", "code": code_for(device)})
+        assert answer["Location"] == "/operators/"
+        assert client.get("/operators/").status_code == 200
+        assert client.get(reverse("admin:tenancy_tenant_changelist")).status_code == 200
+
+    def test_the_portals_ask_nothing_more_of_an_operator(self, client, operator_user, password):
+        sign_in(client, operator_user, password)
+        assert client.get(reverse("security-info")).status_code == 200
+
+    def test_a_portal_user_is_not_sent_to_set_one_up(self, client, sales_agent, password):
+        sign_in(client, sales_agent, password)
+        assert client.get(reverse("partner_center:customer-list")).status_code == 200
+        console = client.get("/operators/")
+        assert console["Location"].startswith(reverse("admin:login")), "not an operator"
+
+    def test_with_the_development_value_the_console_opens_without_one(
+        self, settings, client, operator_user, password
+    ):
+        settings.OPERATORS_MFA_REQUIRED = False
+        sign_in(client, operator_user, password)
+        assert client.get("/operators/").status_code == 200
+
+
+@pytest.mark.parametrize(("debug", "required"), [("false", "True"), ("true", "False")])
+def test_the_console_asks_for_a_second_factor_unless_debug_is_on(debug, required):
+    root = Path(__file__).resolve().parents[2]
+    setting = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from config.settings import base; print(base.OPERATORS_MFA_REQUIRED)",
+        ],
+        cwd=root,
+        env={"PATH": os.environ.get("PATH", ""), "DEBUG": debug, "SECRET_KEY": "x" * 50},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert setting.stdout.strip() == required, setting.stderr
 
 
 class TestAccountAudit:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.forms import CheckboxInput, MultiWidget
 from django.urls import reverse
 
-from tenancy.admin import OperatorAudit, ReadOnlyAdmin
+from console.admin import OperatorAudit, ReadOnlyAdmin
 from tenancy.models import (
     AuditAction,
     AuditEvent,
@@ -36,6 +36,7 @@ from tests.factories import (
     grant_roles,
     member,
 )
+from tests.operators import sign_in_operator
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def operator_user(db):
 
 @pytest.fixture
 def operator(client, operator_user):
-    client.force_login(operator_user)
+    sign_in_operator(client, operator_user)
     return client
 
 

@@ -252,3 +252,21 @@ def test_a_group_gets_only_roles_of_the_relationship():
         )
         == {}
     )
+
+
+def test_every_action_has_its_roles_and_the_sentence_that_names_exactly_them():
+    """The denial sentences are tied to the permission table: each action has one, and it names
+    the roles the table allows (as their plurals) and none it doesn't."""
+    from tenancy.choices import Role
+    from tenancy.rules import DENIAL_MESSAGES, PERMISSIONS, Action
+
+    assert set(PERMISSIONS) == set(Action) == set(DENIAL_MESSAGES)
+    for action, allowed in PERMISSIONS.items():
+        sentence = str(DENIAL_MESSAGES[action])
+        assert sentence.startswith("Only "), action
+        side = allowed[0].value.split(".")[0]
+        for role in Role:
+            if not role.value.startswith(f"{side}."):
+                continue
+            named = f"{role.label}s" in sentence
+            assert named == (role in allowed), (action, role, sentence)

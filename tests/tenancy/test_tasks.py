@@ -20,10 +20,11 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from tenancy import services
+from tenancy.effects.email import send_email
 from tenancy.models import Cloud, InvitationStatus
-from tenancy.notifications import send_email
 from tenancy.tasks import GiveUp, enqueue_on_commit, retried_task
 from tests.factories import AdminRelationshipFactory, UserFactory
+from tests.operators import sign_in_operator
 from tests.worker import run_worker, time_passes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
@@ -222,7 +223,7 @@ def test_an_acceptance_email_survives_a_mail_server_that_is_down(
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.ACCEPTED
     assert mail.outbox == []
-    assert the_result().task_path == "tenancy.notifications.send_email"
+    assert the_result().task_path == "tenancy.effects.email.send_email"
 
     run_worker()
     assert mail.outbox == []
@@ -287,7 +288,9 @@ def test_the_reminders_command_can_queue_its_run_for_the_worker(partner_a, admin
 
     # The run queues its email as its transaction commits; the same pass of the worker sends it.
     run_worker()
-    [run] = DBTaskResult.objects.filter(task_path="tenancy.tasks.admin_relationship_reminders")
+    [run] = DBTaskResult.objects.filter(
+        task_path="tenancy.services.admin_relationship_expiry.admin_relationship_reminders"
+    )
     assert run.return_value == {"reminders": 1, "expired": 0, "extended": 0}
     [email] = mail.outbox
     assert email.to == [admin_agent.email]
@@ -302,7 +305,7 @@ def test_operators_see_task_results_with_their_error_and_cannot_delete_them(clie
         run_worker()
         time_passes()
     result = the_result()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in_operator(client, UserFactory(is_staff=True, is_superuser=True))
 
     index = client.get(reverse("admin:index"))
     assert reverse("admin:django_tasks_database_dbtaskresult_changelist") in index.text

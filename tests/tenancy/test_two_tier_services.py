@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from admin_center.refusals import refusal_page_of
 from tenancy import rules, services
 from tenancy.models import (
     AgreementAcceptance,
@@ -78,7 +79,7 @@ class TestTheRequest:
     def test_the_email_names_both_partners_and_what_each_does(
         self, reseller, reseller_agent, provider, partnership
     ):
-        email = two_tier(reseller, reseller_agent, provider).email()
+        email = services.request_email(two_tier(reseller, reseller_agent, provider))
         assert reseller.name in email.subject and provider.name in email.subject
         assert f"{provider.name}, indirect provider: becomes your reseller of record" in email.text
         assert f"{reseller.name}, indirect reseller: sells to you" in email.text
@@ -151,7 +152,7 @@ class TestAcceptance:
     ):
         invitation = two_tier(reseller, reseller_agent, provider)
         services.partnership_remove(partnership=partnership, removed_by=provider_admin, by=provider)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(invitation, customer_admin)
         assert refused.value.refusal.code == "partnership"
         assert "no longer partner" in refused.value.refusal.message
@@ -164,7 +165,7 @@ class TestAcceptance:
         self, reseller, reseller_agent, provider, partnership
     ):
         canadian = member(CustomerFactory(country_id="CA"), Role.CUSTOMER_GLOBAL_ADMIN)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(two_tier(reseller, reseller_agent, provider), canadian)
         assert refused.value.refusal.code == "market"
         assert "United States" in refused.value.refusal.message
@@ -177,10 +178,11 @@ class TestAcceptance:
         other = ProviderFactory(name="Wide World Distribution")
         PartnershipFactory(provider=other, reseller=reseller)
         indirect_link(reseller, customer, other)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(two_tier(reseller, reseller_agent, provider), customer_admin)
         assert refused.value.refusal.code == "other_provider"
-        assert "Wide World Distribution" in refused.value.refusal.title
+        page = refusal_page_of(refused.value.refusal, wording="reseller", customer=customer)
+        assert "Wide World Distribution" in page.title
         assert not ResellerRelationship.objects.filter(partner=provider).exists()
 
     def test_accepting_twice_says_it_was_answered(
@@ -188,7 +190,7 @@ class TestAcceptance:
     ):
         invitation = two_tier(reseller, reseller_agent, provider)
         accept(invitation, customer_admin)
-        with pytest.raises(services.InvitationRefused) as refused:
+        with pytest.raises(services.RequestRefused) as refused:
             accept(invitation, customer_admin)
         assert refused.value.refusal.code == "answered_here"
         assert ResellerRelationship.objects.count() == 2

@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tenancy import services
+from tenancy.effects import webhook_events
 from tenancy.models import (
     AttemptOutcome,
     AuditAction,
@@ -127,7 +128,7 @@ def subscribe(user, url: str, events=None) -> WebhookSubscription:
 
 
 def emit(partner, name=E.ADMIN_TERMINATED) -> WebhookEvent | None:
-    return services.webhook_emit(
+    return webhook_events.webhook_emit(
         partner=partner,
         name=name,
         resource_uri="https://partner.example.com/v1/tenantRelationships/x",
@@ -412,7 +413,7 @@ def test_the_queue_holds_ids_not_secrets(receiver, partner_a, admin_agent):
     subscription = subscribe(admin_agent, receiver.url)
     services.webhook_send_test(membership=membership_of(admin_agent), subscription=subscription)
     [task] = DBTaskResult.objects.all()
-    assert task.task_path == "tenancy.webhooks.webhook_deliver"
+    assert task.task_path == "tenancy.effects.webhook_delivery.webhook_deliver"
     assert subscription.secret not in json.dumps(task.args_kwargs)
     assert subscription.secret not in json.dumps(list(AuditEvent.objects.values("details")))
 

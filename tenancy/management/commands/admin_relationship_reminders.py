@@ -4,14 +4,16 @@ partner's Admin agents, and record auto-extensions. Run it daily (cron or a syst
 the scheduler's entry point. A notice is recorded for the end it was about, so running it more
 often, or twice, sends nothing twice. The emails are queued and the worker sends them (retried
 while the mail server is down); with --enqueue the whole run is queued for the worker too
-(tenancy.tasks.admin_relationship_reminders), retried if it fails."""
+(tenancy.services.admin_relationship_expiry.admin_relationship_reminders), retried if it fails."""
 
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenancy import tasks
-from tenancy.services import admin_relationship_time
+from tenancy.services.admin_relationship_expiry import (
+    admin_relationship_reminders,
+    admin_relationship_time,
+)
 
 
 def _plural(count: int, word: str, plural: str = "") -> str:
@@ -51,7 +53,7 @@ class Command(BaseCommand):
             if moment.tzinfo is None or moment.utcoffset() is None:
                 raise CommandError(f"--now {now!r} has no time zone: add one, such as +00:00 or Z.")
         if enqueue:
-            result = tasks.admin_relationship_reminders.enqueue(
+            result = admin_relationship_reminders.enqueue(
                 now=moment.isoformat() if moment else None
             )
             self.stdout.write(f"Queued the reminders for the worker (task {result.id}).")

@@ -4,8 +4,8 @@ model from the relationship tables (after a restore, a bulk import, or to check 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from tenancy.effects.customer_list import customer_list_rebuild
 from tenancy.models import Tenant
-from tenancy.services.customer_list import customer_list_rebuild
 
 
 class Command(BaseCommand):

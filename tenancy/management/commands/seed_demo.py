@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 
+from tenancy.effects.customer_list import customer_list_refresh
 from tenancy.models import (
     DEFAULT_AUTO_EXTEND,
     DEFAULT_DAYS,
@@ -57,7 +58,6 @@ from tenancy.services import (
     subscription_purchase,
 )
 from tenancy.services.admin_relationships import default_name
-from tenancy.services.customer_list import customer_list_refresh
 from tenancy.text import possessive
 
 DEMO_PASSWORD = "Demo-Reseller-2026"  # noqa: S105 (published on purpose: demo data only)

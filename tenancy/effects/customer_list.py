@@ -1,9 +1,9 @@
 """Keeping the Customer list's read model (CustomerListRow) equal to the relationship tables.
 
-Every service that starts or ends a reseller relationship, or approves or terminates an admin
-relationship, calls `customer_list_refresh` for the pair inside its own transaction, after its
-writes; the rebuild
-recomputes every row from the relationship tables (`manage.py rebuild_customer_list`).
+The record table (tenancy.effects.record) refreshes the pair's row whenever a reseller
+relationship starts or ends, or an admin relationship is approved or terminated, inside the
+transaction of that change; the rebuild recomputes every row from the relationship tables
+(`manage.py rebuild_customer_list`).
 """
 
 from django.db import IntegrityError, transaction
@@ -196,3 +196,11 @@ def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -
 
 def _latest_row(partner: Tenant, latest: ResellerRelationship, admin: dict) -> CustomerListRow:
     return _row(partner.pk, latest.customer, latest, admin.get(latest.customer_id, _Admin()))
+
+
+def customer_list_rename(customer: Tenant) -> None:
+    """The Customer lists show copies of a customer's name, domain and country: keep them equal
+    to the organization's."""
+    CustomerListRow.objects.filter(customer=customer).update(
+        customer_name=customer.name, customer_domain=customer.domain, country=customer.country
+    )

@@ -6,7 +6,7 @@ import uuid
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,36 +14,30 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from partner_center.access import PAGE_SIZE, partner_view, posted
 from partner_center.admin_forms import (
     GLOBAL_ADMINISTRATOR_WARNING,
     AccessAssignmentEditForm,
     AccessAssignmentForm,
     AdminRelationshipFilterForm,
     AdminRelationshipForm,
-    MemberAddForm,
-    SecurityGroupForm,
-    SecurityGroupRenameForm,
     SendForm,
     add_problems,
     customer_for_request,
 )
-from partner_center.views import PAGE_SIZE, _posted, partner_view
-from tenancy import rules, services
+from tenancy import selectors, services
 from tenancy.http import PartnerRequest
 from tenancy.language import country_language
 from tenancy.models import (
     AccessAssignment,
     AdminRelationship,
     AdminRelationshipStatus,
-    Membership,
     SecurityGroup,
-    SecurityGroupMember,
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
 
-S = AdminRelationshipStatus
-IN_FORCE = (S.ACTIVE, S.EXPIRING)
+IN_FORCE = (AdminRelationshipStatus.ACTIVE, AdminRelationshipStatus.EXPIRING)
 
 
 def _get_relationship(request: PartnerRequest, relationship_id) -> AdminRelationship:
@@ -101,9 +95,6 @@ def _now_has(group: SecurityGroup, relationship: AdminRelationship, role_names: 
     return message % names
 
 
-# --- Admin relationships ----------------------------------------------------------------
-
-
 @require_GET
 @partner_view(Action.VIEW_ADMIN_RELATIONSHIPS)
 def admin_relationship_list(request: PartnerRequest):
@@ -117,7 +108,7 @@ def admin_relationship_list(request: PartnerRequest):
         form.is_valid()  # each valid field still filters when another one isn't
         data = form.cleaned_data
         if status := data.get("status"):
-            relationships = relationships.with_status(S(status), now)
+            relationships = relationships.with_status(AdminRelationshipStatus(status), now)
         if q := data.get("q", "").strip():
             searching = True
             relationships = relationships.filter(
@@ -152,7 +143,7 @@ def admin_relationship_new(request: PartnerRequest):
         if customer is None:
             raise Http404("No such customer.")
     form = AdminRelationshipForm(
-        _posted(request),
+        posted(request),
         partner=partner,
         initial={"customer": customer and customer.pk},
         language=country_language(customer.country) if customer else request.LANGUAGE_CODE,
@@ -201,10 +192,10 @@ def _detail_context(
         "days_left": relationship.days_left(now),
         "in_force": status in IN_FORCE,
     }
-    if status == S.APPROVAL_PENDING:
+    if status == AdminRelationshipStatus.APPROVAL_PENDING:
         link = relationship.link()
         if link is not None:
-            email = relationship.email()
+            email = services.request_email(relationship)
             context |= {
                 "link": link,
                 "email": email,
@@ -228,7 +219,7 @@ def _detail_context(
 def admin_relationship_detail(request: PartnerRequest, relationship_id):
     """The relationship; while it waits for approval, its email and link; once active, the
     roles each security group holds in the customer through it."""
-    relationship = _get_relationship(request, relationship_id)
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
     return render(
         request,
         "partner_center/admin_relationships/detail.html",
@@ -239,7 +230,7 @@ def admin_relationship_detail(request: PartnerRequest, relationship_id):
 @require_POST
 @partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
 def admin_relationship_finalize(request: PartnerRequest, relationship_id):
-    relationship = _get_relationship(request, relationship_id)
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
     try:
         services.admin_relationship_finalize(relationship=relationship, finalized_by=request.user)
     except services.ServiceError as error:
@@ -259,9 +250,12 @@ def admin_relationship_finalize(request: PartnerRequest, relationship_id):
 @require_POST
 @partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
 def admin_relationship_send(request: PartnerRequest, relationship_id):
-    relationship = _get_relationship(request, relationship_id)
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
     form = SendForm(request.POST)
-    if not form.is_valid() and relationship.display_status() == S.APPROVAL_PENDING:
+    if (
+        not form.is_valid()
+        and relationship.display_status() == AdminRelationshipStatus.APPROVAL_PENDING
+    ):
         return render(
             request,
             "partner_center/admin_relationships/detail.html",
@@ -281,7 +275,7 @@ def admin_relationship_send(request: PartnerRequest, relationship_id):
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
 def admin_relationship_withdraw(request: PartnerRequest, relationship_id):
-    relationship = _get_relationship(request, relationship_id)
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
     if request.method == "POST":
         try:
             services.admin_relationship_withdraw(
@@ -299,7 +293,7 @@ def admin_relationship_withdraw(request: PartnerRequest, relationship_id):
         {
             "relationship": relationship,
             "status": status,
-            "can_withdraw": relationship.status in (S.CREATED, S.APPROVAL_PENDING),
+            "can_withdraw": bool(services.admin_relationship_withdraw_decision(relationship)),
         },
     )
 
@@ -307,7 +301,7 @@ def admin_relationship_withdraw(request: PartnerRequest, relationship_id):
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
 def admin_relationship_terminate(request: PartnerRequest, relationship_id):
-    relationship = _get_relationship(request, relationship_id)
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
     if request.method == "POST":
         try:
             services.admin_relationship_terminate(
@@ -338,7 +332,9 @@ def admin_relationship_terminate(request: PartnerRequest, relationship_id):
             "relationship": relationship,
             "status": relationship.display_status(now),
             "ends_at": relationship.current_end(now),
-            "in_force": relationship.is_in_force(now),
+            "in_force": bool(
+                services.admin_relationship_terminate_decision(relationship, by=request.partner)
+            ),
             "assignments": AccessAssignment.objects.filter(
                 relationship=relationship, removed_at__isnull=True
             ).count(),
@@ -346,22 +342,23 @@ def admin_relationship_terminate(request: PartnerRequest, relationship_id):
     )
 
 
-# --- Access assignments -----------------------------------------------------------------
-
-
 def _not_assignable(request: PartnerRequest, relationship: AdminRelationship):
-    status = relationship.display_status()
-    messages.error(request, str(rules.NOT_ASSIGNABLE.get(status, status.label)))
+    """Security groups get roles only on a relationship in force: the decision's sentence, or
+    None when it is."""
+    decision = services.access_assignment_decision(relationship)
+    if decision:
+        return None
+    messages.error(request, decision.reason)
     return redirect("partner_center:admin-relationship-detail", relationship.pk)
 
 
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
 def access_assignment_new(request: PartnerRequest, relationship_id):
-    relationship = _get_relationship(request, relationship_id)
-    if not relationship.is_in_force():
-        return _not_assignable(request, relationship)
-    form = AccessAssignmentForm(_posted(request), relationship=relationship)
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
+    if (refused := _not_assignable(request, relationship)) is not None:
+        return refused
+    form = AccessAssignmentForm(posted(request), relationship=relationship)
     if request.method == "POST" and form.is_valid():
         group = form.cleaned_data["group"]
         try:
@@ -390,12 +387,12 @@ def access_assignment_new(request: PartnerRequest, relationship_id):
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
 def access_assignment_edit(request: PartnerRequest, relationship_id, assignment_id):
-    relationship = _get_relationship(request, relationship_id)
-    assignment = _get_assignment(relationship, assignment_id)
-    if not relationship.is_in_force():
-        return _not_assignable(request, relationship)
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
+    assignment = selectors.access_assignment_of(relationship, assignment_id)
+    if (refused := _not_assignable(request, relationship)) is not None:
+        return refused
     form = AccessAssignmentEditForm(
-        _posted(request), relationship=relationship, initial={"roles": assignment.roles}
+        posted(request), relationship=relationship, initial={"roles": assignment.roles}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -423,8 +420,8 @@ def access_assignment_edit(request: PartnerRequest, relationship_id, assignment_
 @require_POST
 @partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
 def access_assignment_remove(request: PartnerRequest, relationship_id, assignment_id):
-    relationship = _get_relationship(request, relationship_id)
-    assignment = _get_assignment(relationship, assignment_id)
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
+    assignment = selectors.access_assignment_of(relationship, assignment_id)
     try:
         services.access_assignment_remove(assignment=assignment, removed_by=request.user)
     except services.ServiceError as error:
@@ -438,144 +435,3 @@ def access_assignment_remove(request: PartnerRequest, relationship_id, assignmen
             message = _("%(group)s no longer has roles in the customer through this relationship.")
         messages.success(request, message % _names(relationship, group=assignment.group.name))
     return redirect("partner_center:admin-relationship-detail", relationship.pk)
-
-
-# --- Security groups --------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@partner_view(Action.MANAGE_SECURITY_GROUPS)
-def security_group_list(request: PartnerRequest):
-    form = SecurityGroupForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = services.security_group_create(
-                partner=request.partner,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                created_by=request.user,
-            )
-        except services.AdminRequestInvalid as error:
-            add_problems(form, error.problems)
-        else:
-            messages.success(
-                request,
-                _("Security group %(group)s created. Add its members.") % {"group": group.name},
-            )
-            return redirect("partner_center:security-group-detail", group.pk)
-    groups = SecurityGroup.objects.filter(partner=request.partner).annotate(
-        member_count=Count("memberships", distinct=True),
-        assignment_count=Count(
-            "assignments", filter=Q(assignments__removed_at__isnull=True), distinct=True
-        ),
-    )
-    page = keyset_page(
-        groups, order=["name", "id"], cursor=request.GET.get("cursor"), size=PAGE_SIZE
-    )
-    return render(
-        request,
-        "partner_center/security_groups/list.html",
-        {"form": form, "page": page},
-        status=400 if form.is_bound else 200,
-    )
-
-
-def _group_context(group: SecurityGroup, rename_form=None, member_form=None) -> dict:
-    return {
-        "group": group,
-        "rename_form": rename_form or SecurityGroupRenameForm(initial={"name": group.name}),
-        "member_form": member_form or MemberAddForm(group=group),
-        "members": SecurityGroupMember.objects.filter(group=group)
-        .select_related("membership__user")
-        .order_by("membership__user__username"),
-        "assignments": AccessAssignment.objects.filter(group=group, removed_at__isnull=True)
-        .select_related("relationship__customer")
-        .order_by("relationship__name", "id"),
-    }
-
-
-def _render_group(request, group: SecurityGroup, status: int = 200, **forms):
-    return render(
-        request,
-        "partner_center/security_groups/detail.html",
-        _group_context(group, **forms),
-        status=status,
-    )
-
-
-@require_GET
-@partner_view(Action.MANAGE_SECURITY_GROUPS)
-def security_group_detail(request: PartnerRequest, group_id):
-    return _render_group(request, _get_group(request, group_id))
-
-
-@require_POST
-@partner_view(Action.MANAGE_SECURITY_GROUPS)
-def security_group_rename(request: PartnerRequest, group_id):
-    group = _get_group(request, group_id)
-    form = SecurityGroupRenameForm(request.POST)
-    if form.is_valid():
-        before = group.name
-        try:
-            services.security_group_rename(
-                group=group, name=form.cleaned_data["name"], renamed_by=request.user
-            )
-        except services.AdminRequestInvalid as error:
-            add_problems(form, error.problems)
-        else:
-            if group.name != before:
-                messages.success(
-                    request,
-                    # Translators: a security group's former name, and its new one.
-                    _("Security group %(before)s is now %(after)s.")
-                    % {"before": before, "after": group.name},
-                )
-            return redirect("partner_center:security-group-detail", group.pk)
-    return _render_group(request, group, status=400, rename_form=form)
-
-
-@require_POST
-@partner_view(Action.MANAGE_SECURITY_GROUPS)
-def security_group_member_add(request: PartnerRequest, group_id):
-    group = _get_group(request, group_id)
-    form = MemberAddForm(request.POST, group=group)
-    if form.is_valid():
-        membership = form.cleaned_data["member"]
-        try:
-            services.security_group_member_add(
-                group=group, membership=membership, added_by=request.user
-            )
-        except services.AdminRequestInvalid as error:
-            add_problems(form, error.problems)
-        else:
-            messages.success(
-                request,
-                # Translators: %(user)s is a user name, %(group)s a security group.
-                _("%(user)s is now in %(group)s.")
-                % {"user": membership.user.get_username(), "group": group.name},
-            )
-            return redirect("partner_center:security-group-detail", group.pk)
-    return _render_group(request, group, status=400, member_form=form)
-
-
-@require_POST
-@partner_view(Action.MANAGE_SECURITY_GROUPS)
-def security_group_member_remove(request: PartnerRequest, group_id, membership_id):
-    group = _get_group(request, group_id)
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=membership_id, tenant=request.partner
-    )
-    try:
-        services.security_group_member_remove(
-            group=group, membership=membership, removed_by=request.user
-        )
-    except services.ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            # Translators: %(user)s is a user name, %(group)s a security group.
-            _("%(user)s was removed from %(group)s.")
-            % {"user": membership.user.get_username(), "group": group.name},
-        )
-    return redirect("partner_center:security-group-detail", group.pk)

@@ -2,9 +2,9 @@
 ending a relationship is a state change the portals make, audited, and nothing is deleted.
 
 What operators may change keeps the rules: every save writes an audit line with each field before
-and after, in the save's own transaction (`OperatorAudit`); an edit that would break a rule of
-`tenancy.rules` is refused on the form, with the rule's words; users and memberships are
-deactivated, never deleted."""
+and after, in the save's own transaction (`OperatorAudit`); an edit that would break a rule
+(`console.checks`, the services' decisions) is refused on the form, with the rule's words; users
+and memberships are deactivated, never deleted."""
 
 import uuid
 
@@ -22,6 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
+from console import checks
 from tenancy import rules, services
 from tenancy.models import (
     AccessAssignment,
@@ -191,7 +192,7 @@ class TenantAdminForm(forms.ModelForm):
         stored = self.instance  # the form's values reach it only after clean()
         refuse(
             self,
-            rules.tenant_change_problems(
+            checks.tenant_change_problems(
                 stored,
                 kind=cleaned.get("kind", stored.kind),
                 domain=cleaned.get("domain", stored.domain),
@@ -207,7 +208,7 @@ class TenantAdminForm(forms.ModelForm):
 class CountryAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
-        refuse(self, rules.country_change_problems(self.instance, market=cleaned.get("market")))
+        refuse(self, checks.country_change_problems(self.instance, market=cleaned.get("market")))
         return cleaned
 
 
@@ -216,7 +217,7 @@ class MembershipAdminForm(forms.ModelForm):
         cleaned = super().clean()
         refuse(
             self,
-            rules.membership_change_problems(
+            checks.membership_change_problems(
                 self.instance, tenant=cleaned.get("tenant"), user=cleaned.get("user")
             ),
         )
@@ -249,7 +250,7 @@ class MembershipRoleFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data and not self._should_delete_form(form)
         }
         if role in stored and role not in kept:
-            decision = rules.may_leave_without_global_admin(tenant, losing_role={membership.pk})
+            decision = services.global_admin_loss_decision(tenant, losing_role={membership.pk})
             if not decision:
                 raise ValidationError(decision.reason, code=decision.code)
 
@@ -260,7 +261,7 @@ class OperatorUserChangeForm(UserChangeForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.is_active and cleaned.get("is_active") is False:
-            decision = rules.may_deactivate_user(self.instance, by=self.operator)
+            decision = services.user_deactivate_decision(self.instance, by=self.operator)
             if not decision:
                 self.add_error("is_active", decision.reason)
         return cleaned

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from partner_center.views import partner_view
+from partner_center.access import partner_view
 from tenancy.account_views import reset_page, users_context
 from tenancy.rules import Action
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from partner_center.access import partner_view
 from partner_center.partnership_forms import AnswerForm, FindResellerForm, RequestPartnershipForm
-from partner_center.views import partner_view
 from tenancy import rules, services
 from tenancy.http import PartnerRequest
 from tenancy.models import Partnership, ResellerRelationship
@@ -164,7 +164,7 @@ def partnership_request(request: PartnerRequest):
     form = FindResellerForm(request.POST if request.method == "POST" else None, provider=provider)
     if form.is_valid():
         reseller = form.cleaned_data["reseller"]
-        if not (decision := services.partnership_request_problem(provider, reseller)):
+        if not (decision := services.partnership_request_decision(provider, reseller)):
             form.add_error(None, decision.reason)
         else:
             return render(
@@ -261,13 +261,9 @@ def partnership_remove(request: PartnerRequest, partnership_id):
     side = _require_a_side(request)
     partnership = _get_partnership(request, partnership_id)
     provider, reseller = partnership.provider, partnership.reseller
-    if partnership.is_pending and side == "reseller":
-        messages.error(
-            request,
-            # Translators: %(provider)s is a company name.
-            _("%(provider)s's request isn't a partnership yet: accept or decline it here.")
-            % {"provider": provider.name},
-        )
+    decision = services.partnership_remove_decision(partnership, by=request.partner)
+    if decision.code == "pending":
+        messages.error(request, decision.reason)
         return redirect(LIST_URLS[side])
     if request.method == "POST":
         withdrawn = partnership.is_pending
@@ -286,11 +282,6 @@ def partnership_remove(request: PartnerRequest, partnership_id):
             done = _("%(provider)s is no longer your indirect provider.")
         messages.success(request, done % {"provider": provider.name, "reseller": reseller.name})
         return redirect(LIST_URLS[side])
-    decision = rules.may_remove_partnership(
-        provider=provider,
-        reseller=reseller,
-        active_subscriptions=services.partnership_active_subscriptions(partnership),
-    )
     customers = (
         ResellerRelationship.objects.active()
         .filter(partner=reseller, indirect_provider=provider)

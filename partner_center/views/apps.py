@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partner_center.views import partner_view
+from partner_center.access import partner_view
 from tenancy import services
 from tenancy.forms import PortalForm
 from tenancy.models import APP_ROLES, PartnerApp

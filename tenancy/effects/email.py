@@ -3,11 +3,16 @@
 Every email leaves through a task queued when the transaction that caused it commits, and the
 worker sends it, retrying with backoff while the mail server is down (tenancy.tasks). A
 rolled-back write sends nothing; a mail server that is down undoes nothing and loses nothing.
+
+A request's own email (the one that carries its link) is rendered when it is sent, not when it is
+queued: the link's token is never stored, not even in the queue. The task finds the request's kind
+by name in `REQUEST_KINDS`, which the request kinds (tenancy.services.request_links) fill when they
+are defined; the app's ready() imports them, in the web servers and in the worker alike.
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
@@ -60,19 +65,6 @@ def email_on_commit(content: EmailContent, to: list[str], *, reply_to: list[str]
     )
 
 
-def request_email_on_commit(request, to: list[str], *, reply_to: list[str] | None = None):
-    """Send a request's own email (`request.email()`: an Invitation's or an AdminRelationship's,
-    with its link) from the worker, once the current transaction commits. It is rendered when
-    it is sent: the link's token is never stored, not even in the queue (only its hash is)."""
-    enqueue_on_commit(
-        send_request_email,
-        model=request._meta.label_lower,
-        pk=str(request.pk),
-        to=list(to),
-        reply_to=list(reply_to or []),
-    )
-
-
 @retried_task
 def send_email(*, subject: str, text: str, html: str, to: list[str], reply_to: list[str]) -> None:
     message = EmailMultiAlternatives(
@@ -86,33 +78,43 @@ def send_email(*, subject: str, text: str, html: str, to: list[str], reply_to: l
     message.send()
 
 
-def _waiting_for_an_answer(request) -> bool | None:
-    """Is the request still waiting (a request revoked while the mail server was down is not
-    sent late)? None: not a request with an email."""
-    from tenancy.models import AdminRelationship, AdminRelationshipStatus, Invitation
+# --- A request's own email ---------------------------------------------------------------------
 
-    if isinstance(request, Invitation):
-        return request.is_open
-    if isinstance(request, AdminRelationship):
-        return request.display_status() == AdminRelationshipStatus.APPROVAL_PENDING
-    return None
+
+class EmailedRequest(Protocol):
+    """What the request email task needs of a kind of request."""
+
+    name: str
+
+    def get(self, pk): ...
+    def waiting(self, request) -> bool: ...
+    def email(self, request) -> EmailContent | None: ...
+
+
+# Kinds of request by name (tenancy.services.request_links registers each).
+REQUEST_KINDS: dict[str, EmailedRequest] = {}
+
+
+def request_email_on_commit(kind: str, pk, to: list[str], *, reply_to: list[str] | None = None):
+    """Send the request's own email (with its link) from the worker, once the current
+    transaction commits."""
+    enqueue_on_commit(
+        send_request_email, kind=kind, pk=str(pk), to=list(to), reply_to=list(reply_to or [])
+    )
 
 
 @retried_task
-def send_request_email(*, model: str, pk: str, to: list[str], reply_to: list[str]) -> str:
-    # The models import this module: they are read here, when the worker sends.
-    from tenancy.models import LinkUnavailable
-
-    request = apps.get_model(model)._default_manager.filter(pk=pk).first()
-    waiting = None if request is None else _waiting_for_an_answer(request)
-    if waiting is None:
-        raise GiveUp(f"No request {model} {pk} to send.")
-    if not waiting:
+def send_request_email(*, kind: str, pk: str, to: list[str], reply_to: list[str]) -> str:
+    requests = REQUEST_KINDS.get(kind)
+    request = requests.get(pk) if requests is not None else None
+    if request is None:
+        raise GiveUp(f"No {kind} request {pk} to send.")
+    # A request revoked while the mail server was down is not sent late.
+    if not requests.waiting(request):
         return "Not sent: the request is no longer waiting for an answer."
-    try:
-        content = request.email()
-    except LinkUnavailable as error:
-        raise GiveUp(str(error)) from error
+    content = requests.email(request)
+    if content is None:
+        raise GiveUp("Its link can no longer be shown: the key it was made with was retired.")
     send_email.call(
         subject=content.subject, text=content.text, html=content.html, to=to, reply_to=reply_to
     )

@@ -1,37 +1,22 @@
-"""Webhooks: a partner's subscriptions (added, changed, deactivated: audited), the events its
-organization raises, a test event, redelivery.
-
-An event is raised inside the transaction of the change it announces, after its audit line:
-the event and one delivery per subscription that wants it commit with the change, or not at
-all. Each delivery is then sent by a task (tenancy.webhooks.webhook_deliver) that retries with
-backoff for a day.
-
-Never lost: with the database task backend (production), the task is queued in that same
-transaction, so the change, its deliveries and their tasks commit together; the worker can't see
-the task before the commit. With another backend (the test settings run a task at once), it is
-queued as the transaction commits: a process that dies between the commit and the queueing
-leaves the delivery Pending in the delivery log, where Redeliver sends it.
-"""
+"""Webhooks: a partner's subscriptions (added, changed, deactivated: recorded), a test event, and
+redelivery. The events a partner's changes raise are the record table's
+(tenancy.effects.webhook_events); their delivery is tenancy.effects.webhook_delivery's."""
 
 from dataclasses import dataclass
-from datetime import UTC, date
-from urllib.parse import urlencode, urljoin
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_tasks_db import DatabaseBackend
 
 from tenancy import rules
+from tenancy.effects.record import record
+from tenancy.effects.webhook_delivery import AddressRefused, checked_target
+from tenancy.effects.webhook_events import api_uri, deliver, event_payload, queue_delivery
 from tenancy.models import (
     SUBSCRIBABLE_EVENTS,
-    AccessAssignment,
-    AdminRelationship,
     AuditAction,
     DeliveryStatus,
-    Invitation,
     Membership,
     Tenant,
     WebhookDelivery,
@@ -41,9 +26,7 @@ from tenancy.models import (
 )
 from tenancy.models.webhooks import URL_MAX_LENGTH
 from tenancy.rules import Action
-from tenancy.services.base import ServiceError, audit
-from tenancy.tasks import enqueue_on_commit
-from tenancy.webhooks import AddressRefused, checked_target, webhook_deliver
+from tenancy.services.base import ServiceError
 
 MAX_ACTIVE = 10
 
@@ -94,9 +77,9 @@ def _clean(url: str, events) -> _Cleaned:
     return _Cleaned(url, [name for name in SUBSCRIBABLE_EVENTS if name in events])
 
 
-def _audit(action, membership: Membership, subscription: WebhookSubscription, **details):
-    audit(
-        action=action,
+def _record(action, membership: Membership, subscription: WebhookSubscription, **details):
+    record(
+        action,
         actor=membership.user,
         actor_tenant=membership.tenant,
         partner=membership.tenant,
@@ -137,7 +120,7 @@ def webhook_subscription_create(
         subscription = WebhookSubscription.objects.create(
             partner=partner, url=cleaned.url, events=cleaned.events, created_by=membership.user
         )
-        _audit(AuditAction.WEBHOOK_CREATED, membership, subscription, events=cleaned.events)
+        _record(AuditAction.WEBHOOK_CREATED, membership, subscription, events=cleaned.events)
     return subscription
 
 
@@ -163,7 +146,7 @@ def webhook_subscription_update(
         subscription.events = cleaned.events
         subscription.updated_at = timezone.now()
         subscription.save(update_fields=["url", "events", "updated_at"])
-        _audit(
+        _record(
             AuditAction.WEBHOOK_UPDATED,
             membership,
             subscription,
@@ -187,89 +170,11 @@ def webhook_subscription_deactivate(
         subscription.deactivated_at = timezone.now()
         subscription.deactivated_by = membership.user
         subscription.save(update_fields=["is_active", "deactivated_at", "deactivated_by"])
-        _audit(AuditAction.WEBHOOK_DEACTIVATED, membership, subscription)
+        _record(AuditAction.WEBHOOK_DEACTIVATED, membership, subscription)
     return subscription
 
 
-# --- Events ------------------------------------------------------------------------------
-
-
-def _queue(delivery: WebhookDelivery) -> None:
-    arguments = {"delivery_id": str(delivery.pk), "series": delivery.series}
-    if (
-        isinstance(webhook_deliver.get_backend(), DatabaseBackend)
-        and transaction.get_connection().in_atomic_block
-    ):
-        # The task is a row of this database: written in the caller's transaction, it commits
-        # (and becomes visible to the worker) with the delivery, or rolls back with it.
-        webhook_deliver.enqueue(**arguments)
-    else:
-        enqueue_on_commit(webhook_deliver, **arguments)
-
-
-def _utc(at) -> str:
-    """'2026-06-01T09:30:00.123Z', as Partner Center writes ResourceChangeUtcDate."""
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _payload(event: WebhookEvent, *, resource_uri, resource_name, audit_uri) -> dict:
-    return {
-        "EventName": event.name,
-        "ResourceUri": resource_uri,
-        "ResourceName": resource_name,
-        "AuditUri": audit_uri,
-        "ResourceChangeUtcDate": _utc(event.created_at),
-        "EventId": str(event.id),
-    }
-
-
-def _create_event(partner: Tenant, name: str, **payload) -> WebhookEvent:
-    event = WebhookEvent(partner=partner, name=WebhookEventName(name))
-    event.payload = _payload(event, **payload)
-    event.save()
-    return event
-
-
-def _deliver(event: WebhookEvent, subscription: WebhookSubscription) -> WebhookDelivery:
-    delivery = WebhookDelivery.objects.create(
-        partner=event.partner,
-        event=event,
-        subscription=subscription,
-        next_attempt_at=event.created_at,
-    )
-    _queue(delivery)
-    return delivery
-
-
-def webhook_emit(
-    *,
-    partner: Tenant,
-    name: str,
-    resource_uri: str,
-    resource_name: str,
-    audit_uri: str | None = None,
-) -> WebhookEvent | None:
-    """Raise `name` for `partner`: the event and a delivery to each active subscription that
-    wants it, sent once the caller's transaction commits. None when no subscription wants it."""
-    name = WebhookEventName(name)
-    wanting = [
-        subscription
-        for subscription in WebhookSubscription.objects.filter(partner=partner, is_active=True)
-        if subscription.wants(name)
-    ]
-    if not wanting:
-        return None
-    with transaction.atomic():
-        event = _create_event(
-            partner,
-            name,
-            resource_uri=resource_uri,
-            resource_name=resource_name,
-            audit_uri=audit_uri if audit_uri is not None else activity_uri(timezone.localdate()),
-        )
-        for subscription in wanting:
-            _deliver(event, subscription)
-    return event
+# --- Test events and redelivery ----------------------------------------------------------
 
 
 def webhook_send_test(
@@ -282,14 +187,14 @@ def webhook_send_test(
         if not subscription.is_active:
             raise ServiceError(_("This webhook was deactivated."), code="inactive")
         event = WebhookEvent(partner=membership.tenant, name=WebhookEventName.TEST)
-        event.payload = _payload(
+        event.payload = event_payload(
             event,
             resource_uri=api_uri(f"webhooks/validationEvents/{event.id}"),
             resource_name="test",
             audit_uri=None,
         )
         event.save()
-        return _deliver(event, subscription)
+        return deliver(event, subscription)
 
 
 def webhook_redeliver(*, membership: Membership, delivery: WebhookDelivery) -> WebhookDelivery:
@@ -310,73 +215,12 @@ def webhook_redeliver(*, membership: Membership, delivery: WebhookDelivery) -> W
         delivery.status = DeliveryStatus.PENDING
         delivery.next_attempt_at = timezone.now()
         delivery.save(update_fields=["series", "status", "next_attempt_at"])
-        _audit(
+        _record(
             AuditAction.WEBHOOK_REDELIVERED,
             membership,
             delivery.subscription,
             event=delivery.event.name,
             event_id=str(delivery.event.id),
         )
-        _queue(delivery)
+        queue_delivery(delivery)
     return delivery
-
-
-# --- What the services raise -------------------------------------------------------------
-
-
-def api_uri(path: str) -> str:
-    """The Partner Center API's address of a resource (`/v1/<path>` on Partner Center's host)."""
-    return urljoin(settings.PARTNER_CENTER_URL, f"/v1/{path}")
-
-
-def activity_uri(day: date) -> str:
-    """The partner's activity log on the day of the change: where its audit line is."""
-    query = urlencode({"start": day.isoformat(), "end": day.isoformat()})
-    return f"{urljoin(settings.PARTNER_CENTER_URL, 'activity/')}?{query}"
-
-
-def reseller_webhook(invitation: Invitation, customer: Tenant, name: str) -> None:
-    """A customer answered a reseller relationship request."""
-    accepted = name == WebhookEventName.RESELLER_ACCEPTED
-    webhook_emit(
-        partner=invitation.partner,
-        name=name,
-        resource_uri=api_uri(
-            f"customers/{customer.id}" if accepted else f"relationshiprequests/{invitation.id}"
-        ),
-        resource_name="customer" if accepted else "relationshipRequest",
-    )
-
-
-def indirect_reseller_webhook(invitation: Invitation, customer: Tenant) -> None:
-    """A customer accepted a two-tier request: the indirect provider hears of it (the reseller
-    hears of its own acceptance through `reseller_webhook`)."""
-    webhook_emit(
-        partner=invitation.indirect_provider,
-        name=WebhookEventName.INDIRECT_RESELLER_ACCEPTED,
-        resource_uri=api_uri(f"customers/{customer.id}"),
-        resource_name="customer",
-    )
-
-
-def admin_relationship_webhook(relationship: AdminRelationship, name: str) -> None:
-    webhook_emit(
-        partner=relationship.partner,
-        name=name,
-        resource_uri=api_uri(f"tenantRelationships/delegatedAdminRelationships/{relationship.id}"),
-        resource_name="delegatedAdminRelationship",
-    )
-
-
-def access_assignment_webhook(
-    relationship: AdminRelationship, assignment: AccessAssignment, name: str
-) -> None:
-    webhook_emit(
-        partner=relationship.partner,
-        name=name,
-        resource_uri=api_uri(
-            f"tenantRelationships/delegatedAdminRelationships/{relationship.id}"
-            f"/accessAssignments/{assignment.id}"
-        ),
-        resource_name="delegatedAdminAccessAssignment",
-    )

@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from partner_center.access import partner_view
 from partner_center.admin_forms import add_problems
-from partner_center.views import partner_view
 from tenancy import services
+from tenancy.effects.webhook_delivery import AddressRefused, checked_target
 from tenancy.forms import PortalForm
 from tenancy.http import PartnerRequest
 from tenancy.models import (
@@ -27,7 +28,6 @@ from tenancy.models import (
 from tenancy.models.webhooks import URL_MAX_LENGTH
 from tenancy.rules import Action
 from tenancy.services import ServiceError, WebhookInvalid
-from tenancy.webhooks import AddressRefused, checked_target
 
 SHOW_ONCE = "partner_center_new_webhook_secret"
 LOG_SIZE = 25

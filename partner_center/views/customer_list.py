@@ -1,0 +1,249 @@
+"""The Customers workspace: the Customer list (search, filters, sort, keyset pages), its export."""
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from partner_center.access import PAGE_SIZE, partner_view
+from partner_center.exports import csv_response
+from partner_center.forms import (
+    CustomerSearchForm,
+)
+from tenancy import rules, text
+from tenancy.http import MemberRequest, PartnerRequest
+from tenancy.models import (
+    ADMIN_FOREVER,
+    CustomerListCount,
+    CustomerListRow,
+    CustomerState,
+    ResellerRelationship,
+    Tenant,
+)
+from tenancy.paging import keyset_page
+from tenancy.rules import Action
+
+
+@login_required
+def home(request: MemberRequest):
+    return redirect("partner_center:customer-list")
+
+
+# Beyond this many matches a search shows "1,000+": counting every match exactly would read them
+# all, and nobody pages through a thousand search results.
+SEARCH_COUNT_LIMIT = 1000
+
+NO_ID = uuid.UUID(int=0)
+
+CUSTOMER_ORDERS = {
+    "name": ["customer_name", "customer_id"],
+    "-name": ["-customer_name", "-customer_id"],
+    "since": ["since", "customer_id"],
+    "-since": ["-since", "-customer_id"],
+}
+
+
+def _customer_rows(request: PartnerRequest) -> tuple:
+    """The Customer list as the request asks, from its read model (CustomerListRow)."""
+    partner = request.partner
+    form = CustomerSearchForm(request.GET or None, partner=partner)
+    rows = CustomerListRow.objects.filter(partner=partner)
+    sort, searching = "name", False
+    if form.is_valid():
+        data = form.cleaned_data
+        if q := data["q"].strip():
+            searching = True
+            as_id = form.search_uuid()
+            rows = rows.filter(
+                Q(customer_id=as_id)
+                if as_id
+                else Q(customer_name__icontains=q) | Q(customer_domain__icontains=q)
+            )
+        if data["relationship"] == CustomerSearchForm.WITH_ADMIN:
+            # Compared with now: an admin relationship's end needs no job to take effect.
+            rows = rows.filter(admin_until__gt=timezone.now())
+            searching = True  # counted, up to the limit, like a search
+        elif data["relationship"]:
+            rows = rows.filter(state=data["relationship"])
+        if indirect := data.get("indirect"):
+            searching = True
+            if form.side == "reseller":  # the customers served through this provider
+                rows = rows.filter(indirect_provider=indirect)
+            else:  # the customers this reseller serves through us (its own rows say so)
+                rows = rows.filter(
+                    customer__in=CustomerListRow.objects.filter(
+                        partner=indirect, indirect_provider=partner
+                    ).values("customer_id")
+                )
+        sort = data["sort"] or sort
+    return form, rows, CUSTOMER_ORDERS[sort], searching
+
+
+@require_GET
+@partner_view(Action.VIEW_CUSTOMERS)
+def customer_list(request: PartnerRequest):
+    form, rows, order, searching = _customer_rows(request)
+    side = rules.partnership_side(request.partner)
+    page = keyset_page(
+        rows.select_related("country", "indirect_provider")
+        if side == "reseller"
+        else rows.select_related("country"),
+        order=order,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
+    if side == "provider":
+        # The Indirect reseller column: one query for the page's rows.
+        names = _indirect_resellers(request.partner, [row.customer_id for row in page.object_list])
+        for row in page.object_list:
+            row.indirect_resellers = names.get(row.customer_id, [])
+    if searching:
+        total = rows[: SEARCH_COUNT_LIMIT + 1].count()
+    else:  # exact, from the counters kept with the rows: nothing is counted here
+        counts = CustomerListCount.objects.filter(partner=request.partner)
+        if state := form.cleaned_data.get("relationship") if form.is_valid() else "":
+            counts = counts.filter(state=state)
+        total = sum(counts.values_list("count", flat=True))
+    return render(
+        request,
+        "partner_center/customer_list.html",
+        {
+            "form": form,
+            "page": page,
+            "total": min(total, SEARCH_COUNT_LIMIT),
+            "more": total > SEARCH_COUNT_LIMIT,
+            "searching": searching,
+            "side": side,
+            # One reversal for the page, not one per row: "/partner-center/customers/".
+            "detail_base": reverse("partner_center:customer-detail", args=[NO_ID]).removesuffix(
+                f"{NO_ID}/"
+            ),
+        },
+    )
+
+
+def _indirect_resellers(provider: Tenant, customer_ids) -> dict:
+    """customer id → the names of the indirect resellers that serve it through `provider`."""
+    names: dict = {}
+    if not customer_ids:
+        return names
+    links = (
+        ResellerRelationship.objects.active()
+        .filter(indirect_provider=provider, customer_id__in=customer_ids)
+        .order_by("partner__name")
+        .values_list("customer_id", "partner__name")
+    )
+    for customer_id, name in links:
+        names.setdefault(customer_id, []).append(name)
+    return names
+
+
+def _with_indirect_column(provider: Tenant, lines, chunk: int = 2000):
+    """The export's lines with the Indirect reseller column, looked up a chunk at a time."""
+    batch = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == chunk:
+            yield from _indirect_batch(provider, batch)
+            batch = []
+    yield from _indirect_batch(provider, batch)
+
+
+def _indirect_batch(provider: Tenant, batch):
+    names = _indirect_resellers(provider, [line[2] for line in batch])
+    for line in batch:
+        yield (*line, ", ".join(names.get(line[2], [])))
+
+
+@require_GET
+@partner_view(Action.VIEW_CUSTOMERS)
+def customer_export(request: PartnerRequest):
+    _form, rows, order, _searching = _customer_rows(request)
+    columns = rows.order_by(*order).values_list(
+        "customer_name",
+        "customer_domain",
+        "customer_id",
+        "country__name",
+        "country",
+        "state",
+        "since",
+        "ended_at",
+        "admin_until",
+        "indirect_provider__name",
+    )
+    labels = dict(CustomerState.choices)
+    side = rules.partnership_side(request.partner)
+    if side == "reseller":
+        # An indirect reseller's relationship, in the words of its list and customer page.
+        labels[CustomerState.RESELLER] = _("Indirect reseller")
+    now = timezone.now()
+    # Translated now: the rows are written after the view has returned.
+    auto_extends = _("auto-extends")
+    # Translators: an admin relationship's last day in the Customer list export, 2027-03-04.
+    until_day = _("until %(date)s")
+    english = text.is_english()
+    country_names: dict[str, str] = {}
+
+    def admin_column(until) -> str:
+        if until is None or until <= now:
+            return ""
+        return auto_extends if until == ADMIN_FOREVER else until_day % {"date": until.date()}
+
+    def country_column(name: str, code: str) -> str:
+        """The country in the request's language (in English, its stored name)."""
+        if english or not code:
+            return name
+        if code not in country_names:
+            country_names[code] = text.country_name(code)
+        return country_names[code]
+
+    lines = (
+        (
+            name,
+            domain,
+            microsoft_id,
+            country_column(country, country_code),
+            labels[state],
+            since.date(),
+            ended.date() if ended else "",
+            admin_column(admin_until),
+            *([provider or ""] if side == "reseller" else []),
+        )
+        for (
+            name,
+            domain,
+            microsoft_id,
+            country,
+            country_code,
+            state,
+            since,
+            ended,
+            admin_until,
+            provider,
+        ) in columns.iterator(chunk_size=2000)
+    )
+    extra = {"provider": [_("Indirect reseller")], "reseller": [_("Indirect provider")]}.get(
+        side, []
+    )
+    if side == "provider":
+        lines = _with_indirect_column(request.partner, lines)
+    return csv_response(
+        f"customers-{timezone.localdate():%Y-%m-%d}.csv",
+        [
+            _("Company name"),
+            _("Primary domain"),
+            _("Microsoft ID"),
+            _("Country"),
+            _("Relationship"),
+            _("Since"),
+            _("Ended"),
+            _("Admin relationship"),
+            *extra,
+        ],
+        lines,
+    )
