@@ -50,6 +50,7 @@ test: lint wheel-check pytest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## make wheel-check: build the wheel (pip wheel, from a copy of the tree), unpack it outside the

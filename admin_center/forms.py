@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from tenancy.forms import OrganizationProfileForm, SignerForm
+from tenancy.web.forms import OrganizationProfileForm, SignerForm
 
 __all__ = ["AcceptAgreementForm", "OrganizationProfileForm"]
 

@@ -72,7 +72,7 @@ MEANINGS = {
     "403": "refused (the lockout, if throttling is on)",
     "403 CSRF": "the CSRF check failed (the guessers' fault; they fetch a new token)",
     "429": "the lockout: too many failed sign-ins",
-    "500": "a server error (while tenancy.views.locked_out is unwritten, the lockout)",
+    "500": "a server error (while tenancy.web.sign_in.locked_out is unwritten, the lockout)",
     NO_ANSWER: "a connection error or a timeout",
 }
 

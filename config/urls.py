@@ -2,34 +2,34 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from tenancy import account_views, language, views
 from tenancy.portals import ADMIN_CENTER, OFFICE_ADMIN, PARTNER_CENTER
+from tenancy.web import account, language_picker, sign_in
 
 admin.site.site_header = "Reseller relationships portal — operators"
 admin.site.site_title = "Operators"
 admin.site.index_title = "Tenants, relationships and requests"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("", sign_in.home, name="home"),
+    path("sign-in/", sign_in.SignInView.as_view(), name="sign-in"),
     path("sign-out/", LogoutView.as_view(), name="sign-out"),
-    path("sign-in/verify/", account_views.verify, name="sign-in-verify"),
-    path("account/password/", views.password_change, name="password-change"),
-    path("account/security/", account_views.security_info, name="security-info"),
+    path("sign-in/verify/", account.verify, name="sign-in-verify"),
+    path("account/password/", sign_in.password_change, name="password-change"),
+    path("account/security/", account.security_info, name="security-info"),
     path(
         "account/security/authenticator/",
-        account_views.authenticator_add,
+        account.authenticator_add,
         name="authenticator-add",
     ),
-    path("account/security/recovery-codes/", account_views.recovery_codes, name="recovery-codes"),
+    path("account/security/recovery-codes/", account.recovery_codes, name="recovery-codes"),
     path(
         "account/security/<str:kind>/<int:pk>/remove/",
-        account_views.method_remove,
+        account.method_remove,
         name="sign-in-method-remove",
     ),
-    path("account/passkeys/", include("tenancy.passkey_urls")),
-    path("account/language/", language.set_language, name="set-language"),
-    path("healthz", views.healthz, name="healthz"),
+    path("account/passkeys/", include("tenancy.web.passkey_urls")),
+    path("account/language/", language_picker.set_language, name="set-language"),
+    path("healthz", sign_in.healthz, name="healthz"),
     path("operators/", admin.site.urls),
     path("v1/", include("api.urls")),
     path(PARTNER_CENTER.mount, include("partner_center.urls")),

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tenancy import rules, selectors, services
-from tenancy.forms import EmailLanguageField, PortalForm
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     ENTRA_ROLES,
@@ -27,6 +26,7 @@ from tenancy.models import (
     Tenant,
     sorted_roles,
 )
+from tenancy.web.forms import EmailLanguageField, PortalForm
 
 
 def _formatted(message, **values) -> str:

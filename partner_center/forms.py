@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tenancy import rules, services, text
-from tenancy.forms import EmailLanguageField, OrganizationProfileForm, PortalForm, SignerForm
 from tenancy.models import (
     InvitationStatus,
     Offer,
@@ -18,6 +17,7 @@ from tenancy.models import (
     domain_for,
     domain_prefix_validator,
 )
+from tenancy.web.forms import EmailLanguageField, OrganizationProfileForm, PortalForm, SignerForm
 
 
 class CountryChoiceField(forms.ModelChoiceField):

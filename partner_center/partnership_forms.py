@@ -5,9 +5,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tenancy.forms import PortalForm
 from tenancy.models import CspRole, Partnership, Tenant
 from tenancy.text import country_name
+from tenancy.web.forms import PortalForm
 
 # A PartnerID is stored in a PositiveIntegerField: a bigger number is no one's (and would not fit
 # in the query's parameter on every database).

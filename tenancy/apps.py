@@ -8,5 +8,6 @@ class TenancyConfig(AppConfig):
     def ready(self) -> None:
         # The checks and receivers register themselves; the request kinds fill the registry the
         # request email task reads (in the web servers and in the worker alike).
-        from tenancy import checks, signals  # noqa: F401
+        from tenancy import checks  # noqa: F401
         from tenancy.services import request_links  # noqa: F401
+        from tenancy.web import signals  # noqa: F401

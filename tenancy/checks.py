@@ -3,14 +3,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-# No model is imported at the top: gunicorn's master runs `check_console_mailer` before Django
-# is set up (config/gunicorn.conf.py).
+# No model is imported here: gunicorn's master runs `check_console_mailer` before Django is set
+# up (config/gunicorn.conf.py). The portals read only settings and the plain choices.
+from tenancy.portals import PORTALS
 
 
 @register(Tags.urls)
 def check_portal_urls(app_configs, **kwargs):
-    from tenancy.portals import PORTALS
-
     errors = []
     for portal in PORTALS:
         parts = urlsplit(portal.base_url)

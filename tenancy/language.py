@@ -1,42 +1,13 @@
-"""The language picker in each portal's header: the choice is kept on the member (and, signed
-out, in the language cookie), so it follows the user from browser to browser."""
+"""Which language a person reads in: a member's choice, an email's, a country's main one (among
+the portals' six)."""
 
 from babel.languages import get_official_languages
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseRedirect
-from django.utils import translation
-from django.views.decorators.http import require_POST
-
-from tenancy.http import local_path
-from tenancy.models import Membership
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 
 
-@require_POST
-def set_language(request: HttpRequest):
-    """Use the posted language from now on; back to the page the picker was on. An unknown
-    language changes nothing."""
-    language = request.POST.get("language", "")
-    response = HttpResponseRedirect(local_path(request.POST.get("next", "")) or "/")
-    if language not in LANGUAGE_CODES:
-        return response
-    membership = getattr(request, "membership", None)
-    if membership is not None and membership.language != language:
-        Membership.objects.filter(pk=membership.pk).update(language=language)
-    translation.activate(language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-    )
-    return response
-
-
-def member_language(membership: Membership | None) -> str:
+def member_language(membership) -> str:
     """The language a member chose, if any ("" follows the browser)."""
     if membership is None or membership.language not in LANGUAGE_CODES:
         return ""

@@ -221,6 +221,6 @@ def one_rate_window(monkeypatch):
     straddle two. The throttle's clock stands still for the test."""
     import types
 
-    from tenancy import throttle
+    from tenancy.web import throttle
 
     monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: 1_800_000_010.0))

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from admin_center.access import customer_view, portal_url
 from admin_center.forms import AcceptAgreementForm, OrganizationProfileForm
 from tenancy import services
-from tenancy.http import CustomerRequest, MemberRequest, client_ip
 from tenancy.models import AgreementAcceptance, AuditEvent, ResellerRelationship, Tenant
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
 from tenancy.text import day
+from tenancy.web.http import CustomerRequest, MemberRequest, client_ip
 
 
 @require_GET

@@ -15,10 +15,10 @@ from admin_center.access import customer_view, portal_url
 from tenancy import selectors, services
 from tenancy.choices import AdminRelationshipStatus
 from tenancy.entra_roles import AUTO_EXTEND_DAYS
-from tenancy.http import CustomerRequest
 from tenancy.models import AdminRelationship, ResellerRelationship, Tenant
 from tenancy.rules import Action
 from tenancy.text import number, possessive, short_day
+from tenancy.web.http import CustomerRequest
 
 # Remove roles, asked of an admin relationship that is no longer in force: one sentence for each
 # status it can be in (%(name)s is the admin relationship's name).

@@ -18,10 +18,10 @@ from admin_center.forms import AcceptAgreementForm
 from admin_center.views.request_pages import RequestPages
 from tenancy import rules, services
 from tenancy.entra_roles import AUTO_EXTEND_DAYS, DEFAULT_DAYS, DEFAULT_ROLES, sorted_roles
-from tenancy.http import MemberRequest, client_ip
 from tenancy.models import AdminRelationship, Invitation, ResellerRelationship
 from tenancy.rules import Action
 from tenancy.text import day, number, possessive
+from tenancy.web.http import MemberRequest, client_ip
 
 
 class ResellerRequestPages(RequestPages):

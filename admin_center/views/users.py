@@ -6,8 +6,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from admin_center.access import customer_view, portal_url
-from tenancy.account_views import reset_page, users_context
 from tenancy.rules import Action
+from tenancy.web.account import reset_page, users_context
 
 
 @never_cache

@@ -73,18 +73,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the sign-in lock, so that its 429 page speaks the browser's language too.
     "django.middleware.locale.LocaleMiddleware",
-    "tenancy.middleware.SignInLockMiddleware",
+    "tenancy.web.middleware.SignInLockMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "tenancy.middleware.SameOriginNullOriginMiddleware",
+    "tenancy.web.middleware.SameOriginNullOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "tenancy.middleware.MembershipMiddleware",
-    "tenancy.middleware.OperatorsInEnglishMiddleware",
+    "tenancy.web.middleware.MembershipMiddleware",
+    "tenancy.web.middleware.OperatorsInEnglishMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -102,7 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tenancy.context_processors.membership",
+                "tenancy.web.context_processors.membership",
             ],
         },
     },
@@ -166,8 +166,8 @@ AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "tenancy.http.client_ip"
-AXES_LOCKOUT_CALLABLE = "tenancy.account_views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "tenancy.web.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "tenancy.web.account.locked_out"
 # A guess while locked does not push the end of the lock further out: the page says when it ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False

@@ -12,12 +12,12 @@ from partner_center.exports import csv_response
 from partner_center.forms import (
     ActivityFilterForm,
 )
-from tenancy.http import PartnerRequest
 from tenancy.models import (
     AuditEvent,
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.web.http import PartnerRequest
 
 
 def _activity(request: PartnerRequest):

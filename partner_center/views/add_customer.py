@@ -13,14 +13,14 @@ from partner_center.forms import (
     AddCustomerForm,
 )
 from tenancy import services
-from tenancy.http import PartnerRequest
 from tenancy.models import (
     Tenant,
     domain_for,
     domain_prefix_validator,
 )
 from tenancy.rules import Action
-from tenancy.throttle import DOMAIN_CHECK_RATE, rate_limited
+from tenancy.web.http import PartnerRequest
+from tenancy.web.throttle import DOMAIN_CHECK_RATE, rate_limited
 
 
 @require_http_methods(["GET", "POST"])

@@ -26,7 +26,6 @@ from partner_center.admin_forms import (
     customer_for_request,
 )
 from tenancy import selectors, services
-from tenancy.http import PartnerRequest
 from tenancy.language import country_language
 from tenancy.models import (
     AccessAssignment,
@@ -36,6 +35,7 @@ from tenancy.models import (
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.web.http import PartnerRequest
 
 IN_FORCE = (AdminRelationshipStatus.ACTIVE, AdminRelationshipStatus.EXPIRING)
 

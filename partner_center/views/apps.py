@@ -11,11 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from partner_center.access import partner_view
 from tenancy import services
-from tenancy.forms import PortalForm
 from tenancy.models import APP_ROLES, PartnerApp
 from tenancy.rules import Action
 from tenancy.services import ServiceError
 from tenancy.services.apps import NAME_MAX
+from tenancy.web.forms import PortalForm
 
 NEW_KEY = "partner_center_new_app_key"
 

@@ -16,7 +16,6 @@ from partner_center.forms import (
     CustomerSearchForm,
 )
 from tenancy import rules, text
-from tenancy.http import MemberRequest, PartnerRequest
 from tenancy.models import (
     ADMIN_FOREVER,
     CustomerListCount,
@@ -27,6 +26,7 @@ from tenancy.models import (
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.web.http import MemberRequest, PartnerRequest
 
 
 @login_required

@@ -13,7 +13,6 @@ from partner_center.forms import (
     SubscriptionChangeForm,
 )
 from tenancy import rules, selectors, services
-from tenancy.http import PartnerRequest
 from tenancy.models import (
     ResellerRelationship,
     Subscription,
@@ -21,6 +20,7 @@ from tenancy.models import (
     role_names,
 )
 from tenancy.rules import Action
+from tenancy.web.http import PartnerRequest
 
 
 def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> dict:

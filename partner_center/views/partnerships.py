@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from partner_center.access import partner_view
 from partner_center.partnership_forms import AnswerForm, FindResellerForm, RequestPartnershipForm
 from tenancy import rules, services
-from tenancy.http import PartnerRequest
 from tenancy.models import Partnership, ResellerRelationship
 from tenancy.rules import Action
 from tenancy.services import ServiceError
+from tenancy.web.http import PartnerRequest
 
 # Each side's list page.
 LIST_URLS = {

@@ -17,13 +17,13 @@ from partner_center.forms import (
     RequestFilterForm,
 )
 from tenancy import selectors, services
-from tenancy.http import PartnerRequest
 from tenancy.models import (
     Invitation,
     InvitationStatus,
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.web.http import PartnerRequest
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,7 +15,6 @@ from partner_center.admin_forms import (
     add_problems,
 )
 from tenancy import selectors, services
-from tenancy.http import PartnerRequest
 from tenancy.models import (
     AccessAssignment,
     AdminRelationshipStatus,
@@ -25,6 +24,7 @@ from tenancy.models import (
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.web.http import PartnerRequest
 
 IN_FORCE = (AdminRelationshipStatus.ACTIVE, AdminRelationshipStatus.EXPIRING)
 

@@ -7,8 +7,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from partner_center.access import partner_view
-from tenancy.account_views import reset_page, users_context
 from tenancy.rules import Action
+from tenancy.web.account import reset_page, users_context
 
 
 @never_cache

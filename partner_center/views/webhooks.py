@@ -17,8 +17,6 @@ from partner_center.access import partner_view
 from partner_center.admin_forms import add_problems
 from tenancy import services
 from tenancy.effects.webhook_delivery import AddressRefused, checked_target
-from tenancy.forms import PortalForm
-from tenancy.http import PartnerRequest
 from tenancy.models import (
     SUBSCRIBABLE_EVENTS,
     DeliveryAttempt,
@@ -28,6 +26,8 @@ from tenancy.models import (
 from tenancy.models.webhooks import URL_MAX_LENGTH
 from tenancy.rules import Action
 from tenancy.services import ServiceError, WebhookInvalid
+from tenancy.web.forms import PortalForm
+from tenancy.web.http import PartnerRequest
 
 SHOW_ONCE = "partner_center_new_webhook_secret"
 LOG_SIZE = 25

@@ -3,7 +3,7 @@ cache: both kinds of link share one rate."""
 
 import pytest
 
-from tenancy.throttle import LINK_OPEN_RATE
+from tenancy.web.throttle import LINK_OPEN_RATE
 from tests.admin_center.conftest import link_path
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]

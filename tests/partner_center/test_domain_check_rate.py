@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tenancy.throttle import DOMAIN_CHECK_RATE
+from tenancy.web.throttle import DOMAIN_CHECK_RATE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]
 CHECK = reverse("partner_center:domain-check")

@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenancy import services
-from tenancy.forms import PortalForm, is_single_line
 from tenancy.models import (
     HELPDESK_ADMINISTRATOR,
     AdminRelationship,
@@ -39,6 +38,7 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.validators import validate_single_line
+from tenancy.web.forms import PortalForm, is_single_line
 from tests.factories import (
     AdminRelationshipFactory,
     AgreementAcceptanceFactory,
@@ -437,10 +437,10 @@ NOT_YET = {
 
 def test_every_single_line_field_of_every_form_refuses_control_characters():
     """A new form, or a new field, cannot forget it: derive the form from
-    `tenancy.forms.PortalForm` and its single-line text fields get `validate_single_line`."""
+    `tenancy.web.forms.PortalForm` and its single-line text fields get `validate_single_line`."""
     classes = project_form_classes()
     names = {f"{cls.__module__}.{cls.__qualname__}" for cls in classes}
-    assert {"partner_center.admin_forms.SecurityGroupForm", "tenancy.forms.SignerForm"} <= names
+    assert {"partner_center.admin_forms.SecurityGroupForm", "tenancy.web.forms.SignerForm"} <= names
     forgotten = [
         f"{cls.__module__}.{cls.__qualname__}.{field_name}"
         for cls in classes
@@ -448,7 +448,7 @@ def test_every_single_line_field_of_every_form_refuses_control_characters():
         for field_name, field in cls.base_fields.items()
         if is_single_line(field) and validate_single_line not in field.validators
     ]
-    assert not forgotten, f"derive these forms from tenancy.forms.PortalForm: {forgotten}"
+    assert not forgotten, f"derive these forms from tenancy.web.forms.PortalForm: {forgotten}"
 
 
 def test_textareas_and_passwords_are_not_single_line_fields():

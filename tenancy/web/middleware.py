@@ -8,10 +8,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
-from tenancy import mfa, throttle
-from tenancy.http import client_ip
+from tenancy import mfa
 from tenancy.language import member_language
 from tenancy.models import Membership
+from tenancy.web import throttle
+from tenancy.web.http import client_ip
 
 # What a user may still open while a step of signing in is left: the second factor, a new
 # password (for a temporary one), a first sign-in method (with MFA_REQUIRED). Sign-out always.

@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views
 
-from tenancy import account_views
+from tenancy.web import account
 
 app_name = "otp_webauthn"
 
@@ -17,7 +17,7 @@ urlpatterns = [
     ),
     path(
         "registration/complete/",
-        account_views.PasskeyRegistrationComplete.as_view(),
+        account.PasskeyRegistrationComplete.as_view(),
         name="credential-registration-complete",
     ),
     path(
@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "authentication/complete/",
-        account_views.PasskeyAuthenticationComplete.as_view(),
+        account.PasskeyAuthenticationComplete.as_view(),
         name="credential-authentication-complete",
     ),
     path(

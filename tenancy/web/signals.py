@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from tenancy import mfa
 from tenancy.models import AuditAction
 from tenancy.services.accounts import account_event
-from tenancy.throttle import remember_lock
+from tenancy.web.throttle import remember_lock
 
 
 @receiver(user_logged_in, dispatch_uid="tenancy.signed_in")

@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from tenancy.forms import PortalForm
-from tenancy.http import local_path
 from tenancy.models import AuditAction
 from tenancy.portals import PARTNER_CENTER, admin_portal_for, portal_for_namespace
 from tenancy.services.accounts import account_event
+from tenancy.web.forms import PortalForm
+from tenancy.web.http import local_path
 
 
 def landing_url(request) -> str | None:

@@ -16,12 +16,12 @@ from django_otp import login as otp_login
 from django_otp_webauthn import views as passkey_views
 
 from tenancy import mfa, services
-from tenancy.forms import PortalForm
-from tenancy.http import client_ip, local_path
 from tenancy.models import AuditAction, Membership
 from tenancy.services import ServiceError
 from tenancy.services.accounts import account_event
-from tenancy.throttle import lock_in_force, locked_response
+from tenancy.web.forms import PortalForm
+from tenancy.web.http import client_ip, local_path
+from tenancy.web.throttle import lock_in_force, locked_response
 
 # Where the recovery codes wait, once, between the page that made them and the page that shows
 # them.

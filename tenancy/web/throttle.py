@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
-from tenancy.http import client_ip
+from tenancy.web.http import client_ip
 
 # Calls per window of seconds, per user (or address, signed out). The domain check runs as an
 # agent types a name; a request link is opened once or twice by a person.
