@@ -1,6 +1,6 @@
 """The page a refused request shows: its title, the reason (the rule's own sentence), what the
-customer's administrator can do, and the HTTP status. The rule (tenancy.rules.requests) says why;
-this says it as a page of the admin center, for every kind of request.
+customer's administrator can do, and the HTTP status. The rule (tenancy.rules.request_refusals)
+says why; this says it as a page of the admin center, for every kind of request.
 """
 
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from tenancy.choices import Cloud
 from tenancy.portals import admin_portal_for
-from tenancy.rules.requests import ADMIN, Refusal
+from tenancy.rules.request_refusals import ADMIN, Refusal
 from tenancy.text import market_name
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from admin_center.views import organization, partners, users
-from admin_center.views.requests import ADMIN_PAGES, RESELLER_PAGES
+from admin_center.views.partner_requests import ADMIN_PAGES, RESELLER_PAGES
 
 app_name = "admin_center"
 

@@ -188,7 +188,7 @@ def resolve_api_deep(page: Page, project: Server) -> None:
     send back in its header. By pages of 500 (the largest), then of 40; the token is the sort key
     of the last row seen, whatever the size, so the last one is what a client paging by 40 holds
     there."""
-    from api.views import CONTINUATION_HEADER
+    from api.base import CONTINUATION_HEADER
 
     def step(path: str, token: str | None, size: int) -> tuple[dict, str, str]:
         headers = page.headers | ({CONTINUATION_HEADER: token} if token else {})

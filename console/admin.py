@@ -3,8 +3,8 @@ ending a relationship is a state change the portals make, audited, and nothing i
 
 What operators may change keeps the rules: every save writes an audit line with each field before
 and after, in the save's own transaction (`OperatorAudit`); an edit that would break a rule
-(`console.checks`, the services' decisions) is refused on the form, with the rule's words; users
-and memberships are deactivated, never deleted."""
+(`console.edit_checks`, the services' decisions) is refused on the form, with the rule's words;
+users and memberships are deactivated, never deleted."""
 
 import uuid
 
@@ -22,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from console import checks
+from console import edit_checks
 from tenancy import rules, services
 from tenancy.models import (
     AccessAssignment,
@@ -31,7 +31,6 @@ from tenancy.models import (
     AuditAction,
     AuditEvent,
     Country,
-    CustomerListRow,
     Invitation,
     Market,
     Membership,
@@ -192,7 +191,7 @@ class TenantAdminForm(forms.ModelForm):
         stored = self.instance  # the form's values reach it only after clean()
         refuse(
             self,
-            checks.tenant_change_problems(
+            edit_checks.tenant_change_problems(
                 stored,
                 kind=cleaned.get("kind", stored.kind),
                 domain=cleaned.get("domain", stored.domain),
@@ -208,7 +207,9 @@ class TenantAdminForm(forms.ModelForm):
 class CountryAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
-        refuse(self, checks.country_change_problems(self.instance, market=cleaned.get("market")))
+        refuse(
+            self, edit_checks.country_change_problems(self.instance, market=cleaned.get("market"))
+        )
         return cleaned
 
 
@@ -217,7 +218,7 @@ class MembershipAdminForm(forms.ModelForm):
         cleaned = super().clean()
         refuse(
             self,
-            checks.membership_change_problems(
+            edit_checks.membership_change_problems(
                 self.instance, tenant=cleaned.get("tenant"), user=cleaned.get("user")
             ),
         )
@@ -385,12 +386,8 @@ class TenantAdmin(SearchByIdMixin, AuditedAdmin):
         ),
     ]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # The Customer list shows copies of the name, domain and country: keep them equal.
-        CustomerListRow.objects.filter(customer=obj).update(
-            customer_name=obj.name, customer_domain=obj.domain, country=obj.country
-        )
+    # The Customer lists' copies of a customer's name, domain and country follow an edit: the
+    # record table's effect of the change's audit line (tenancy.effects.record).
 
 
 class MembershipRoleInline(admin.TabularInline):

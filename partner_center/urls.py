@@ -8,7 +8,7 @@ from partner_center.views import (
     customer_list,
     customer_page,
     partnerships,
-    requests,
+    relationship_requests,
     security_groups,
     users,
     webhooks,
@@ -20,17 +20,25 @@ urlpatterns = [
     path("", customer_list.home, name="home"),
     path("customers/", customer_list.customer_list, name="customer-list"),
     path("customers/export.csv", customer_list.customer_export, name="customer-export"),
-    path("customers/new-relationship/", requests.new_relationship, name="new-relationship"),
-    path("customers/requests/", requests.request_list, name="request-list"),
     path(
-        "customers/requests/<uuid:invitation_id>/", requests.request_detail, name="request-detail"
+        "customers/new-relationship/",
+        relationship_requests.new_relationship,
+        name="new-relationship",
+    ),
+    path("customers/requests/", relationship_requests.request_list, name="request-list"),
+    path(
+        "customers/requests/<uuid:invitation_id>/",
+        relationship_requests.request_detail,
+        name="request-detail",
     ),
     path(
-        "customers/requests/<uuid:invitation_id>/send/", requests.request_send, name="request-send"
+        "customers/requests/<uuid:invitation_id>/send/",
+        relationship_requests.request_send,
+        name="request-send",
     ),
     path(
         "customers/requests/<uuid:invitation_id>/revoke/",
-        requests.request_revoke,
+        relationship_requests.request_revoke,
         name="request-revoke",
     ),
     path("customers/add/", add_customer.add_customer, name="add-customer"),

@@ -109,13 +109,12 @@ def security_group_of(partner: Tenant, group_id) -> SecurityGroup:
     return group
 
 
-def member_of(tenant: Tenant, membership_id) -> Membership:
-    """A person (not an app) of the tenant."""
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(pk=membership_id, tenant=tenant, user__partner_app=None)
-        .first()
-    )
+def member_of(tenant: Tenant, membership_id, *, people_only: bool = True) -> Membership:
+    """A member of the tenant (with `people_only`, a person: not an app's principal)."""
+    members = Membership.objects.select_related("user").filter(pk=membership_id, tenant=tenant)
+    if people_only:
+        members = members.filter(user__partner_app=None)
+    membership = members.first()
     if membership is None:
         raise Http404("No such user.")
     return membership

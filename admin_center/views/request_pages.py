@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from admin_center.access import current_portal, portal_url, request_page
 from admin_center.refusals import refusal_page_of
 from tenancy import services
-from tenancy.rules import requests as request_rules
+from tenancy.rules import request_refusals as request_rules
 from tenancy.services import RequestKind
 from tenancy.web.http import MemberRequest
 from tenancy.web.throttle import LINK_OPEN_RATE, rate_limited

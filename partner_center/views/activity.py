@@ -12,6 +12,7 @@ from partner_center.exports import csv_response
 from partner_center.forms import (
     ActivityFilterForm,
 )
+from tenancy.audit_text import audit_detail
 from tenancy.models import (
     AuditEvent,
 )
@@ -56,12 +57,17 @@ def activity_export(request: PartnerRequest):
     form, start, end, events = _activity(request)
     if form.is_bound and not form.is_valid():
         return activity_log(request)
+
+    def action(event) -> str:
+        detail = audit_detail(event)
+        return f"{event.get_action_display()} ({detail})" if detail else event.get_action_display()
+
     rows = (
         (
             timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
             event.customer.name if event.customer else "",
             event.customer.domain if event.customer else "",
-            event.get_action_display(),
+            action(event),
             event.actor_label,
         )
         for event in events.iterator(chunk_size=2000)

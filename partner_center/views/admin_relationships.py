@@ -8,7 +8,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -38,39 +38,6 @@ from tenancy.rules import Action
 from tenancy.web.http import PartnerRequest
 
 IN_FORCE = (AdminRelationshipStatus.ACTIVE, AdminRelationshipStatus.EXPIRING)
-
-
-def _get_relationship(request: PartnerRequest, relationship_id) -> AdminRelationship:
-    """One of this partner's admin relationships; anyone else's is a 404."""
-    relationship = (
-        AdminRelationship.objects.select_related(
-            "customer", "created_by", "finalized_by", "approved_by", "closed_by", "closed_by_tenant"
-        )
-        .filter(pk=relationship_id, partner=request.partner)
-        .first()
-    )
-    if relationship is None:
-        raise Http404("No such admin relationship.")
-    # The partner came with the membership (country and market included): no query for it.
-    relationship.partner = request.partner
-    return relationship
-
-
-def _get_assignment(relationship: AdminRelationship, assignment_id) -> AccessAssignment:
-    assignment = get_object_or_404(
-        AccessAssignment.objects.select_related("group"),
-        pk=assignment_id,
-        relationship=relationship,
-        removed_at__isnull=True,
-    )
-    assignment.relationship = relationship
-    return assignment
-
-
-def _get_group(request: PartnerRequest, group_id) -> SecurityGroup:
-    group = get_object_or_404(SecurityGroup, pk=group_id, partner=request.partner)
-    group.partner = request.partner
-    return group
 
 
 def _names(relationship: AdminRelationship, **values) -> dict:

@@ -3,14 +3,14 @@ with when they were made and last used, revoke a key."""
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from partner_center.access import partner_view
-from tenancy import services
+from tenancy import selectors, services
 from tenancy.models import APP_ROLES, PartnerApp
 from tenancy.rules import Action
 from tenancy.services import ServiceError
@@ -63,7 +63,7 @@ def app_list(request):
 @require_POST
 @partner_view(Action.MANAGE_APPS)
 def app_revoke(request, prefix: str):
-    app = get_object_or_404(PartnerApp, prefix=prefix, partner=request.partner)
+    app = selectors.app_of(request.partner, prefix)
     try:
         services.app_revoke(membership=request.membership, app=app)
     except ServiceError as refusal:

@@ -3,7 +3,7 @@ subscription, and removing the reseller relationship."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -122,11 +122,7 @@ def purchase(request: PartnerRequest, customer_id):
 @partner_view(Action.MANAGE_SUBSCRIPTION)
 def subscription_update(request: PartnerRequest, customer_id, subscription_id):
     customer = selectors.customer_of(request.partner, customer_id)
-    subscription = get_object_or_404(
-        Subscription.objects.sold_by(request.partner).select_related("offer"),
-        pk=subscription_id,
-        customer=customer,
-    )
+    subscription = selectors.subscription_of(request.partner, customer, subscription_id)
     form = SubscriptionChangeForm(request.POST)
     if not form.is_valid():
         problems = "; ".join(message for errors in form.errors.values() for message in errors)

@@ -5,7 +5,6 @@ render."""
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from partner_center.access import partner_view
 from partner_center.partnership_forms import AnswerForm, FindResellerForm, RequestPartnershipForm
-from tenancy import rules, services
+from tenancy import rules, selectors, services
 from tenancy.models import Partnership, ResellerRelationship
 from tenancy.rules import Action
 from tenancy.services import ServiceError
@@ -84,19 +83,6 @@ def _require_a_side(request: PartnerRequest) -> str:
             % {"partner": request.partner.name}
         )
     return side
-
-
-def _get_partnership(request: PartnerRequest, partnership_id) -> Partnership:
-    """A partnership this partner is either side of; anyone else's is a 404."""
-    partnership = (
-        Partnership.objects.of(request.partner)
-        .select_related("provider__country__market", "reseller__country__market")
-        .filter(pk=partnership_id)
-        .first()
-    )
-    if partnership is None:
-        raise Http404("No such partnership.")
-    return partnership
 
 
 def _open_and_past(request: PartnerRequest, partnerships) -> tuple[list, list]:
@@ -222,7 +208,7 @@ def _request_confirmed(request: PartnerRequest):
 @partner_view(Action.MANAGE_PARTNERSHIPS)
 def partnership_answer(request: PartnerRequest, partnership_id):
     _require_a_side(request)
-    partnership = _get_partnership(request, partnership_id)
+    partnership = selectors.partnership_of(request.partner, partnership_id)
     provider, reseller = partnership.provider, partnership.reseller
     if reseller.pk != request.partner.pk:
         raise PermissionDenied(
@@ -259,7 +245,7 @@ def partnership_answer(request: PartnerRequest, partnership_id):
 @partner_view(Action.MANAGE_PARTNERSHIPS)
 def partnership_remove(request: PartnerRequest, partnership_id):
     side = _require_a_side(request)
-    partnership = _get_partnership(request, partnership_id)
+    partnership = selectors.partnership_of(request.partner, partnership_id)
     provider, reseller = partnership.provider, partnership.reseller
     decision = services.partnership_remove_decision(partnership, by=request.partner)
     if decision.code == "pending":

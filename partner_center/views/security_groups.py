@@ -3,7 +3,7 @@ in customers through admin relationships."""
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,7 +18,6 @@ from tenancy import selectors, services
 from tenancy.models import (
     AccessAssignment,
     AdminRelationshipStatus,
-    Membership,
     SecurityGroup,
     SecurityGroupMember,
 )
@@ -148,9 +147,7 @@ def security_group_member_add(request: PartnerRequest, group_id):
 @partner_view(Action.MANAGE_SECURITY_GROUPS)
 def security_group_member_remove(request: PartnerRequest, group_id, membership_id):
     group = selectors.security_group_of(request.partner, group_id)
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=membership_id, tenant=request.partner
-    )
+    membership = selectors.member_of(request.partner, membership_id)
     try:
         services.security_group_member_remove(
             group=group, membership=membership, removed_by=request.user

@@ -5,7 +5,6 @@ each delivery with its attempts, and Redeliver."""
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from partner_center.access import partner_view
 from partner_center.admin_forms import add_problems
-from tenancy import services
+from tenancy import selectors, services
 from tenancy.effects.webhook_delivery import AddressRefused, checked_target
 from tenancy.models import (
     SUBSCRIBABLE_EVENTS,
@@ -59,16 +58,6 @@ class WebhookForm(PortalForm):
         except AddressRefused as refusal:
             raise forms.ValidationError(str(refusal)) from None
         return address
-
-
-def _get_subscription(request: PartnerRequest, webhook_id) -> WebhookSubscription:
-    """One of this partner's webhooks; anyone else's is a 404."""
-    subscription = WebhookSubscription.objects.filter(
-        pk=webhook_id, partner=request.partner
-    ).first()
-    if subscription is None:
-        raise Http404("No such webhook.")
-    return subscription
 
 
 def _save(request, form: WebhookForm, call) -> WebhookSubscription | None:
@@ -152,7 +141,7 @@ def _render_detail(request, subscription: WebhookSubscription, *, form=None, sta
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.MANAGE_WEBHOOKS)
 def webhook_detail(request: PartnerRequest, webhook_id):
-    subscription = _get_subscription(request, webhook_id)
+    subscription = selectors.webhook_of(request.partner, webhook_id)
     if request.method == "GET":
         return _render_detail(request, subscription)
     form = WebhookForm(request.POST)
@@ -172,7 +161,7 @@ def webhook_detail(request: PartnerRequest, webhook_id):
 @require_POST
 @partner_view(Action.MANAGE_WEBHOOKS)
 def webhook_deactivate(request: PartnerRequest, webhook_id):
-    subscription = _get_subscription(request, webhook_id)
+    subscription = selectors.webhook_of(request.partner, webhook_id)
     try:
         services.webhook_subscription_deactivate(
             membership=request.membership, subscription=subscription
@@ -189,7 +178,7 @@ def webhook_deactivate(request: PartnerRequest, webhook_id):
 @require_POST
 @partner_view(Action.MANAGE_WEBHOOKS)
 def webhook_send_test(request: PartnerRequest, webhook_id):
-    subscription = _get_subscription(request, webhook_id)
+    subscription = selectors.webhook_of(request.partner, webhook_id)
     try:
         services.webhook_send_test(membership=request.membership, subscription=subscription)
     except ServiceError as refusal:
@@ -204,12 +193,8 @@ def webhook_send_test(request: PartnerRequest, webhook_id):
 @require_POST
 @partner_view(Action.MANAGE_WEBHOOKS)
 def webhook_redeliver(request: PartnerRequest, webhook_id, delivery_id):
-    subscription = _get_subscription(request, webhook_id)
-    delivery = WebhookDelivery.objects.filter(
-        pk=delivery_id, subscription=subscription, partner=request.partner
-    ).first()
-    if delivery is None:
-        raise Http404("No such delivery.")
+    subscription = selectors.webhook_of(request.partner, webhook_id)
+    delivery = selectors.webhook_delivery_of(subscription, delivery_id)
     try:
         services.webhook_redeliver(membership=request.membership, delivery=delivery)
     except ServiceError as refusal:

@@ -22,8 +22,8 @@ class RelationshipQuerySet(models.QuerySet):
 class Ending:
     """Relationships end by a change of state, recorded with who ended them; never deleted."""
 
-    def end(self, *, by) -> None:
-        self.ended_at = timezone.now()
+    def end(self, *, by, at=None) -> None:
+        self.ended_at = at or timezone.now()
         self.ended_by = by
         self.save(update_fields=["ended_at", "ended_by"])
 

@@ -4,7 +4,7 @@ for forms, problems by field), and read no table; whoever calls one gathers what
     permissions   who may do what (DESIGN.md §2), and what a member who may not is told
     eligibility   who may relate to whom: markets, clouds, two tiers, purchases, endings
     admin_access  admin relationships: what a request may ask, the roles a task needs
-    requests      why a request's link can't be answered here (as codes and facts)
+    request_refusals  why a request's link can't be answered here (as codes and facts)
 
 Each reason is a sentence in the reader's language; the pages show it as it is.
 """

@@ -43,10 +43,18 @@ class AdminRequest:
 
 
 def record_admin(
-    relationship: AdminRelationship, action, actor, actor_tenant, *, subject=None, **details
+    relationship: AdminRelationship,
+    action,
+    actor,
+    actor_tenant,
+    *,
+    subject=None,
+    at=None,
+    **details,
 ):
     """The audit line of a change to `relationship`: it names both tenants and the relationship
-    (the subject of what follows it, unless another is given: an access assignment)."""
+    (the subject of what follows it, unless another is given: an access assignment). `at`: when
+    (now, unless the demo data writes history)."""
     return record(
         action,
         actor=actor,
@@ -55,6 +63,7 @@ def record_admin(
         customer=relationship.customer,
         details={"relationship": str(relationship.id), "name": relationship.name, **details},
         subject=subject or relationship,
+        at=at,
     )
 
 
@@ -79,9 +88,10 @@ def admin_relationship_create(
     customer: Tenant | None = None,
     finalize: bool = False,
     language: str | None = None,
+    now=None,
 ) -> AdminRelationship:
     """A new request (status created); with `finalize`, locked for approval at once, which is
-    what Partner Center's **Finalize request** does."""
+    what Partner Center's **Finalize request** does. `now`: when (the demo data's history)."""
     acting_member(created_by, partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
     problems = rules.admin_request_problems(
         name=request.name,
@@ -96,7 +106,7 @@ def admin_relationship_create(
     if problems:
         raise AdminRequestInvalid(problems)
     name = request.name.strip()
-    now = timezone.now()
+    now = now or timezone.now()
     relationship = AdminRelationship(
         # The email's language: as asked, else the customer's country's, else the agent's.
         language=email_language(
@@ -127,10 +137,11 @@ def admin_relationship_create(
                 roles=relationship.roles,
                 duration_days=relationship.duration_days,
                 auto_extend=relationship.auto_extend,
+                at=now,
             )
             if finalize:
                 relationship = admin_relationship_finalize(
-                    relationship=relationship, finalized_by=created_by
+                    relationship=relationship, finalized_by=created_by, now=now
                 )
     except IntegrityError:
         raise AdminRequestInvalid(
@@ -151,7 +162,7 @@ def admin_relationship_finalize_decision(relationship: AdminRelationship) -> Dec
     return rules.ALLOWED
 
 
-def admin_relationship_finalize(*, relationship: AdminRelationship, finalized_by):
+def admin_relationship_finalize(*, relationship: AdminRelationship, finalized_by, now=None):
     """Lock the request for approval: it gets its link and can no longer change."""
     acting_member(finalized_by, relationship.partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
     with transaction.atomic():
@@ -159,14 +170,17 @@ def admin_relationship_finalize(*, relationship: AdminRelationship, finalized_by
         decision = admin_relationship_finalize_decision(relationship)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
+        now = now or timezone.now()
         relationship.status = AdminRelationshipStatus.APPROVAL_PENDING
-        relationship.finalized_at = timezone.now()
+        relationship.finalized_at = now
         relationship.finalized_by = finalized_by
         relationship.mint_token()
         relationship.save(
             update_fields=["status", "finalized_at", "finalized_by", "token_salt", "token_hash"]
         )
-        record_admin(relationship, AuditAction.ADMIN_FINALIZED, finalized_by, relationship.partner)
+        record_admin(
+            relationship, AuditAction.ADMIN_FINALIZED, finalized_by, relationship.partner, at=now
+        )
     return relationship
 
 
@@ -209,7 +223,9 @@ def admin_relationship_terminate_decision(
     return rules.ALLOWED
 
 
-def admin_relationship_terminate(*, relationship: AdminRelationship, terminated_by, by: Tenant):
+def admin_relationship_terminate(
+    *, relationship: AdminRelationship, terminated_by, by: Tenant, now=None
+):
     """End an active relationship at once. `by` is the side acting: the partner (Admin agent)
     or the customer (Global administrator, "Remove roles"). Its access assignments go with it."""
     if by.pk == relationship.partner_id:
@@ -221,7 +237,8 @@ def admin_relationship_terminate(*, relationship: AdminRelationship, terminated_
         decision = admin_relationship_terminate_decision(relationship, by=by)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
-        _close(relationship, AdminRelationshipStatus.TERMINATED, terminated_by, by)
+        now = now or timezone.now()
+        _close(relationship, AdminRelationshipStatus.TERMINATED, terminated_by, by, now=now)
         removed = AccessAssignment.objects.filter(
             relationship=relationship, removed_at__isnull=True
         ).update(removed_at=relationship.closed_at, removed_by=terminated_by)
@@ -233,6 +250,7 @@ def admin_relationship_terminate(*, relationship: AdminRelationship, terminated_
             roles=relationship.roles,
             side="partner" if by.pk == relationship.partner_id else "customer",
             assignments_removed=removed,
+            at=now,
         )
     return relationship
 
@@ -245,9 +263,9 @@ def locked(pk) -> AdminRelationship:
     )
 
 
-def _close(relationship: AdminRelationship, status, user, tenant: Tenant) -> None:
+def _close(relationship: AdminRelationship, status, user, tenant: Tenant, now=None) -> None:
     relationship.status = status
-    relationship.closed_at = timezone.now()
+    relationship.closed_at = now or timezone.now()
     relationship.closed_by = user
     relationship.closed_by_tenant = tenant
     relationship.save(update_fields=["status", "closed_at", "closed_by", "closed_by_tenant"])
@@ -279,11 +297,15 @@ def admin_relationship_find(relationship_id, token: object) -> AdminRelationship
     return ADMIN_REQUESTS.find(token, relationship_id=relationship_id)
 
 
-def admin_relationship_approve(*, relationship_id, user, portal_cloud: str) -> AdminRelationship:
+def admin_relationship_approve(
+    *, relationship_id, user, portal_cloud: str, now=None
+) -> AdminRelationship:
     """The customer's Global administrator approves every role asked for ("Approve all")."""
     with transaction.atomic():
-        relationship, customer = ADMIN_REQUESTS.lock_for_answer(relationship_id, user, portal_cloud)
-        now = timezone.now()
+        relationship, customer = ADMIN_REQUESTS.lock_for_answer(
+            relationship_id, user, portal_cloud, now=now
+        )
+        now = now or timezone.now()
         relationship.customer = customer
         relationship.status = AdminRelationshipStatus.ACTIVE
         relationship.approved_at = now
@@ -299,17 +321,23 @@ def admin_relationship_approve(*, relationship_id, user, portal_cloud: str) -> A
             customer,
             roles=relationship.roles,
             ends_at=relationship.ends_at.isoformat(),
+            at=now,
         )
     return relationship
 
 
-def admin_relationship_decline(*, relationship_id, user, portal_cloud: str) -> AdminRelationship:
+def admin_relationship_decline(
+    *, relationship_id, user, portal_cloud: str, now=None
+) -> AdminRelationship:
     with transaction.atomic():
-        relationship, customer = ADMIN_REQUESTS.lock_for_answer(relationship_id, user, portal_cloud)
+        relationship, customer = ADMIN_REQUESTS.lock_for_answer(
+            relationship_id, user, portal_cloud, now=now
+        )
+        now = now or timezone.now()
         relationship.customer = customer
         relationship.save(update_fields=["customer"])
-        _close(relationship, AdminRelationshipStatus.DECLINED, user, customer)
-        record_admin(relationship, AuditAction.ADMIN_DECLINED, user, customer)
+        _close(relationship, AdminRelationshipStatus.DECLINED, user, customer, now=now)
+        record_admin(relationship, AuditAction.ADMIN_DECLINED, user, customer, at=now)
     return relationship
 
 

@@ -43,20 +43,21 @@ def invitation_create(
     indirect_provider: Tenant | None = None,
     acting_partner: Tenant | None = None,
     language: str | None = None,
+    now=None,
 ) -> Invitation:
     """A request with its link. An indirect reseller's request names one of its indirect
     providers (`indirect_provider`): accepting it makes the customer both partners'.
 
     `acting_partner` is the organization of `created_by` when it is not `partner`: an indirect
     provider making the request for one of its resellers (through the API). Both partners'
-    activity logs then show it, done by the provider."""
+    activity logs then show it, done by the provider. `now`: when (the demo data's history)."""
     acting_partner = acting_partner or partner
     acting_member(created_by, acting_partner, Action.REQUEST_RELATIONSHIP)
     if rules.admin_permissions_required(partner):
         include_admin = True
     if indirect_provider is not None or rules.partnership_side(partner) == "reseller":
         _check_two_tier(partner, indirect_provider)
-    now = timezone.now()
+    now = now or timezone.now()
     invitation = Invitation(
         created_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
@@ -84,6 +85,7 @@ def invitation_create(
                     "label": invitation.label,
                     **({"indirect_provider": indirect_provider.name} if indirect_provider else {}),
                 },
+                at=now,
             )
     return invitation
 
@@ -122,7 +124,7 @@ def invitation_revoke_decision(invitation: Invitation) -> Decision:
     return rules.ALLOWED
 
 
-def invitation_revoke(*, invitation: Invitation, revoked_by) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, revoked_by, now=None) -> Invitation:
     acting_member(revoked_by, invitation.partner, Action.REVOKE_REQUEST)
     with transaction.atomic():
         # Locked so that a revocation and an acceptance of the same link cannot both win.
@@ -130,8 +132,9 @@ def invitation_revoke(*, invitation: Invitation, revoked_by) -> Invitation:
         decision = invitation_revoke_decision(invitation)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
+        now = now or timezone.now()
         invitation.status = InvitationStatus.REVOKED
-        invitation.revoked_at = timezone.now()
+        invitation.revoked_at = now
         invitation.revoked_by = revoked_by
         invitation.save(update_fields=["status", "revoked_at", "revoked_by"])
         record(
@@ -140,6 +143,7 @@ def invitation_revoke(*, invitation: Invitation, revoked_by) -> Invitation:
             actor_tenant=invitation.partner,
             partner=invitation.partner,
             invitation=invitation,
+            at=now,
         )
     return invitation
 

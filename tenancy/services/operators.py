@@ -41,6 +41,7 @@ def operator_change_record(
             "object": str(obj),
             "changes": changes,
         },
+        subject=obj,
     )
 
 

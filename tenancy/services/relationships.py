@@ -2,6 +2,7 @@
 relationships end in `admin_relationships`.)"""
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenancy import rules
@@ -49,10 +50,13 @@ def reseller_relationship_end_decision(
     )
 
 
-def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by: Tenant) -> None:
+def reseller_relationship_end(
+    *, partner: Tenant, customer: Tenant, ended_by, by: Tenant, now=None
+) -> None:
     """End the active reseller relationship; refused while the partner's subscriptions run.
 
     `by` is the tenant acting: the partner (Global admin) or the customer (Global administrator).
+    `now`: when (the demo data's history).
     """
     acting_member(
         ended_by, by, Action.REMOVE_RESELLER if by.pk == partner.pk else Action.END_RESELLER
@@ -73,16 +77,18 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
             .filter(indirect_provider=partner, customer=customer)
             .select_related("partner")
         )
-        relationship.end(by=ended_by)
+        now = now or timezone.now()
+        relationship.end(by=ended_by, at=now)
         record(
             AuditAction.RESELLER_ENDED,
             actor=ended_by,
             actor_tenant=by,
             partner=partner,
             customer=customer,
+            at=now,
         )
         for link in links:
-            link.end(by=ended_by)
+            link.end(by=ended_by, at=now)
             record(
                 AuditAction.RESELLER_ENDED,
                 actor=ended_by,
@@ -90,4 +96,5 @@ def reseller_relationship_end(*, partner: Tenant, customer: Tenant, ended_by, by
                 partner=link.partner,
                 customer=customer,
                 details={"indirect_provider": partner.name, "provider_ended": True},
+                at=now,
             )

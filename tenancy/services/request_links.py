@@ -1,10 +1,10 @@
 """Kinds of request link: one abstraction for every request a partner sends a customer's admin.
 
 A kind says how its requests are found by their token, linked, emailed, described to the rule
-that decides whether someone can answer them (tenancy.rules.requests), and recorded when they are
-opened, refused or sent. The admin center's answer flow (admin_center.views.request_pages) serves
-every kind through this; the kinds' own answers (accept, approve, decline) are services of their
-own modules, which lock the request through `lock_for_answer`.
+that decides whether someone can answer them (tenancy.rules.request_refusals), and recorded when
+they are opened, refused or sent. The admin center's answer flow (admin_center.views.request_pages)
+serves every kind through this; the kinds' own answers (accept, approve, decline) are services of
+their own modules, which lock the request through `lock_for_answer`.
 
 Two kinds today: a reseller relationship request (`RESELLER_REQUESTS`, Invitation) and an admin
 relationship request (`ADMIN_REQUESTS`, AdminRelationship). Another is a subclass naming its
@@ -31,8 +31,8 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.portals import admin_portal_for
-from tenancy.rules import requests as request_rules
-from tenancy.rules.requests import (
+from tenancy.rules import request_refusals as request_rules
+from tenancy.rules.request_refusals import (
     ADMIN,
     RESELLER,
     Refusal,
@@ -65,7 +65,8 @@ class RequestKind:
 
     name: str
     model: type
-    wording: str = ""  # which sentences of tenancy.rules.requests: RESELLER, ADMIN, or the general
+    # Which sentences of tenancy.rules.request_refusals: RESELLER's, ADMIN's, or the general ones.
+    wording: str = ""
     # The related rows every page of a request reads, fetched with it.
     related: tuple[str, ...] = ("partner__country__market",)
     email_template: str
@@ -145,11 +146,11 @@ class RequestKind:
         """What the customer already has of the partner."""
         return None
 
-    def refusal(self, *, request, membership: Membership | None, portal_cloud: str):
+    def refusal(self, *, request, membership: Membership | None, portal_cloud: str, now=None):
         """Every reason this member cannot answer this request in this portal, the first one
-        wins; None when they may."""
+        wins; None when they may. `now`: when it is answered (the demo data's history)."""
         viewer = Viewer(membership, portal_cloud)
-        facts = self.facts(request)
+        facts = self.facts(request, now)
         found = request_rules.state_refusal(facts, viewer, self.wording) or self.before_viewer(
             request
         )
@@ -253,7 +254,7 @@ class RequestKind:
 
     # --- Answering -----------------------------------------------------------------------------
 
-    def lock_for_answer(self, request_id, user, portal_cloud: str):
+    def lock_for_answer(self, request_id, user, portal_cloud: str, now=None):
         """(the request, the answering customer), both locked, once the rule lets this user
         answer; RequestRefused otherwise.
 
@@ -267,7 +268,9 @@ class RequestKind:
         membership = Membership.objects.of_user(user)
         if membership is not None and membership.tenant.is_customer:
             Tenant.objects.select_for_update().filter(pk=membership.tenant_id).first()
-        refusal = self.refusal(request=request, membership=membership, portal_cloud=portal_cloud)
+        refusal = self.refusal(
+            request=request, membership=membership, portal_cloud=portal_cloud, now=now
+        )
         if refusal is not None:
             raise RequestRefused(refusal)
         return request, membership.tenant

@@ -105,9 +105,11 @@ def subscription_purchase(
     quantity: int,
     purchased_by,
     indirect_reseller: Tenant | None = None,
+    now=None,
 ) -> Subscription:
     """`partner` buys for `customer`; an indirect provider may buy on behalf of an indirect
-    reseller that serves the customer through it (the subscription records both)."""
+    reseller that serves the customer through it (the subscription records both). `now`: when
+    (the demo data's history)."""
     if offer.is_azure and quantity != 1:
         raise ServiceError(_("An Azure plan is bought once; its quantity is 1."), code="quantity")
     if not 1 <= quantity <= MAX_QUANTITY:
@@ -119,6 +121,7 @@ def subscription_purchase(
             raise ServiceError(decision.reason, code=decision.code)
         if indirect_reseller is not None:
             _check_on_behalf(partner, indirect_reseller, customer)
+        now = now or timezone.now()
         subscription = Subscription.objects.create(
             partner=partner,
             customer=customer,
@@ -126,6 +129,8 @@ def subscription_purchase(
             quantity=quantity,
             indirect_reseller=indirect_reseller,
             created_by=purchased_by,
+            created_at=now,
+            updated_at=now,
         )
         record(
             AuditAction.SUBSCRIPTION_PURCHASED,
@@ -140,6 +145,7 @@ def subscription_purchase(
                 **({"indirect_reseller": indirect_reseller.name} if indirect_reseller else {}),
             },
             subject=subscription,
+            at=now,
         )
         if indirect_reseller is not None:
             record(
@@ -154,6 +160,7 @@ def subscription_purchase(
                     "subscription": str(subscription.id),
                     "indirect_provider": partner.name,
                 },
+                at=now,
             )
     return subscription
 

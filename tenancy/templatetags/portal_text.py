@@ -1,6 +1,6 @@
 from django import template
 
-from tenancy import text
+from tenancy import audit_text, text
 
 register = template.Library()
 
@@ -42,3 +42,9 @@ def short_day_time(moment) -> str:
 @register.filter
 def number(value) -> str:
     return text.number(value)
+
+
+@register.filter
+def audit_detail(event) -> str:
+    """`{{ event|audit_detail }}`: why a request was refused, or an app's roles, worded now."""
+    return audit_text.audit_detail(event)

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp_webauthn import views as passkey_views
 
-from tenancy import mfa, services
+from tenancy import mfa, selectors, services
 from tenancy.models import AuditAction, Membership
 from tenancy.services import ServiceError
 from tenancy.services.accounts import account_event
@@ -260,11 +260,7 @@ def users_context(request) -> dict:
 
 def reset_page(request, membership_id: int, *, template: str, back: str):
     """Confirm, then remove every sign-in method of one user of the organization (POST)."""
-    target = get_object_or_404(
-        Membership.objects.select_related("user"),
-        pk=membership_id,
-        tenant=request.membership.tenant,
-    )
+    target = selectors.member_of(request.membership.tenant, membership_id, people_only=False)
     methods = mfa.methods_of(target.user)
     if request.method == "POST":
         try:

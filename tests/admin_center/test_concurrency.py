@@ -149,3 +149,26 @@ def test_ten_agreement_acceptances_at_once_record_one(customer, customer_admin, 
     assert all(not isinstance(r, Exception) for r in responses), responses
     assert {r.status_code for r in responses} <= {200, 302}, [r.status_code for r in responses]
     assert AgreementAcceptance.objects.filter(customer=customer).count() == 1
+
+
+def test_two_loads_of_a_refused_request_at_once_record_one_line(invitation, monkeypatch):
+    """The refusal page is loaded twice at once (a double click, two tabs): one audit line.
+    Between "was it recorded?" and the write, the recording sleeps; the request's row lock
+    makes the second load wait, then find the first's line."""
+    from tenancy.models import AuditAction, AuditEvent, Role
+    from tenancy.services import request_links
+    from tests.factories import CustomerFactory, member
+
+    canadian = member(CustomerFactory(country_id="CA"), Role.CUSTOMER_GLOBAL_ADMIN)
+    real = request_links.record
+
+    def slow_record(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(request_links, "record", slow_record)
+    clients = [signed_in_client(canadian, invitation) for _ in range(2)]
+    page = reverse("admin_center:partner-invitation", args=[invitation.pk])
+    responses = at_once(*(lambda client=client: client.get(page) for client in clients))
+    assert [response.status_code for response in responses] == [403, 403]
+    assert AuditEvent.objects.filter(action=AuditAction.INVITATION_REFUSED).count() == 1

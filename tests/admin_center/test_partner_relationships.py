@@ -25,7 +25,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-S = AdminRelationshipStatus
 
 LIST = reverse("admin_center:partner-relationships")
 # Session, user, membership with its roles; the reseller relationships and the admin
@@ -65,17 +64,25 @@ def every_kind_of_admin_relationship(partner, customer):
     )
     pending = AdminRelationshipFactory(partner=partner, customer=customer, pending=True)
     declined = AdminRelationshipFactory(
-        partner=partner, customer=customer, pending=True, status=S.DECLINED, closed_at=now
+        partner=partner,
+        customer=customer,
+        pending=True,
+        status=AdminRelationshipStatus.DECLINED,
+        closed_at=now,
     )
     terminated = AdminRelationshipFactory(
         partner=partner,
         customer=customer,
-        status=S.TERMINATED,
+        status=AdminRelationshipStatus.TERMINATED,
         closed_at=now - timedelta(days=2),
         closed_by_tenant=partner,
     )
     draft = AdminRelationshipFactory(
-        partner=partner, customer=customer, pending=True, status=S.CREATED, name="Draft"
+        partner=partner,
+        customer=customer,
+        pending=True,
+        status=AdminRelationshipStatus.CREATED,
+        name="Draft",
     )
     return active, expiring, expired, pending, declined, terminated, draft
 
@@ -140,7 +147,7 @@ class TestTheList:
             partner=old,
             customer=customer,
             name="Old roles",
-            status=S.TERMINATED,
+            status=AdminRelationshipStatus.TERMINATED,
             closed_at=timezone.now(),
             closed_by_tenant=customer,
         )

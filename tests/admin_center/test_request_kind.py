@@ -17,7 +17,7 @@ from config import urls as project_urls
 from tenancy import services
 from tenancy.choices import AuditAction, InvitationStatus
 from tenancy.models import AuditEvent, Invitation, Role
-from tenancy.rules.requests import RequestFacts, Stage
+from tenancy.rules.request_refusals import RequestFacts, Stage
 from tenancy.services import RequestKind
 from tests.admin_center.conftest import link_path
 from tests.factories import CustomerFactory, member

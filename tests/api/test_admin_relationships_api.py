@@ -27,7 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-S = AdminRelationshipStatus
 LIST = "/v1/tenantRelationships/delegatedAdminRelationships"
 ONE = LIST + "/{relationship_id}"
 REQUESTS = ONE + "/requests"
@@ -105,7 +104,7 @@ class TestCreate:
         relationship = AdminRelationship.objects.get()
         assert str(relationship.pk) == created["id"]
         assert (relationship.partner, relationship.customer) == (partner_a, customer)
-        assert relationship.status == S.CREATED and relationship.auto_extend
+        assert relationship.status == AdminRelationshipStatus.CREATED and relationship.auto_extend
         event = assert_audited_as_the_app(AuditAction.ADMIN_CREATED, relationship.pk)
         assert event.details["duration_days"] == 730
 
@@ -216,7 +215,7 @@ class TestListAndGet:
         AdminRelationshipFactory(
             partner=partner_a,
             name="Declined",
-            status=S.DECLINED,
+            status=AdminRelationshipStatus.DECLINED,
             approved_at=None,
             ends_at=None,
             closed_at=now,
@@ -264,7 +263,9 @@ class TestRequests:
         assert response.json()["status"] == "succeeded"
         assert_matches(REQUESTS, "post", response)
         relationship.refresh_from_db()
-        assert relationship.status == S.APPROVAL_PENDING and relationship.link()
+        assert (
+            relationship.status == AdminRelationshipStatus.APPROVAL_PENDING and relationship.link()
+        )
         assert_audited_as_the_app(AuditAction.ADMIN_FINALIZED, created["id"])
         assert api.get(at(ONE, relationship)).json()["status"] == "approvalPending"
 
@@ -285,7 +286,7 @@ class TestRequests:
         response = api.post(at(REQUESTS, active), {"action": "terminate"}, format="json")
         assert response.status_code == 201
         active.refresh_from_db()
-        assert active.status == S.TERMINATED
+        assert active.status == AdminRelationshipStatus.TERMINATED
         assert not AccessAssignment.objects.filter(removed_at__isnull=True).exists()
         event = assert_audited_as_the_app(AuditAction.ADMIN_TERMINATED, active.pk)
         assert event.details["side"] == "partner"
@@ -310,13 +311,13 @@ class TestRequests:
         assert response.status_code == 403
         assert response.json()["description"] == MANAGE_403
         active.refresh_from_db()
-        assert active.status == S.ACTIVE
+        assert active.status == AdminRelationshipStatus.ACTIVE
 
     def test_another_partners_relationship_is_a_404(self, api, theirs):
         response = api.post(at(REQUESTS, theirs), {"action": "terminate"}, format="json")
         assert response.status_code == 404
         theirs.refresh_from_db()
-        assert theirs.status == S.ACTIVE
+        assert theirs.status == AdminRelationshipStatus.ACTIVE
 
 
 class TestAccessAssignments:

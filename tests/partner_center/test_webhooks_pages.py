@@ -25,11 +25,10 @@ from tests.tenancy.test_webhooks import Receiver
 
 pytestmark = pytest.mark.django_db
 
-E = WebhookEventName
 LIST = url("webhook-list")
 VALID = {
     "url": "http://127.0.0.1:9/hooks",
-    "events": [E.ADMIN_APPROVED.value, E.ADMIN_TERMINATED.value],
+    "events": [WebhookEventName.ADMIN_APPROVED.value, WebhookEventName.ADMIN_TERMINATED.value],
 }
 ONLY = "Only Global admins and Admin agents can manage webhooks."
 
@@ -40,7 +39,7 @@ def loopback(settings):
     settings.WEBHOOKS_TIMEOUT = 0.5
 
 
-def subscribe(user, address="http://127.0.0.1:9/hooks", events=(E.ADMIN_APPROVED,)):
+def subscribe(user, address="http://127.0.0.1:9/hooks", events=(WebhookEventName.ADMIN_APPROVED,)):
     return services.webhook_subscription_create(
         membership=Membership.objects.of_user(user), url=address, events=list(events)
     )
@@ -50,7 +49,9 @@ def delivery_of(subscription, *answers, status=DeliveryStatus.PENDING) -> Webhoo
     """A delivery of an event to `subscription`, with an attempt per answer (a status code,
     or an error's text)."""
     event = WebhookEvent.objects.create(
-        partner=subscription.partner, name=E.ADMIN_APPROVED, payload={"EventName": "x"}
+        partner=subscription.partner,
+        name=WebhookEventName.ADMIN_APPROVED,
+        payload={"EventName": "x"},
     )
     delivery = WebhookDelivery.objects.create(
         partner=subscription.partner,
@@ -109,7 +110,7 @@ def test_it_404s_for_another_partners_webhook(client_for, admin_agent, agent_b):
     theirs.refresh_from_db()
     assert theirs.is_active
     assert theirs.url == "http://127.0.0.1:9/litware"
-    assert not WebhookEvent.objects.filter(name=E.TEST).exists()
+    assert not WebhookEvent.objects.filter(name=WebhookEventName.TEST).exists()
     assert "litware" not in client.get(LIST).text
 
 
@@ -205,12 +206,13 @@ def test_changing_the_url_and_events(client_for, admin_agent):
     client = client_for(admin_agent)
 
     response = client.post(
-        detail, {"url": "http://127.0.0.1:9/v2", "events": [E.ASSIGNMENT_CREATED.value]}
+        detail,
+        {"url": "http://127.0.0.1:9/v2", "events": [WebhookEventName.ASSIGNMENT_CREATED.value]},
     )
     assert response.status_code == 302
     subscription.refresh_from_db()
     assert subscription.url == "http://127.0.0.1:9/v2"
-    assert subscription.events == [E.ASSIGNMENT_CREATED]
+    assert subscription.events == [WebhookEventName.ASSIGNMENT_CREATED]
     assert "The webhook was saved." in client.get(detail).text
 
     bad = client.post(detail, {"url": "http://192.168.1.1/", "events": []})

@@ -29,7 +29,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data"),
 ]
-S = AdminRelationshipStatus
 
 
 @pytest.fixture
@@ -86,8 +85,11 @@ def test_approval_racing_withdrawal_ends_one_way(partner_a, customer_admin, slow
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1, results
     assert isinstance(errors[0], services.ServiceError)  # a refusal, never a crash
-    assert relationship.status in (S.ACTIVE, S.WITHDRAWN)
-    if relationship.status == S.WITHDRAWN:
+    assert relationship.status in (
+        AdminRelationshipStatus.ACTIVE,
+        AdminRelationshipStatus.WITHDRAWN,
+    )
+    if relationship.status == AdminRelationshipStatus.WITHDRAWN:
         assert errors[0].code == "withdrawn"
     else:
         assert errors[0].code == "not_pending"

@@ -30,7 +30,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-S = AdminRelationshipStatus
 THREE_ROLES = [
     HELPDESK_ADMINISTRATOR,
     LICENSE_ADMINISTRATOR,
@@ -62,7 +61,7 @@ def approve(relationship, user, cloud=Cloud.PUBLIC):
 class TestRequest:
     def test_finalize_request_makes_a_pending_request_with_a_link(self, partner_a, admin_agent):
         relationship = request(partner_a, admin_agent)
-        assert relationship.display_status() == S.APPROVAL_PENDING
+        assert relationship.display_status() == AdminRelationshipStatus.APPROVAL_PENDING
         assert relationship.customer is None  # any customer, until one approves
         link = relationship.link()
         assert "/partners/invitation/granularAdminRelationships/" in link
@@ -79,11 +78,11 @@ class TestRequest:
 
     def test_a_draft_has_no_link_until_finalized(self, partner_a, admin_agent):
         draft = request(partner_a, admin_agent, finalize=False)
-        assert (draft.display_status(), draft.link()) == (S.CREATED, None)
+        assert (draft.display_status(), draft.link()) == (AdminRelationshipStatus.CREATED, None)
         finalized = services.admin_relationship_finalize(
             relationship=draft, finalized_by=admin_agent
         )
-        assert finalized.display_status() == S.APPROVAL_PENDING
+        assert finalized.display_status() == AdminRelationshipStatus.APPROVAL_PENDING
         with pytest.raises(services.ServiceError, match="waiting for the customer"):
             services.admin_relationship_finalize(relationship=draft, finalized_by=admin_agent)
 
@@ -130,7 +129,7 @@ class TestAnswer:
         with django_capture_on_commit_callbacks(execute=True):
             approved = approve(relationship, customer_admin)
         assert approved.customer == customer
-        assert approved.display_status() == S.ACTIVE
+        assert approved.display_status() == AdminRelationshipStatus.ACTIVE
         assert approved.ends_at == approved.approved_at + timedelta(days=90)
         assert approved.days_left() == 89
         [email] = mail.outbox
@@ -165,7 +164,7 @@ class TestAnswer:
         assert refused.value.refusal.code == "role"
         assert "Only Global administrators can approve" in refused.value.refusal.message
         relationship.refresh_from_db()
-        assert relationship.display_status() == S.APPROVAL_PENDING
+        assert relationship.display_status() == AdminRelationshipStatus.APPROVAL_PENDING
 
     def test_decline_closes_it_and_tells_the_agent(
         self, partner_a, admin_agent, customer, customer_admin, django_capture_on_commit_callbacks
@@ -175,7 +174,7 @@ class TestAnswer:
             declined = services.admin_relationship_decline(
                 relationship_id=relationship.pk, user=customer_admin, portal_cloud=Cloud.PUBLIC
             )
-        assert declined.display_status() == S.DECLINED
+        assert declined.display_status() == AdminRelationshipStatus.DECLINED
         assert (declined.customer, declined.closed_by_tenant) == (customer, customer)
         assert len(mail.outbox) == 1
         assert not CustomerListRow.objects.exists()
@@ -196,7 +195,7 @@ class TestAnswer:
             pending=True,
             finalized_at=timezone.now() - timedelta(days=91),
         )
-        assert relationship.display_status() == S.EXPIRED
+        assert relationship.display_status() == AdminRelationshipStatus.EXPIRED
         with pytest.raises(services.RequestRefused) as refused:
             approve(relationship, customer_admin)
         assert refused.value.refusal.code == "expired"
@@ -225,17 +224,27 @@ class TestTime:
         relationship = AdminRelationshipFactory(
             partner=partner_a, approved_at=now - timedelta(days=80), duration_days=90
         )
-        assert relationship.display_status(now) == S.EXPIRING  # 10 days left
-        assert relationship.display_status(now - timedelta(days=30)) == S.ACTIVE
-        assert relationship.display_status(now + timedelta(days=10)) == S.EXPIRED
-        for status in (S.ACTIVE, S.EXPIRING, S.EXPIRED):
+        assert relationship.display_status(now) == AdminRelationshipStatus.EXPIRING  # 10 days left
+        assert (
+            relationship.display_status(now - timedelta(days=30)) == AdminRelationshipStatus.ACTIVE
+        )
+        assert (
+            relationship.display_status(now + timedelta(days=10)) == AdminRelationshipStatus.EXPIRED
+        )
+        for status in (
+            AdminRelationshipStatus.ACTIVE,
+            AdminRelationshipStatus.EXPIRING,
+            AdminRelationshipStatus.EXPIRED,
+        ):
             shown = AdminRelationship.objects.with_status(status, now=now + timedelta(days=10))
-            assert list(shown) == ([relationship] if status == S.EXPIRED else [])
+            assert list(shown) == (
+                [relationship] if status == AdminRelationshipStatus.EXPIRED else []
+            )
 
     def test_auto_extend_never_lapses(self, partner_a):
         relationship = AdminRelationshipFactory(partner=partner_a, auto_extend=True)
         later = relationship.ends_at + timedelta(days=1)
-        assert relationship.display_status(later) == S.ACTIVE
+        assert relationship.display_status(later) == AdminRelationshipStatus.ACTIVE
         assert relationship.current_end(later) == relationship.ends_at + timedelta(days=180)
         assert AdminRelationship.objects.in_force(later).get() == relationship
 
@@ -262,7 +271,7 @@ class TestTerminate:
                 relationship=relationship, terminated_by=admin_agent, by=partner_a
             )
         relationship.refresh_from_db()
-        assert relationship.display_status() == S.TERMINATED
+        assert relationship.display_status() == AdminRelationshipStatus.TERMINATED
         assignment.refresh_from_db()
         assert assignment.removed_at is not None  # its assignments go with it
         [email] = mail.outbox

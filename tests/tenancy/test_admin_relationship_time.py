@@ -24,7 +24,6 @@ from tests.factories import AdminRelationshipFactory, member
 
 pytestmark = pytest.mark.django_db
 
-S = AdminRelationshipStatus
 NOW = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
 HELPDESK_ADMINISTRATOR = next(
     role.id for role in ENTRA_ROLES.values() if role.name == "Helpdesk Administrator"
@@ -155,8 +154,8 @@ def test_an_auto_extending_relationship_past_its_end_is_extended_once_by_180_day
 
     relationship.refresh_from_db()
     assert relationship.ends_at == end + timedelta(days=AUTO_EXTEND_DAYS)
-    assert relationship.status == S.ACTIVE
-    assert relationship.display_status(NOW) == S.ACTIVE
+    assert relationship.status == AdminRelationshipStatus.ACTIVE
+    assert relationship.display_status(NOW) == AdminRelationshipStatus.ACTIVE
     assert kinds(relationship) == [NoticeKind.EXTENDED]
     assert AuditEvent.objects.filter(action=AuditAction.ADMIN_EXTENDED).count() == 1
     assert mail.outbox == []
@@ -174,14 +173,22 @@ def test_an_auto_extending_relationship_gets_no_reminder_before_its_end(
     assert mail.outbox == []
 
 
-@pytest.mark.parametrize("status", [S.TERMINATED, S.APPROVAL_PENDING, S.DECLINED, S.CREATED])
+@pytest.mark.parametrize(
+    "status",
+    [
+        AdminRelationshipStatus.TERMINATED,
+        AdminRelationshipStatus.APPROVAL_PENDING,
+        AdminRelationshipStatus.DECLINED,
+        AdminRelationshipStatus.CREATED,
+    ],
+)
 def test_relationships_that_are_not_active_get_nothing(run, partner_a, admin_agent, status):
     end = NOW + timedelta(days=1)
-    if status == S.TERMINATED:
+    if status == AdminRelationshipStatus.TERMINATED:
         fields = {"approved_at": end - timedelta(days=90), "ends_at": end, "closed_at": NOW}
     else:
         fields = {"approved_at": None, "ends_at": None}
-        if status == S.DECLINED:
+        if status == AdminRelationshipStatus.DECLINED:
             fields["closed_at"] = NOW
     fixed = AdminRelationshipFactory(partner=partner_a, status=status, **fields)
     auto = AdminRelationshipFactory(partner=partner_a, status=status, auto_extend=True, **fields)

@@ -1,19 +1,28 @@
+import sys
+from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db.models.signals import post_save
 from django.urls import reverse
+from django.utils import timezone
 
+import tenancy.services
 from tenancy import selectors, services
+from tenancy.demo import DEMO_PASSWORD, HELPDESK_GROUP
 from tenancy.effects.customer_list import customer_list_rebuild
-from tenancy.management.commands.seed_demo import DEMO_PASSWORD, HELPDESK_GROUP
+from tenancy.effects.record import record
 from tenancy.models import (
     DEFAULT_ROLES,
     LICENSE_ADMINISTRATOR,
     AccessAssignment,
     AdminRelationship,
     AdminRelationshipStatus,
+    AgreementAcceptance,
+    AuditAction,
     AuditEvent,
     Cloud,
     CspRole,
@@ -27,6 +36,7 @@ from tenancy.models import (
     ResellerRelationship,
     Role,
     SecurityGroup,
+    SecurityGroupMember,
     Subscription,
     Tenant,
     TenantKind,
@@ -202,6 +212,113 @@ def test_the_customer_list_agrees_with_a_rebuild():
     customer_list_rebuild()
 
     assert customer_list() == kept
+
+
+# --- Through the services -------------------------------------------------------------------
+
+SERVICES = Path(tenancy.services.__file__).parent
+# What only a service writes: the seed makes none of these itself.
+SERVICE_ROWS = (
+    ResellerRelationship,
+    AgreementAcceptance,
+    AdminRelationship,
+    SecurityGroup,
+    SecurityGroupMember,
+    AccessAssignment,
+    Invitation,
+    Subscription,
+    Partnership,
+)
+
+
+def written_from(test) -> bool:
+    """Whether a frame of the current call stack passes `test` (a code object's test)."""
+    frame = sys._getframe()
+    while frame is not None:
+        if test(frame.f_code):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def in_a_service(code) -> bool:
+    return Path(code.co_filename).parent == SERVICES
+
+
+def test_every_row_and_audit_line_is_a_services():
+    strays = []
+
+    def audit_line(sender, instance, created, **kwargs):
+        if created and not written_from(lambda code: code is record.__code__):
+            strays.append(f"{instance.action} by hand")
+
+    def service_row(sender, instance, created, **kwargs):
+        if created and not written_from(in_a_service):
+            strays.append(f"{sender.__name__} outside a service")
+
+    post_save.connect(audit_line, sender=AuditEvent, weak=False)
+    for model in SERVICE_ROWS:
+        post_save.connect(service_row, sender=model, weak=False)
+    try:
+        call_command("seed_demo", force=True, stdout=StringIO())
+    finally:
+        post_save.disconnect(audit_line, sender=AuditEvent)
+        for model in SERVICE_ROWS:
+            post_save.disconnect(service_row, sender=model)
+
+    assert strays == []
+    assert AuditEvent.objects.count() > 300  # the receivers did see the seed's lines
+
+
+def near(line: AuditEvent | None, at) -> bool:
+    return line is not None and abs(line.at - at) < timedelta(minutes=1)
+
+
+def test_the_history_is_dated_when_it_happened():
+    call_command("seed_demo", force=True, stdout=StringIO())
+    lines = AuditEvent.objects.order_by("at")
+
+    relationships = ResellerRelationship.objects.all()
+    assert relationships.filter(created_at__lt=timezone.now() - timedelta(days=600)).exists()
+    for relationship in relationships:
+        pair = lines.filter(partner=relationship.partner, customer=relationship.customer)
+        assert near(
+            pair.filter(action=AuditAction.RESELLER_STARTED).first(), relationship.created_at
+        )
+        if relationship.ended_at is not None:
+            ended = pair.filter(action=AuditAction.RESELLER_ENDED).first()
+            assert near(ended, relationship.ended_at)
+    for admin in AdminRelationship.objects.filter(approved_at__isnull=False):
+        approved = lines.filter(action=AuditAction.ADMIN_APPROVED, details__name=admin.name)
+        assert near(approved.first(), admin.approved_at)
+    for subscription in Subscription.objects.all():
+        purchased = lines.filter(
+            action=AuditAction.SUBSCRIPTION_PURCHASED,
+            details__subscription=str(subscription.id),
+            partner=subscription.partner,
+        )
+        assert near(purchased.first(), subscription.created_at)
+    bellows = AdminRelationship.objects.get(name="Bellows College - security review")
+    assert (timezone.now() - bellows.closed_at).days == 30
+    terminated = lines.get(action=AuditAction.ADMIN_TERMINATED, details__name=bellows.name)
+    assert (
+        terminated.at == bellows.closed_at and terminated.actor.username == f"adminagent@{CONTOSO}"
+    )
+
+
+def test_the_customers_global_administrators_answered_the_admin_requests():
+    call_command("seed_demo", force=True, stdout=StringIO())
+    contoso = AdminRelationship.objects.filter(partner__domain=CONTOSO)
+    answers = [
+        *contoso.filter(approved_at__isnull=False).values_list("approved_by", "customer"),
+        *contoso.filter(status=S.DECLINED).values_list("closed_by", "customer"),
+    ]
+
+    assert len(answers) > 30
+    for user, customer in answers:
+        membership = Membership.objects.get(user=user)
+        assert membership.tenant_id == customer
+        assert membership.roles == {Role.CUSTOMER_GLOBAL_ADMIN}
 
 
 def test_the_reminders_after_seeding_are_sent_once(django_capture_on_commit_callbacks):

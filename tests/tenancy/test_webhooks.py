@@ -37,9 +37,8 @@ from tenancy.services import WebhookInvalid
 from tests.factories import AdminRelationshipFactory, InvitationFactory, SecurityGroupFactory
 from tests.worker import run_worker, time_passes
 
-E = WebhookEventName
 HANG = "hang"
-ALL_EVENTS = [name.value for name in E if name != E.TEST]
+ALL_EVENTS = [name.value for name in WebhookEventName if name != WebhookEventName.TEST]
 
 
 # --- A real receiver ----------------------------------------------------------------------------
@@ -127,7 +126,7 @@ def subscribe(user, url: str, events=None) -> WebhookSubscription:
     )
 
 
-def emit(partner, name=E.ADMIN_TERMINATED) -> WebhookEvent | None:
+def emit(partner, name=WebhookEventName.ADMIN_TERMINATED) -> WebhookEvent | None:
     return webhook_events.webhook_emit(
         partner=partner,
         name=name,
@@ -487,12 +486,14 @@ def test_events_must_be_known_and_at_least_one(settings, admin_agent):
 @pytest.mark.django_db
 def test_a_new_webhook_has_a_standard_webhooks_secret_shown_masked_after(settings, admin_agent):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    subscription = subscribe(admin_agent, "http://127.0.0.1/hook", [E.ADMIN_APPROVED])
+    subscription = subscribe(
+        admin_agent, "http://127.0.0.1/hook", [WebhookEventName.ADMIN_APPROVED]
+    )
     assert subscription.secret.startswith("whsec_")
     assert len(b64decode(subscription.secret.removeprefix("whsec_"))) == 32
     assert subscription.secret not in subscription.masked_secret
     assert subscription.masked_secret.endswith(subscription.secret[-4:])
-    other = subscribe(admin_agent, "http://127.0.0.1/other", [E.ADMIN_APPROVED])
+    other = subscribe(admin_agent, "http://127.0.0.1/other", [WebhookEventName.ADMIN_APPROVED])
     assert other.secret != subscription.secret
 
 
@@ -500,18 +501,20 @@ def test_a_new_webhook_has_a_standard_webhooks_secret_shown_masked_after(setting
 def test_changes_are_audited_and_a_webhook_is_deactivated_never_deleted(settings, admin_agent):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     membership = membership_of(admin_agent)
-    subscription = subscribe(admin_agent, "http://127.0.0.1/hook", [E.ADMIN_APPROVED])
+    subscription = subscribe(
+        admin_agent, "http://127.0.0.1/hook", [WebhookEventName.ADMIN_APPROVED]
+    )
     services.webhook_subscription_update(
         membership=membership,
         subscription=subscription,
         url="http://127.0.0.1/v2",
-        events=[E.ADMIN_EXPIRED, E.ADMIN_APPROVED],
+        events=[WebhookEventName.ADMIN_EXPIRED, WebhookEventName.ADMIN_APPROVED],
     )
     services.webhook_subscription_deactivate(membership=membership, subscription=subscription)
 
     subscription.refresh_from_db()
     assert subscription.url == "http://127.0.0.1/v2"
-    assert subscription.events == [E.ADMIN_APPROVED, E.ADMIN_EXPIRED]
+    assert subscription.events == [WebhookEventName.ADMIN_APPROVED, WebhookEventName.ADMIN_EXPIRED]
     assert not subscription.is_active
     assert subscription.deactivated_by == admin_agent
     actions = AuditEvent.objects.filter(partner=subscription.partner).order_by("at", "id")
@@ -582,13 +585,17 @@ def test_a_customers_answers_to_a_reseller_request_are_raised(
     customer = accepted.reseller_relationship.customer
     assert raised() == [
         (
-            E.RESELLER_DECLINED,
+            WebhookEventName.RESELLER_DECLINED,
             "relationshipRequest",
             f"http://testserver/v1/relationshiprequests/{declined.pk}",
         ),
-        (E.RESELLER_ACCEPTED, "customer", f"http://testserver/v1/customers/{customer.pk}"),
         (
-            E.ADMIN_APPROVED,
+            WebhookEventName.RESELLER_ACCEPTED,
+            "customer",
+            f"http://testserver/v1/customers/{customer.pk}",
+        ),
+        (
+            WebhookEventName.ADMIN_APPROVED,
             "delegatedAdminRelationship",
             f"http://testserver/v1/tenantRelationships/delegatedAdminRelationships/{accepted.admin_relationship.pk}",
         ),
@@ -620,30 +627,32 @@ def test_admin_relationship_events_are_raised(subscribed, partner_a, admin_agent
 
     base = "http://testserver/v1/tenantRelationships/delegatedAdminRelationships"
     assert raised() == [
-        (E.ADMIN_APPROVED, "delegatedAdminRelationship", f"{base}/{pending.pk}"),
+        (WebhookEventName.ADMIN_APPROVED, "delegatedAdminRelationship", f"{base}/{pending.pk}"),
         (
-            E.ASSIGNMENT_CREATED,
+            WebhookEventName.ASSIGNMENT_CREATED,
             "delegatedAdminAccessAssignment",
             f"{base}/{pending.pk}/accessAssignments/{assignment.pk}",
         ),
         (
-            E.ASSIGNMENT_DELETED,
+            WebhookEventName.ASSIGNMENT_DELETED,
             "delegatedAdminAccessAssignment",
             f"{base}/{pending.pk}/accessAssignments/{assignment.pk}",
         ),
-        (E.ADMIN_TERMINATED, "delegatedAdminRelationship", f"{base}/{pending.pk}"),
-        (E.ADMIN_EXPIRED, "delegatedAdminRelationship", f"{base}/{ended.pk}"),
+        (WebhookEventName.ADMIN_TERMINATED, "delegatedAdminRelationship", f"{base}/{pending.pk}"),
+        (WebhookEventName.ADMIN_EXPIRED, "delegatedAdminRelationship", f"{base}/{ended.pk}"),
     ]
 
 
 @pytest.mark.django_db
 def test_a_webhook_gets_only_the_events_it_asked_for(settings, partner_a, admin_agent, agent_b):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    approvals = subscribe(admin_agent, "http://127.0.0.1/approvals", [E.ADMIN_APPROVED])
+    approvals = subscribe(
+        admin_agent, "http://127.0.0.1/approvals", [WebhookEventName.ADMIN_APPROVED]
+    )
     subscribe(agent_b, "http://127.0.0.1/litware", ALL_EVENTS)
 
-    assert emit(partner_a, E.ADMIN_EXPIRED) is None
-    event = emit(partner_a, E.ADMIN_APPROVED)
+    assert emit(partner_a, WebhookEventName.ADMIN_EXPIRED) is None
+    event = emit(partner_a, WebhookEventName.ADMIN_APPROVED)
 
     [delivery] = WebhookDelivery.objects.all()
     assert (delivery.event, delivery.subscription) == (event, approvals)
@@ -663,7 +672,7 @@ def test_a_receiver_that_is_down_gets_the_acceptance_once_it_is_back(
     settings.WEBHOOKS_TIMEOUT = 0.5
     first = Receiver()
     port = first.server.server_port
-    subscription = subscribe(admin_agent, first.url, [E.RESELLER_ACCEPTED])
+    subscription = subscribe(admin_agent, first.url, [WebhookEventName.RESELLER_ACCEPTED])
     first.server.server_close()  # down: nothing listens on the port
     invitation = InvitationFactory(partner=partner_a, created_by=sales_agent)
     services.invitation_accept(
@@ -685,7 +694,7 @@ def test_a_receiver_that_is_down_gets_the_acceptance_once_it_is_back(
         run_worker()
         assert len(back.received) == 1
         payload = back.received[0].verify(subscription.secret)
-        assert payload["EventName"] == E.RESELLER_ACCEPTED
+        assert payload["EventName"] == WebhookEventName.RESELLER_ACCEPTED
         delivery.refresh_from_db()
         assert delivery.status == DeliveryStatus.DELIVERED
         time_passes()

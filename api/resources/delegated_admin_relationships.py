@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.views import DEFAULT_SIZE, GRAPH_STATUS, MAX_SIZE, AppView, errors, iso, lazy_sentence
+from api.base import DEFAULT_SIZE, GRAPH_STATUS, MAX_SIZE, AppView, errors, iso, lazy_sentence
 from tenancy import selectors, services
 from tenancy.models import (
     AUTO_EXTEND_DAYS,

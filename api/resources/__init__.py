@@ -1,0 +1,1 @@
+"""The Partner Center API's resources, one module each (Graph's shapes for admin relationships)."""

@@ -1,0 +1,252 @@
+"""Customers: the partner's list a page at a time (keyset, from the Customer list's read model),
+one customer, and removing the reseller relationship (`PATCH`, `relationshipToPartner: none`)."""
+
+import json
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from api.base import (
+    CONTINUATION_HEADER,
+    CUSTOMER_ID,
+    DEFAULT_SIZE,
+    GRAPH_STATUS,
+    MAX_SIZE,
+    AppView,
+    AttributesSerializer,
+    LinksSerializer,
+    customer_of,
+    errors,
+)
+from tenancy import services
+from tenancy.models import AdminRelationship, CustomerListCount, CustomerListRow, CustomerState
+from tenancy.paging import keyset_page
+from tenancy.rules import Action
+
+ORDER = ["customer_name", "customer_id"]
+FILTER_FIELDS = {"CompanyName": "customer_name", "Domain": "customer_domain"}
+
+
+class CompanyProfileSerializer(serializers.Serializer):
+    tenantId = serializers.UUIDField()
+    domain = serializers.CharField()
+    companyName = serializers.CharField()
+
+
+class AdminRelationshipRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    displayName = serializers.CharField()
+    status = serializers.CharField()
+
+
+class CustomerSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    companyProfile = CompanyProfileSerializer()
+    relationshipToPartner = serializers.ChoiceField(choices=["reseller", "none"])
+    attributes = AttributesSerializer()
+
+
+class CustomerDetailSerializer(CustomerSerializer):
+    adminRelationships = AdminRelationshipRefSerializer(many=True)
+
+
+class CustomerCollectionSerializer(serializers.Serializer):
+    totalCount = serializers.IntegerField()
+    items = CustomerSerializer(many=True)
+    links = LinksSerializer()
+    attributes = AttributesSerializer()
+
+
+def _customer(row_id, name, domain, state) -> dict:
+    return {
+        "id": str(row_id),
+        "companyProfile": {"tenantId": str(row_id), "domain": domain, "companyName": name},
+        "relationshipToPartner": "reseller" if state == CustomerState.RESELLER else "none",
+        "attributes": {"objectType": "Customer"},
+    }
+
+
+class CustomerPatchSerializer(serializers.Serializer):
+    relationshipToPartner = serializers.CharField(
+        help_text='"none": ends your reseller relationship with the customer.'
+    )
+
+    def validate_relationshipToPartner(self, value: str) -> str:
+        if value != "none":
+            raise serializers.ValidationError(
+                _('Only "none" can be set: it removes your reseller relationship.')
+            )
+        return value
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            for key in data:
+                if key not in self.fields:
+                    raise serializers.ValidationError(
+                        {str(key)[:100]: _("Only relationshipToPartner can change here.")}
+                    )
+        return super().to_internal_value(data)
+
+
+# --- Endpoints -------------------------------------------------------------------------------
+
+
+class CustomerListView(AppView):
+    action = Action.VIEW_CUSTOMERS
+
+    @extend_schema(
+        operation_id="customers_list",
+        summary="The partner's customers, a page at a time",
+        description="Sorted by company name. `links.next` carries the continuation token (send "
+        f"it back in the `{CONTINUATION_HEADER}` header, or as `continuationToken`): a page "
+        "costs the same wherever it is, and a customer added meanwhile neither repeats nor hides "
+        'one. `filter`: {"Field": "CompanyName" | "Domain", "Value": "Cont", '
+        '"Operator": "starts_with"}.',
+        parameters=[
+            OpenApiParameter("size", int, description=f"1 to {MAX_SIZE} (default {DEFAULT_SIZE})"),
+            OpenApiParameter("filter", str, description="JSON, as above"),
+            OpenApiParameter("continuationToken", str),
+            OpenApiParameter(
+                CONTINUATION_HEADER, str, location=OpenApiParameter.HEADER, required=False
+            ),
+        ],
+        responses=CustomerCollectionSerializer,
+    )
+    def get(self, request):
+        size = self._size(request.query_params.get("size"))
+        rows = CustomerListRow.objects.filter(partner=self.partner)
+        filtered = request.query_params.get("filter")
+        if filtered:
+            rows = rows.filter(**self._filter(filtered))
+        token = request.headers.get(CONTINUATION_HEADER) or request.query_params.get(
+            "continuationToken"
+        )
+        page = keyset_page(rows, order=ORDER, cursor=token, size=size)
+        if filtered:
+            total = rows.count()
+        else:
+            counts = CustomerListCount.objects.filter(partner=self.partner)
+            total = sum(counts.values_list("count", flat=True))
+        query = f"size={size}" + (f"&filter={filtered}" if filtered else "")
+        links = {"self": {"uri": f"/v1/customers?{query}", "method": "GET", "headers": []}}
+        if page.next_cursor:
+            links["next"] = {
+                "uri": f"/v1/customers?{query}&seekOperation=Next",
+                "method": "GET",
+                "headers": [{"key": CONTINUATION_HEADER, "value": page.next_cursor}],
+            }
+        return Response(
+            {
+                "totalCount": total,
+                "items": [
+                    _customer(r.customer_id, r.customer_name, r.customer_domain, r.state)
+                    for r in page.object_list
+                ],
+                "links": links,
+                "attributes": {"objectType": "Collection"},
+            }
+        )
+
+    @staticmethod
+    def _size(value) -> int:
+        if value in (None, ""):
+            return DEFAULT_SIZE
+        try:
+            size = int(value)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= MAX_SIZE:
+            raise serializers.ValidationError(
+                {"size": _("Use a size from 1 to %(max)s.") % {"max": MAX_SIZE}}
+            )
+        return size
+
+    @staticmethod
+    def _filter(raw: str) -> dict:
+        problem = serializers.ValidationError(
+            {
+                "filter": _(
+                    # Translators: the JSON stays as it is.
+                    'Use {"Field": "CompanyName" or "Domain", "Value": "...", '
+                    '"Operator": "starts_with"}.'
+                )
+            }
+        )
+        try:
+            spec = json.loads(raw)
+        except ValueError:
+            raise problem from None
+        if not isinstance(spec, dict):
+            raise problem
+        field = FILTER_FIELDS.get(spec.get("Field"))
+        value = spec.get("Value")
+        if field is None or spec.get("Operator") != "starts_with":
+            raise problem
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise problem
+        return {f"{field}__istartswith": value.strip()}
+
+
+class CustomerDetailView(AppView):
+    action = Action.VIEW_CUSTOMERS
+    method_actions = {"PATCH": Action.REMOVE_RESELLER}
+
+    @extend_schema(
+        operation_id="customer_get",
+        summary="One customer",
+        responses=CustomerDetailSerializer,
+        parameters=[OpenApiParameter("customer_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+    )
+    def get(self, request, customer_id):
+        row = get_object_or_404(CustomerListRow, partner=self.partner, customer_id=customer_id)
+        now = timezone.now()
+        relationships = AdminRelationship.objects.filter(
+            partner=self.partner, customer_id=customer_id
+        ).order_by("-created_at")
+        body = _customer(row.customer_id, row.customer_name, row.customer_domain, row.state)
+        body["adminRelationships"] = [
+            {
+                "id": str(r.pk),
+                "displayName": r.name,
+                "status": GRAPH_STATUS[r.display_status(now).value],
+            }
+            for r in relationships
+        ]
+        return Response(body)
+
+    @extend_schema(
+        operation_id="customer_update",
+        summary="Remove the reseller relationship",
+        description='`{"relationshipToPartner": "none"}` ends your reseller relationship with '
+        "the customer, as **Remove reseller relationship** does (Global admins only), audited "
+        "as the app. Refused (409) while any of your subscriptions for the customer is active: "
+        "suspend them first. The customer stays on your list, its relationship `none`.",
+        # Written out: the serializer would be documented as partial, as for every PATCH, and
+        # this body needs its one field.
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"relationshipToPartner": {"type": "string", "enum": ["none"]}},
+                "required": ["relationshipToPartner"],
+                "additionalProperties": False,
+            }
+        },
+        responses={200: CustomerSerializer, **errors(400, 403, 404, 409)},
+        parameters=[CUSTOMER_ID],
+    )
+    def patch(self, request, customer_id):
+        customer = customer_of(self.partner, customer_id)
+        CustomerPatchSerializer(data=request.data).is_valid(raise_exception=True)
+        # The service asks the decision the remove-reseller page shows, under its lock.
+        services.reseller_relationship_end(
+            partner=self.partner, customer=customer, ended_by=request.user, by=self.partner
+        )
+        row = CustomerListRow.objects.get(partner=self.partner, customer=customer)
+        return Response(
+            _customer(row.customer_id, row.customer_name, row.customer_domain, row.state)
+        )

@@ -1,0 +1,346 @@
+"""Reseller relationship requests: the link (`GET /v1/customers/relationshiprequests`, as New
+relationship, one tier or two), the partner's requests a page at a time, and revoking one."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from api.base import (
+    CONTINUATION_HEADER,
+    DEFAULT_SIZE,
+    MAX_SIZE,
+    AppView,
+    AttributesSerializer,
+    LinksSerializer,
+    errors,
+    iso,
+    lazy_sentence,
+)
+from tenancy import rules, services
+from tenancy.models import Invitation, InvitationStatus, Partnership, Tenant
+from tenancy.paging import keyset_page
+from tenancy.rules import Action
+
+INDIRECT_RESELLER_ID = "indirectResellerId"
+INDIRECT_PROVIDER_ID = "indirectCloudSolutionProviderId"
+
+
+class RelationshipRequestSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    attributes = AttributesSerializer()
+
+
+class QuerySerializer(serializers.Serializer):
+    ID_PROBLEM = gettext_lazy(
+        "Use a tenant id: a GUID such as 00000000-0000-4000-8000-000000000000."
+    )
+
+    label = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
+    recipient = serializers.EmailField(required=False, default="", allow_blank=True)
+    delegatedAdmin = serializers.BooleanField(required=False, default=True)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    indirectResellerId = serializers.UUIDField(
+        required=False, error_messages={"invalid": ID_PROBLEM}
+    )
+    indirectCloudSolutionProviderId = serializers.UUIDField(
+        required=False, error_messages={"invalid": ID_PROBLEM}
+    )
+
+
+class RequestListQuerySerializer(serializers.Serializer):
+    DATE_PROBLEM = gettext_lazy("Use an ISO 8601 date or time: 2026-01-31 or 2026-01-31T12:00:00Z.")
+    SIZE_PROBLEM = lazy_sentence(gettext_noop("Use a size from 1 to %(max)s."), max=MAX_SIZE)
+
+    size = serializers.IntegerField(
+        required=False,
+        default=DEFAULT_SIZE,
+        min_value=1,
+        max_value=MAX_SIZE,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), SIZE_PROBLEM),
+    )
+    status = serializers.ChoiceField(
+        choices=InvitationStatus.values,
+        required=False,
+        error_messages={
+            "invalid_choice": lazy_sentence(
+                # Translators: %(statuses)s lists the API's status values, as they are.
+                gettext_noop("Use one of: %(statuses)s."),
+                statuses=", ".join(s.value for s in InvitationStatus),
+            )
+        },
+    )
+    createdAfter = serializers.DateTimeField(
+        required=False, error_messages={"invalid": DATE_PROBLEM}
+    )
+    createdBefore = serializers.DateTimeField(
+        required=False, error_messages={"invalid": DATE_PROBLEM}
+    )
+
+
+class AnsweredBySerializer(serializers.Serializer):
+    tenantId = serializers.UUIDField()
+    companyName = serializers.CharField()
+    domain = serializers.CharField()
+
+
+class RelationshipRequestItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    label = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=[*InvitationStatus.values])
+    delegatedAdmin = serializers.BooleanField(
+        help_text="Whether it includes delegated administration permissions."
+    )
+    createdDateTime = serializers.DateTimeField()
+    expiresDateTime = serializers.DateTimeField()
+    answeredDateTime = serializers.DateTimeField(required=False)
+    answeredBy = AnsweredBySerializer(
+        required=False, help_text="The organization that accepted or declined it."
+    )
+    attributes = AttributesSerializer()
+
+
+class RelationshipRequestCollectionSerializer(serializers.Serializer):
+    items = RelationshipRequestItemSerializer(many=True)
+    links = LinksSerializer()
+    attributes = AttributesSerializer()
+
+
+def _relationship_request(invitation: Invitation, now) -> dict:
+    item = {
+        "id": str(invitation.pk),
+        "label": invitation.label,
+        "status": invitation.display_status(now).value,
+        "delegatedAdmin": invitation.include_admin,
+        "createdDateTime": iso(invitation.created_at),
+        "expiresDateTime": iso(invitation.expires_at),
+        "attributes": {"objectType": "RelationshipRequest"},
+    }
+    if invitation.answered_at:
+        item["answeredDateTime"] = iso(invitation.answered_at)
+    if tenant := invitation.answered_tenant:
+        item["answeredBy"] = {
+            "tenantId": str(tenant.pk),
+            "companyName": tenant.name,
+            "domain": tenant.domain,
+        }
+    return item
+
+
+# --- Endpoints -------------------------------------------------------------------------------
+
+
+class RelationshipRequestView(AppView):
+    action = Action.REQUEST_RELATIONSHIP
+
+    @extend_schema(
+        summary="A new reseller relationship request link",
+        description="The same request as New relationship in Partner Center: a link valid "
+        "for the request's lifetime, audited as the app. Two tiers: an indirect provider names "
+        f"one of its indirect resellers (`{INDIRECT_RESELLER_ID}`) and gets the two-tier link "
+        f"for that reseller; an indirect reseller must name one of its indirect providers "
+        f"(`{INDIRECT_PROVIDER_ID}`). Either link carries "
+        "`invType=IndirectResellerRelationship`: accepting it makes the customer the "
+        "provider's and the reseller's through it. Naming a partner you have no active "
+        "partnership with is refused (409, code `partnership`); the parameters are for "
+        "indirect providers and indirect resellers only (400 for anyone else).",
+        parameters=[
+            OpenApiParameter("label", str, description="Who the request is for (optional)."),
+            OpenApiParameter("recipient", str, description="The customer's email (optional)."),
+            OpenApiParameter(
+                "delegatedAdmin",
+                bool,
+                description="Include delegated administration permissions (default true).",
+            ),
+            OpenApiParameter(
+                "language",
+                str,
+                enum=[code for code, _name in settings.LANGUAGES],
+                description="The email's language, as New relationship's Email language "
+                "(default: the request's Accept-Language, else English).",
+            ),
+            OpenApiParameter(
+                INDIRECT_RESELLER_ID,
+                OpenApiTypes.UUID,
+                description="Indirect providers only: the tenant id of an indirect reseller you "
+                "partner with. The link is the reseller's two-tier request, naming you.",
+            ),
+            OpenApiParameter(
+                INDIRECT_PROVIDER_ID,
+                OpenApiTypes.UUID,
+                description="Indirect resellers (required for them): the tenant id of the "
+                "indirect provider you partner with that the customer will buy through.",
+            ),
+        ],
+        responses={200: RelationshipRequestSerializer, **errors(400, 403, 409)},
+    )
+    def get(self, request):
+        params = QuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        partner, provider = self._tiers(data)
+        try:
+            invitation = services.invitation_create(
+                partner=partner,
+                created_by=request.user,
+                include_admin=data["delegatedAdmin"],
+                label=data["label"],
+                recipient_email=data["recipient"],
+                indirect_provider=provider,
+                acting_partner=self.partner,
+                language=data.get("language"),
+            )
+        except services.ServiceError as refusal:
+            if refusal.code == "provider":  # an indirect reseller named no provider
+                raise serializers.ValidationError({INDIRECT_PROVIDER_ID: refusal.message}) from None
+            raise
+        return Response(
+            {"url": invitation.link(), "attributes": {"objectType": "RelationshipRequest"}}
+        )
+
+    def _tiers(self, data) -> tuple[Tenant, Tenant | None]:
+        """(the request's partner, its indirect provider): the caller and none, or the two
+        tiers the parameters name."""
+        caller = self.partner
+        side = rules.partnership_side(caller)
+        reseller_id, provider_id = data.get(INDIRECT_RESELLER_ID), data.get(INDIRECT_PROVIDER_ID)
+        if reseller_id is not None and side != "provider":
+            raise serializers.ValidationError(
+                {
+                    INDIRECT_RESELLER_ID: _(
+                        # Translators: %(parameter)s is the API's parameter name, as it is.
+                        "%(parameter)s is for indirect providers, requesting a relationship "
+                        "for one of their indirect resellers."
+                    )
+                    % {"parameter": INDIRECT_RESELLER_ID}
+                }
+            )
+        if provider_id is not None and side != "reseller":
+            raise serializers.ValidationError(
+                {
+                    INDIRECT_PROVIDER_ID: _(
+                        # Translators: %(parameter)s is the API's parameter name, as it is.
+                        "%(parameter)s is for indirect resellers, naming the indirect provider "
+                        "the customer will buy through."
+                    )
+                    % {"parameter": INDIRECT_PROVIDER_ID}
+                }
+            )
+        if reseller_id is not None:
+            return self._partnered(caller, reseller_id, other="reseller"), caller
+        if provider_id is not None:
+            return caller, self._partnered(caller, provider_id, other="provider")
+        return caller, None
+
+    @staticmethod
+    def _partnered(caller: Tenant, other_id, *, other: str) -> Tenant:
+        """The partner on the other side of one of the caller's partnerships (of any status:
+        the service refuses one that is not active, in its own words). An id the caller never
+        partnered with is refused without saying whose it is."""
+        side = "provider" if other == "reseller" else "reseller"
+        found = Tenant.objects.filter(
+            pk=other_id,
+            pk__in=Partnership.objects.filter(**{side: caller}).values(f"{other}_id"),
+        ).first()
+        if found is None:
+            if other == "reseller":
+                message = _(
+                    "Choose one of your indirect resellers: only a reseller you partner with "
+                    "can be named."
+                )
+            else:
+                message = _(
+                    "Choose one of your indirect providers: only a provider you partner with "
+                    "can be named."
+                )
+            raise services.ServiceError(message, code="partnership")
+        return found
+
+
+class RelationshipRequestListView(AppView):
+    action = Action.VIEW_REQUESTS
+
+    @extend_schema(
+        operation_id="relationship_requests_list",
+        summary="Your reseller relationship requests, a page at a time",
+        description="Newest first, as on **Relationship requests**. `status`: "
+        + ", ".join(s.value for s in InvitationStatus)
+        + ". `createdAfter` (at or after) and `createdBefore` (before) take an ISO 8601 date "
+        f"or time. `links.next` carries the continuation token (the `{CONTINUATION_HEADER}` "
+        "header, or `continuationToken`); a page costs the same wherever it is.",
+        parameters=[
+            RequestListQuerySerializer,
+            OpenApiParameter("continuationToken", str),
+            OpenApiParameter(
+                CONTINUATION_HEADER, str, location=OpenApiParameter.HEADER, required=False
+            ),
+        ],
+        responses={200: RelationshipRequestCollectionSerializer, **errors(400, 403)},
+    )
+    def get(self, request):
+        params = RequestListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        now = timezone.now()
+        invitations = Invitation.objects.filter(partner=self.partner).select_related(
+            "answered_tenant"
+        )
+        if "status" in data:
+            invitations = invitations.with_status(InvitationStatus(data["status"]), now)
+        if "createdAfter" in data:
+            invitations = invitations.filter(created_at__gte=data["createdAfter"])
+        if "createdBefore" in data:
+            invitations = invitations.filter(created_at__lt=data["createdBefore"])
+        token = request.headers.get(CONTINUATION_HEADER) or request.query_params.get(
+            "continuationToken"
+        )
+        page = keyset_page(
+            invitations, order=["-created_at", "-id"], cursor=token, size=data["size"]
+        )
+        query = urlencode(
+            {
+                key: request.query_params[key]
+                for key in ("size", "status", "createdAfter", "createdBefore")
+                if key in request.query_params
+            }
+        )
+        uri = "/v1/relationshiprequests" + (f"?{query}" if query else "")
+        links = {"self": {"uri": uri, "method": "GET", "headers": []}}
+        if page.next_cursor:
+            links["next"] = {
+                "uri": f"{uri}{'&' if query else '?'}seekOperation=Next",
+                "method": "GET",
+                "headers": [{"key": CONTINUATION_HEADER, "value": page.next_cursor}],
+            }
+        return Response(
+            {
+                "items": [_relationship_request(i, now) for i in page.object_list],
+                "links": links,
+                "attributes": {"objectType": "Collection"},
+            }
+        )
+
+
+class RelationshipRequestRevokeView(AppView):
+    action = Action.REVOKE_REQUEST
+
+    @extend_schema(
+        operation_id="relationship_request_revoke",
+        summary="Revoke a relationship request",
+        description="As **Revoke** on the request: its link stops working at once. Refused "
+        "(409) once it was answered, revoked or has expired.",
+        request=None,
+        responses={200: RelationshipRequestItemSerializer, **errors(403, 404, 409)},
+        parameters=[OpenApiParameter("request_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+    )
+    def post(self, request, request_id):
+        invitation = get_object_or_404(Invitation, pk=request_id, partner=self.partner)
+        invitation = services.invitation_revoke(invitation=invitation, revoked_by=request.user)
+        return Response(_relationship_request(invitation, timezone.now()))
