@@ -5,6 +5,7 @@ its writes. `record` writes the append-only audit line, then looks the action up
 does what the row says: raise the webhook event (in the transaction: it commits with the
 change), refresh the Customer list rows the line touches (in the transaction too, so the read
 model never disagrees with the tables), and queue the emails (sent once the transaction commits).
+A line dated in the past (the demo's history) refreshes the list and announces nothing.
 
 Every audit action has a row; an action with nothing to follow has the explicit `NOTHING` row,
 and `record` refuses an action without one (tests/tenancy/test_record.py walks them all). A new
@@ -13,6 +14,7 @@ action therefore cannot forget its webhook, its Customer list refresh or its ema
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -320,6 +322,10 @@ EFFECTS: dict[AuditAction, Effects] = {
 }
 
 
+# How far back a change's date may be and still be news (a service given "now" a moment ago).
+HISTORY = timedelta(minutes=10)
+
+
 def missing_effects() -> set[AuditAction]:
     """The audit actions the table has no row for (it must have one for each)."""
     return set(AuditAction) - set(EFFECTS)
@@ -355,7 +361,11 @@ def record(
         details=details or {},
     )
     change = Change(event, subject)
-    for effect in (effects.customer_list, effects.webhook, effects.email):
+    # A change dated well in the past (the demo's history) keeps the read model right but
+    # announces nothing: nobody is sent today an email or an event about months ago.
+    news = at is None or at >= timezone.now() - HISTORY
+    announced = (effects.webhook, effects.email) if news else ()
+    for effect in (effects.customer_list, *announced):
         if effect is not None:
             effect(change)
     return event

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tenancy import services
 from tenancy.management.commands.seed_demo import DEMO_PASSWORD
@@ -31,6 +32,17 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=OUT / f"{name}.png", full_page=True)
 
 
+def link_on_page(page, sign_in, sign_out, agent: str, nav: str, request: str) -> str:
+    """The link a partner's agent copies from a request's page in Partner Center: sign in, open
+    the request from its list, read "Link to the request", sign out."""
+    sign_in(agent)
+    page.get_by_role("link", name=nav).first.click()
+    page.get_by_role("link", name=request, exact=True).click()
+    link = page.get_by_label("Link to the request").input_value()
+    sign_out()
+    return link
+
+
 def new_request_link(partner_domain: str, agent: str) -> str:
     invitation = services.invitation_create(
         partner=Tenant.objects.get(domain=partner_domain),
@@ -48,6 +60,16 @@ def test_partner_center(page, demo, sign_in):
     page.get_by_label("For whom is this request?").fill("Northwind Traders")
     page.get_by_role("button", name="Create request").click()
     shoot(page, "partner-center-new-relationship-panel")
+
+
+def test_partner_center_in_japanese(page, demo, sign_in):
+    """The Customer list after the agent picks 日本語 in the header's language picker."""
+    sign_in("sales@contosopartners.onmicrosoft.com")
+    page.get_by_role("link", name="Customer list").first.click()
+    page.get_by_label("Language").select_option(label="日本語")
+    page.get_by_role("button", name="Change language").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("顧客一覧")
+    shoot(page, "partner-center-customer-list-ja")
 
 
 def test_admin_center_request_and_partner_relationships(page, demo, sign_in):
@@ -94,3 +116,35 @@ def test_a_request_in_german(browser, demo, site):
     page.wait_for_load_state()
     shoot(page, "admin-center-request-in-german")
     context.close()
+
+
+def test_admin_relationship_approval(page, demo, sign_in, sign_out):
+    """Contoso's finalized admin relationship request for Northwind Traders, opened from the link
+    its Admin agent copies, as Northwind's Global administrator reviews it."""
+    link = link_on_page(
+        page,
+        sign_in,
+        sign_out,
+        "adminagent@contosopartners.onmicrosoft.com",
+        "Admin relationships",
+        "Northwind Traders - support",
+    )
+    page.goto(link)
+    sign_in("admin@northwindtraders.onmicrosoft.com")
+    shoot(page, "admin-center-admin-relationship-approval")
+
+
+def test_two_tier_request(page, demo, sign_in, sign_out):
+    """Wingtip Computing's open request through its indirect provider, Tailwind Distribution, as
+    the customer's Global administrator sees it."""
+    link = link_on_page(
+        page,
+        sign_in,
+        sign_out,
+        "sales@wingtip.onmicrosoft.com",
+        "Relationship requests",
+        "Baldwin Museum of Science",
+    )
+    page.goto(link)
+    sign_in("admin@northwindtraders.onmicrosoft.com")
+    shoot(page, "admin-center-two-tier-request")

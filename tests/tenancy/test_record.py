@@ -116,3 +116,31 @@ def test_no_service_raises_a_webhook_or_refreshes_the_list_by_hand():
     ]
     assert by_hand == []
     assert record_table.record is record
+
+
+def test_a_change_dated_months_ago_keeps_the_list_right_and_announces_nothing(
+    partner_a, admin_agent
+):
+    """The demo writes history through the services: today nobody is emailed about it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    relationship = AdminRelationshipFactory(partner=partner_a)
+    WebhookSubscription.objects.create(
+        partner=partner_a,
+        url="https://hooks.example.com/partner-center",
+        events=[WebhookEventName.ADMIN_TERMINATED],
+        created_by=admin_agent,
+    )
+    record(
+        AuditAction.ADMIN_TERMINATED,
+        actor=admin_agent,
+        partner=partner_a,
+        customer=relationship.customer,
+        details={"side": "partner"},
+        subject=relationship,
+        at=timezone.now() - timedelta(days=90),
+    )
+    assert not WebhookEvent.objects.exists() and not mail.outbox
+    assert CustomerListRow.objects.filter(partner=partner_a).exists()
