@@ -1,4 +1,3 @@
-import uuid
 from datetime import date, timedelta
 
 from django import forms
@@ -7,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tenancy import rules, services, text
+from tenancy import rules, selectors, services, text
 from tenancy.models import (
     InvitationStatus,
     Offer,
@@ -138,7 +137,7 @@ class RequestFilterForm(PortalForm):
 
 class CustomerSearchForm(PortalForm):
     # "admin" is not a state of the row but a time: an admin relationship not yet ended.
-    WITH_ADMIN = "admin"
+    WITH_ADMIN = selectors.WITH_ADMIN
     RELATIONSHIP_CHOICES = [
         ("", gettext_lazy("All relationships")),
         ("reseller", gettext_lazy("Reseller")),
@@ -195,12 +194,17 @@ class CustomerSearchForm(PortalForm):
                 for value, label in self.RELATIONSHIP_CHOICES
             ]
 
-    def search_uuid(self) -> uuid.UUID | None:
-        try:
-            return uuid.UUID(self.cleaned_data.get("q", "").strip())
-        except ValueError:
-            return None
-
+    def search(self) -> selectors.CustomerFilter:
+        """What the form asks of the Customer list (nothing, when it isn't valid)."""
+        if not self.is_valid():
+            return selectors.CustomerFilter()
+        data = self.cleaned_data
+        indirect = data.get("indirect")
+        return selectors.CustomerFilter(
+            q=data["q"].strip(),
+            relationship=data["relationship"],
+            indirect=str(indirect.pk) if indirect else "",
+        )
 
 AGREEMENT_ATTESTED = "attested"
 AGREEMENT_LATER = "later"

@@ -78,6 +78,35 @@ class NoticeKind(models.TextChoices):
     ENDS_IN_1_DAY = "1_day", gettext_lazy("Ends in 1 day")
     EXPIRED = "expired", gettext_lazy("Expired")
     EXTENDED = "extended", gettext_lazy("Extended automatically")
+    # A request still waiting for the customer's approval, sent to its administrators again.
+    WAITING = "waiting", gettext_lazy("Still waiting for approval")
+
+
+class AssignmentState(models.TextChoices):
+    """An access assignment gives its roles, or, made from a template's mapping when the
+    customer approved, could not (its `failure` says why) until someone retries it."""
+
+    ACTIVE = "active", pgettext_lazy("access assignment state", "Active")
+    FAILED = "failed", pgettext_lazy("access assignment state", "Not made")
+
+
+class BulkJobKind(models.TextChoices):
+    REQUEST = "request", gettext_lazy("Request admin relationships")
+    REMIND = "remind", gettext_lazy("Send reminders")
+    WITHDRAW = "withdraw", gettext_lazy("Withdraw requests")
+
+
+class BulkJobStatus(models.TextChoices):
+    RUNNING = "running", pgettext_lazy("bulk job status", "Running")
+    DONE = "done", pgettext_lazy("bulk job status", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("bulk job status", "Cancelled")
+
+
+class BulkItemState(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("bulk job result", "Waiting")
+    DONE = "done", pgettext_lazy("bulk job result", "Done")
+    SKIPPED = "skipped", pgettext_lazy("bulk job result", "Skipped")
+    FAILED = "failed", pgettext_lazy("bulk job result", "Failed")
 
 
 class AcceptanceMethod(models.TextChoices):
@@ -141,6 +170,10 @@ class WebhookEventName(models.TextChoices):
     ASSIGNMENT_DELETED = (
         "granular-admin-access-assignment-deleted",
         gettext_lazy("A security group's admin roles were removed"),
+    )
+    BULK_JOB_FINISHED = (
+        "bulk-job-completed",
+        gettext_lazy("A bulk job finished"),
     )
     TEST = "test-created", gettext_lazy("Test event")
 
@@ -232,6 +265,11 @@ class AuditAction(models.TextChoices):
         "admin_relationship.reminded",
         gettext_lazy("Sent an admin relationship reminder"),
     )
+    # A request waiting for the customer's approval, sent to its Global administrators again.
+    ADMIN_CHASED = (
+        "admin_relationship.chased",
+        gettext_lazy("Reminded a customer of an admin relationship request"),
+    )
     GROUP_CREATED = "security_group.created", gettext_lazy("Created a security group")
     GROUP_RENAMED = "security_group.renamed", gettext_lazy("Renamed a security group")
     GROUP_MEMBER_ADDED = (
@@ -254,6 +292,19 @@ class AuditAction(models.TextChoices):
         "access_assignment.removed",
         gettext_lazy("Removed a security group's admin roles"),
     )
+    ASSIGNMENT_FAILED = (
+        "access_assignment.failed",
+        gettext_lazy("Could not give a security group its template's roles"),
+    )
+    # Admin relationship templates and bulk work.
+    TEMPLATE_CREATED = "template.created", gettext_lazy("Created an admin relationship template")
+    TEMPLATE_CHANGED = (
+        "template.changed",
+        gettext_lazy("Made a new version of an admin relationship template"),
+    )
+    BULK_JOB_STARTED = "bulk_job.started", gettext_lazy("Started a bulk job")
+    BULK_JOB_CANCELLED = "bulk_job.cancelled", gettext_lazy("Cancelled a bulk job")
+    BULK_JOB_FINISHED = "bulk_job.finished", gettext_lazy("A bulk job finished")
     SUBSCRIPTION_PURCHASED = "subscription.purchased", gettext_lazy("Purchased a subscription")
     SUBSCRIPTION_CHANGED = "subscription.changed", gettext_lazy("Changed a subscription's quantity")
     SUBSCRIPTION_SUSPENDED = "subscription.suspended", gettext_lazy("Suspended a subscription")

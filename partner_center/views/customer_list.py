@@ -3,7 +3,6 @@
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,11 +14,10 @@ from partner_center.exports import csv_response
 from partner_center.forms import (
     CustomerSearchForm,
 )
-from tenancy import rules, text
+from tenancy import rules, selectors, text
 from tenancy.models import (
     ADMIN_FOREVER,
     CustomerListCount,
-    CustomerListRow,
     CustomerState,
     ResellerRelationship,
     Tenant,
@@ -50,38 +48,12 @@ CUSTOMER_ORDERS = {
 
 def _customer_rows(request: PartnerRequest) -> tuple:
     """The Customer list as the request asks, from its read model (CustomerListRow)."""
-    partner = request.partner
-    form = CustomerSearchForm(request.GET or None, partner=partner)
-    rows = CustomerListRow.objects.filter(partner=partner)
-    sort, searching = "name", False
+    form = CustomerSearchForm(request.GET or None, partner=request.partner)
+    search, sort = form.search(), "name"
     if form.is_valid():
-        data = form.cleaned_data
-        if q := data["q"].strip():
-            searching = True
-            as_id = form.search_uuid()
-            rows = rows.filter(
-                Q(customer_id=as_id)
-                if as_id
-                else Q(customer_name__icontains=q) | Q(customer_domain__icontains=q)
-            )
-        if data["relationship"] == CustomerSearchForm.WITH_ADMIN:
-            # Compared with now: an admin relationship's end needs no job to take effect.
-            rows = rows.filter(admin_until__gt=timezone.now())
-            searching = True  # counted, up to the limit, like a search
-        elif data["relationship"]:
-            rows = rows.filter(state=data["relationship"])
-        if indirect := data.get("indirect"):
-            searching = True
-            if form.side == "reseller":  # the customers served through this provider
-                rows = rows.filter(indirect_provider=indirect)
-            else:  # the customers this reseller serves through us (its own rows say so)
-                rows = rows.filter(
-                    customer__in=CustomerListRow.objects.filter(
-                        partner=indirect, indirect_provider=partner
-                    ).values("customer_id")
-                )
-        sort = data["sort"] or sort
-    return form, rows, CUSTOMER_ORDERS[sort], searching
+        sort = form.cleaned_data["sort"] or sort
+    rows = selectors.customer_list_rows(request.partner, search, side=form.side)
+    return form, rows, CUSTOMER_ORDERS[sort], search.searching
 
 
 @require_GET

@@ -101,6 +101,10 @@ def _access_assignment(name: WebhookEventName) -> Effect:
     return lambda change: webhook_events.access_assignment_event(change.subject, name)
 
 
+def _bulk_job_finished(change: Change) -> None:
+    webhook_events.bulk_job_event(change.subject, WebhookEventName.BULK_JOB_FINISHED)
+
+
 def _expired(change: Change) -> None:
     if change.details.get("notice") == NoticeKind.EXPIRED:
         webhook_events.admin_relationship_event(change.subject, WebhookEventName.ADMIN_EXPIRED)
@@ -271,6 +275,7 @@ EFFECTS: dict[AuditAction, Effects] = {
     ),
     AuditAction.ADMIN_EXTENDED: NOTHING,
     AuditAction.ADMIN_REMINDED: Effects(webhook=_expired, email=_reminder),
+    AuditAction.ADMIN_CHASED: Effects(email=_request_email("admin")),
     # Security groups and the roles they are given.
     AuditAction.GROUP_CREATED: NOTHING,
     AuditAction.GROUP_RENAMED: NOTHING,
@@ -283,6 +288,14 @@ EFFECTS: dict[AuditAction, Effects] = {
     AuditAction.ASSIGNMENT_REMOVED: Effects(
         webhook=_access_assignment(WebhookEventName.ASSIGNMENT_DELETED)
     ),
+    # Shown on the relationship, with its reason and Retry.
+    AuditAction.ASSIGNMENT_FAILED: NOTHING,
+    # Templates and bulk work.
+    AuditAction.TEMPLATE_CREATED: NOTHING,
+    AuditAction.TEMPLATE_CHANGED: NOTHING,
+    AuditAction.BULK_JOB_STARTED: NOTHING,
+    AuditAction.BULK_JOB_CANCELLED: NOTHING,
+    AuditAction.BULK_JOB_FINISHED: Effects(webhook=_bulk_job_finished),
     # Subscriptions.
     AuditAction.SUBSCRIPTION_PURCHASED: NOTHING,
     AuditAction.SUBSCRIPTION_CHANGED: NOTHING,

@@ -161,3 +161,13 @@ def access_assignment_event(assignment: AccessAssignment, name: str) -> None:
         ),
         resource_name="delegatedAdminAccessAssignment",
     )
+
+
+def bulk_job_event(job, name: str) -> None:
+    """A bulk job finished: the resource is the job (its progress and results)."""
+    webhook_emit(
+        partner=job.partner,
+        name=name,
+        resource_uri=api_uri(f"bulkJobs/{job.id}"),
+        resource_name="bulkJob",
+    )

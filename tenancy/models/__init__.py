@@ -7,8 +7,12 @@ state, and audit events are append-only. One module per sub-domain; every name i
 from tenancy.choices import (
     AcceptanceMethod,
     AdminRelationshipStatus,
+    AssignmentState,
     AttemptOutcome,
     AuditAction,
+    BulkItemState,
+    BulkJobKind,
+    BulkJobStatus,
     Cloud,
     CspRole,
     CustomerState,
@@ -61,6 +65,7 @@ from tenancy.models.audit import (
     AppendOnlyQuerySet,
     AuditEvent,
 )
+from tenancy.models.bulk_jobs import BulkJob, BulkJobItem
 from tenancy.models.customer_list import (
     ADMIN_FOREVER,
     CustomerListCount,
@@ -85,6 +90,12 @@ from tenancy.models.subscriptions import (
     Offer,
     Subscription,
     SubscriptionQuerySet,
+)
+from tenancy.models.templates import (
+    TEMPLATE_NAME_MAX,
+    AdminRelationshipTemplate,
+    TemplateMapping,
+    TemplateVersion,
 )
 from tenancy.models.tenants import (
     TENANT_DOMAIN_SUFFIX,
@@ -128,6 +139,7 @@ __all__ = [
     "ROLE_GROUPS",
     "STORED_INVITATION_STATUSES",
     "SUBSCRIBABLE_EVENTS",
+    "TEMPLATE_NAME_MAX",
     "TENANT_DOMAIN_SUFFIX",
     "AcceptanceMethod",
     "AccessAssignment",
@@ -135,12 +147,19 @@ __all__ = [
     "AdminRelationshipNotice",
     "AdminRelationshipQuerySet",
     "AdminRelationshipStatus",
+    "AdminRelationshipTemplate",
     "AgreementAcceptance",
     "AgreementAcceptanceQuerySet",
     "AppendOnlyQuerySet",
+    "AssignmentState",
     "AttemptOutcome",
     "AuditAction",
     "AuditEvent",
+    "BulkItemState",
+    "BulkJob",
+    "BulkJobItem",
+    "BulkJobKind",
+    "BulkJobStatus",
     "Cloud",
     "Country",
     "CspRole",
@@ -174,6 +193,8 @@ __all__ = [
     "Subscription",
     "SubscriptionQuerySet",
     "SubscriptionStatus",
+    "TemplateMapping",
+    "TemplateVersion",
     "Tenant",
     "TenantKind",
     "TenantQuerySet",

@@ -22,7 +22,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from tenancy.choices import AdminRelationshipStatus, NoticeKind
+from tenancy.choices import AdminRelationshipStatus, AssignmentState, NoticeKind
 from tenancy.entra_roles import (
     AUTO_EXTEND_DAYS,
     EXPIRING_DAYS,
@@ -118,6 +118,15 @@ class AdminRelationship(LinkToken, models.Model):
     # The reseller request whose "Include delegated administration permissions" made it.
     invitation = models.ForeignKey(
         "Invitation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The template version it was made from: its mappings become access assignments once the
+    # customer approves.
+    template_version = models.ForeignKey(
+        "TemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relationships",
     )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -343,6 +352,14 @@ class AccessAssignment(models.Model):
     )
     group = models.ForeignKey(SecurityGroup, on_delete=models.PROTECT, related_name="assignments")
     roles = models.JSONField(default=list, help_text="Microsoft Entra role template ids.")
+    # Made from a template's mapping when the customer approved, it may not have been possible
+    # (the group has no members, a role the relationship lacks): then it gives nothing, says
+    # why, and can be retried.
+    state = models.CharField(max_length=10, choices=AssignmentState, default=AssignmentState.ACTIVE)
+    failure = models.CharField(max_length=40, blank=True)
+    mapping = models.ForeignKey(
+        "TemplateMapping", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -372,7 +389,7 @@ class AccessAssignment(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.removed_at is None
+        return self.removed_at is None and self.state == AssignmentState.ACTIVE
 
     @property
     def role_names(self) -> list[str]:

@@ -43,6 +43,11 @@ from tenancy.rules.permissions import (
     may,
     require,
 )
+from tenancy.rules.templates import (
+    assignment_failure,
+    assignment_failure_reason,
+    template_problems,
+)
 
 __all__ = [
     "ALLOWED",
@@ -56,6 +61,8 @@ __all__ = [
     "accept_action",
     "admin_permissions_required",
     "admin_request_problems",
+    "assignment_failure",
+    "assignment_failure_reason",
     "assignment_problems",
     "billing_address_first",
     "denial_message",
@@ -74,4 +81,5 @@ __all__ = [
     "require",
     "same_cloud",
     "task_roles_phrase",
+    "template_problems",
 ]

@@ -6,6 +6,13 @@ One module per sub-domain; the public names are here, so callers read
 return, or the message of the ServiceError they raise.
 """
 
+from tenancy.services.access_assignments import (
+    access_assignment_create,
+    access_assignment_decision,
+    access_assignment_remove,
+    access_assignment_retry,
+    access_assignment_update,
+)
 from tenancy.services.accounts import (
     authenticator_confirm,
     passkey_added,
@@ -81,10 +88,6 @@ from tenancy.services.request_links import (
     request_email,
 )
 from tenancy.services.security_groups import (
-    access_assignment_create,
-    access_assignment_decision,
-    access_assignment_remove,
-    access_assignment_update,
     security_group_create,
     security_group_member_add,
     security_group_member_remove,
@@ -100,6 +103,7 @@ from tenancy.services.subscriptions import (
     subscription_purchase_decision,
     subscription_update,
 )
+from tenancy.services.templates import TemplateContent, template_create, template_update
 from tenancy.services.webhook_subscriptions import (
     WebhookInvalid,
     webhook_redeliver,
@@ -126,11 +130,13 @@ __all__ = [
     "ServiceError",
     "Signer",
     "Standing",
+    "TemplateContent",
     "TimeRun",
     "WebhookInvalid",
     "access_assignment_create",
     "access_assignment_decision",
     "access_assignment_remove",
+    "access_assignment_retry",
     "access_assignment_update",
     "active_reseller_relationship",
     "admin_relationship_approve",
@@ -187,6 +193,8 @@ __all__ = [
     "subscription_purchase",
     "subscription_purchase_decision",
     "subscription_update",
+    "template_create",
+    "template_update",
     "temporary_password",
     "user_deactivate",
     "user_deactivate_decision",

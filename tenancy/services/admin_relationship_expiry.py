@@ -14,7 +14,7 @@ from tenancy import selectors
 from tenancy.choices import AdminRelationshipStatus, AuditAction, NoticeKind
 from tenancy.entra_roles import AUTO_EXTEND_DAYS
 from tenancy.models import REMINDERS, AdminRelationship, AdminRelationshipNotice
-from tenancy.services.admin_relationships import locked, record_admin
+from tenancy.services.admin_relationship_base import locked, record_admin
 from tenancy.tasks import retried_task
 
 

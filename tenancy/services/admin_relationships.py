@@ -15,23 +15,28 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenancy import rules
-from tenancy.choices import AdminRelationshipStatus, AuditAction
-from tenancy.effects.record import record
+from tenancy.choices import AdminRelationshipStatus, AssignmentState, AuditAction
 from tenancy.entra_roles import DEFAULT_AUTO_EXTEND, DEFAULT_DAYS, DEFAULT_ROLES
 from tenancy.language import country_language, email_language
-from tenancy.models import AccessAssignment, AdminRelationship, Invitation, Membership, Tenant
+from tenancy.models import (
+    AccessAssignment,
+    AdminRelationship,
+    Invitation,
+    Membership,
+    TemplateVersion,
+    Tenant,
+)
 from tenancy.rules import Action, Decision
+from tenancy.services.access_assignments import template_mappings_apply
+from tenancy.services.admin_relationship_base import (
+    AdminRequestInvalid,
+    already,
+    close,
+    locked,
+    record_admin,
+)
 from tenancy.services.base import ServiceError, acting_member
 from tenancy.services.request_links import ADMIN_REQUESTS
-
-
-class AdminRequestInvalid(ServiceError):
-    """Field errors of an admin relationship request (or of an access assignment)."""
-
-    def __init__(self, problems: dict[str, str]):
-        field_name, message = next(iter(problems.items()))
-        super().__init__(message, code=field_name)
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -40,41 +45,6 @@ class AdminRequest:
     duration_days: int | None
     roles: list[str] = field(default_factory=list)
     auto_extend: bool = False
-
-
-def record_admin(
-    relationship: AdminRelationship,
-    action,
-    actor,
-    actor_tenant,
-    *,
-    subject=None,
-    at=None,
-    **details,
-):
-    """The audit line of a change to `relationship`: it names both tenants and the relationship
-    (the subject of what follows it, unless another is given: an access assignment). `at`: when
-    (now, unless the demo data writes history)."""
-    return record(
-        action,
-        actor=actor,
-        actor_tenant=actor_tenant,
-        partner=relationship.partner,
-        customer=relationship.customer,
-        details={"relationship": str(relationship.id), "name": relationship.name, **details},
-        subject=subject or relationship,
-        at=at,
-    )
-
-
-def lifetime_details(relationship: AdminRelationship) -> dict:
-    """What an approval's line keeps: the relationship, its roles and its end."""
-    return {
-        "relationship": str(relationship.id),
-        "name": relationship.name,
-        "roles": relationship.roles,
-        "ends_at": relationship.ends_at.isoformat(),
-    }
 
 
 # --- The partner's side ------------------------------------------------------------------
@@ -88,10 +58,13 @@ def admin_relationship_create(
     customer: Tenant | None = None,
     finalize: bool = False,
     language: str | None = None,
+    template_version: TemplateVersion | None = None,
     now=None,
 ) -> AdminRelationship:
     """A new request (status created); with `finalize`, locked for approval at once, which is
-    what Partner Center's **Finalize request** does. `now`: when (the demo data's history)."""
+    what Partner Center's **Finalize request** does. `template_version`: the template version it
+    is made from (its mappings apply when the customer approves). `now`: when (the demo data's
+    history)."""
     acting_member(created_by, partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
     problems = rules.admin_request_problems(
         name=request.name,
@@ -103,6 +76,12 @@ def admin_relationship_create(
         decision = rules.may_administer(partner, customer)
         if not decision:
             problems["customer"] = decision.reason
+    if (
+        not problems
+        and template_version is not None
+        and template_version.template.partner_id != partner.pk
+    ):
+        problems["template"] = _("Choose one of your organization's templates.")
     if problems:
         raise AdminRequestInvalid(problems)
     name = request.name.strip()
@@ -120,6 +99,7 @@ def admin_relationship_create(
         roles=sorted(set(request.roles)),
         duration_days=request.duration_days,
         auto_extend=request.auto_extend,
+        template_version=template_version,
         created_at=now,
         created_by=created_by,
     )
@@ -207,7 +187,7 @@ def admin_relationship_withdraw(*, relationship: AdminRelationship, withdrawn_by
         decision = admin_relationship_withdraw_decision(relationship)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
-        _close(relationship, AdminRelationshipStatus.WITHDRAWN, withdrawn_by, relationship.partner)
+        close(relationship, AdminRelationshipStatus.WITHDRAWN, withdrawn_by, relationship.partner)
         record_admin(relationship, AuditAction.ADMIN_WITHDRAWN, withdrawn_by, relationship.partner)
     return relationship
 
@@ -238,7 +218,7 @@ def admin_relationship_terminate(
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
         now = now or timezone.now()
-        _close(relationship, AdminRelationshipStatus.TERMINATED, terminated_by, by, now=now)
+        close(relationship, AdminRelationshipStatus.TERMINATED, terminated_by, by, now=now)
         removed = AccessAssignment.objects.filter(
             relationship=relationship, removed_at__isnull=True
         ).update(removed_at=relationship.closed_at, removed_by=terminated_by)
@@ -253,40 +233,6 @@ def admin_relationship_terminate(
             at=now,
         )
     return relationship
-
-
-def locked(pk) -> AdminRelationship:
-    return (
-        AdminRelationship.objects.select_for_update(of=("self",))
-        .select_related("partner__country", "customer", "created_by", "finalized_by")
-        .get(pk=pk)
-    )
-
-
-def _close(relationship: AdminRelationship, status, user, tenant: Tenant, now=None) -> None:
-    relationship.status = status
-    relationship.closed_at = now or timezone.now()
-    relationship.closed_by = user
-    relationship.closed_by_tenant = tenant
-    relationship.save(update_fields=["status", "closed_at", "closed_by", "closed_by_tenant"])
-
-
-def already(relationship: AdminRelationship) -> str:
-    """Where the relationship stands, as the reason a step can't be taken now."""
-    status = relationship.display_status()
-    if status == AdminRelationshipStatus.APPROVAL_PENDING:
-        return _("This request is waiting for the customer's approval.")
-    if status in (AdminRelationshipStatus.ACTIVE, AdminRelationshipStatus.EXPIRING):
-        return _("This admin relationship is already active.")
-    if status == AdminRelationshipStatus.EXPIRED:
-        return _("This admin relationship has expired.")
-    if status == AdminRelationshipStatus.DECLINED:
-        return _("The customer declined this request.")
-    if status == AdminRelationshipStatus.WITHDRAWN:
-        return _("This request was withdrawn.")
-    if status == AdminRelationshipStatus.TERMINATED:
-        return _("This admin relationship was terminated.")
-    return _("This request hasn't been finalized yet.")
 
 
 # --- The customer's side -----------------------------------------------------------------
@@ -323,6 +269,8 @@ def admin_relationship_approve(
             ends_at=relationship.ends_at.isoformat(),
             at=now,
         )
+        # Made from a template: its mappings give the partner's groups their roles now.
+        template_mappings_apply(relationship=relationship, approved_by=user, now=now)
     return relationship
 
 
@@ -336,7 +284,7 @@ def admin_relationship_decline(
         now = now or timezone.now()
         relationship.customer = customer
         relationship.save(update_fields=["customer"])
-        _close(relationship, AdminRelationshipStatus.DECLINED, user, customer, now=now)
+        close(relationship, AdminRelationshipStatus.DECLINED, user, customer, now=now)
         record_admin(relationship, AuditAction.ADMIN_DECLINED, user, customer, at=now)
     return relationship
 
@@ -386,6 +334,7 @@ def agent_roles_in(membership: Membership, customer: Tenant, now=None) -> frozen
     )
     rows = AccessAssignment.objects.filter(
         removed_at__isnull=True,
+        state=AssignmentState.ACTIVE,
         relationship__in=relationships,
         group__memberships__membership=membership,
     ).values_list("roles", "relationship__roles")

@@ -26,7 +26,8 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.rules import Action, Decision
-from tenancy.services.admin_relationships import default_admin_relationship, lifetime_details
+from tenancy.services.admin_relationship_base import lifetime_details
+from tenancy.services.admin_relationships import default_admin_relationship
 from tenancy.services.agreements import Signer, record_agreement
 from tenancy.services.base import ServiceError, acting_member
 from tenancy.services.partnerships import partnership_decision

@@ -4,22 +4,18 @@ Global admins, for the groups themselves); every change is one transaction, reco
 """
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenancy import rules
 from tenancy.choices import AuditAction
 from tenancy.effects.record import record
 from tenancy.models import (
-    AccessAssignment,
-    AdminRelationship,
     Membership,
     SecurityGroup,
     SecurityGroupMember,
     Tenant,
 )
-from tenancy.rules import Action, Decision
-from tenancy.services.admin_relationships import AdminRequestInvalid, locked, record_admin
+from tenancy.rules import Action
+from tenancy.services.admin_relationship_base import AdminRequestInvalid
 from tenancy.services.base import ServiceError, acting_member
 
 # --- Security groups ---------------------------------------------------------------------
@@ -152,124 +148,3 @@ def security_group_member_remove(
                 "member": membership.user.get_username(),
             },
         )
-
-
-# --- Access assignments ------------------------------------------------------------------
-
-
-def access_assignment_create(
-    *, relationship: AdminRelationship, group: SecurityGroup, roles, created_by
-) -> AccessAssignment:
-    """Give one of the partner's security groups some of an active relationship's roles."""
-    acting_member(created_by, relationship.partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
-    if group.partner_id != relationship.partner_id:
-        raise AdminRequestInvalid(
-            {"group": _("Choose one of your organization's security groups.")}
-        )
-    with transaction.atomic():
-        relationship = locked(relationship.pk)
-        _check(access_assignment_decision(relationship))
-        problems = rules.assignment_problems(roles=roles, relationship_roles=relationship.roles)
-        if problems:
-            raise AdminRequestInvalid(problems)
-        if AccessAssignment.objects.filter(
-            relationship=relationship, group=group, removed_at__isnull=True
-        ).exists():
-            raise AdminRequestInvalid(
-                {
-                    "group": _("%(group)s already has roles in this relationship: edit them.")
-                    % {"group": group.name}
-                }
-            )
-        assignment = AccessAssignment.objects.create(
-            relationship=relationship,
-            group=group,
-            roles=sorted(set(roles)),
-            created_by=created_by,
-        )
-        record_admin(
-            relationship,
-            AuditAction.ASSIGNMENT_CREATED,
-            created_by,
-            relationship.partner,
-            subject=assignment,
-            group=group.name,
-            roles=assignment.roles,
-        )
-    return assignment
-
-
-def access_assignment_update(
-    *, assignment: AccessAssignment, roles, updated_by
-) -> AccessAssignment:
-    acting_member(updated_by, assignment.relationship.partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
-    with transaction.atomic():
-        relationship = locked(assignment.relationship_id)
-        assignment = (
-            AccessAssignment.objects.select_for_update()
-            .select_related("group")
-            .get(pk=assignment.pk)
-        )
-        if assignment.removed_at is not None:
-            raise ServiceError(
-                _("These roles were already removed from the group."), code="removed"
-            )
-        _check(access_assignment_decision(relationship))
-        problems = rules.assignment_problems(roles=roles, relationship_roles=relationship.roles)
-        if problems:
-            raise AdminRequestInvalid(problems)
-        before = assignment.roles
-        assignment.roles = sorted(set(roles))
-        assignment.updated_at = timezone.now()
-        assignment.save(update_fields=["roles", "updated_at"])
-        record_admin(
-            relationship,
-            AuditAction.ASSIGNMENT_UPDATED,
-            updated_by,
-            relationship.partner,
-            group=assignment.group.name,
-            before=before,
-            roles=assignment.roles,
-        )
-    return assignment
-
-
-def access_assignment_remove(*, assignment: AccessAssignment, removed_by) -> None:
-    acting_member(removed_by, assignment.relationship.partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
-    with transaction.atomic():
-        relationship = locked(assignment.relationship_id)
-        assignment = (
-            AccessAssignment.objects.select_for_update()
-            .select_related("group")
-            .get(pk=assignment.pk)
-        )
-        if assignment.removed_at is not None:
-            raise ServiceError(
-                _("These roles were already removed from the group."), code="removed"
-            )
-        assignment.removed_at = timezone.now()
-        assignment.removed_by = removed_by
-        assignment.save(update_fields=["removed_at", "removed_by"])
-        record_admin(
-            relationship,
-            AuditAction.ASSIGNMENT_REMOVED,
-            removed_by,
-            relationship.partner,
-            subject=assignment,
-            group=assignment.group.name,
-            roles=assignment.roles,
-        )
-
-
-def access_assignment_decision(relationship: AdminRelationship) -> Decision:
-    """Security groups get roles only on a relationship in force (the pages and the API show
-    the same sentence for each state)."""
-    if relationship.is_in_force():
-        return rules.ALLOWED
-    status = relationship.display_status()
-    return Decision(False, str(rules.NOT_ASSIGNABLE.get(status, status.label)), "not_active")
-
-
-def _check(decision: Decision) -> None:
-    if not decision:
-        raise ServiceError(decision.reason, code=decision.code)

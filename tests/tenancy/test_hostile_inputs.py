@@ -206,13 +206,13 @@ class TestTenPostsAtOnce:
         from tenancy.services import admin_relationships
 
         relationship = AdminRelationshipFactory(partner=partner_a, customer=customer)
-        real_close = admin_relationships._close
+        real_close = admin_relationships.close
 
         def slow_close(*args, **kwargs):
             time.sleep(0.2)  # between the "still in force?" check and the write
             return real_close(*args, **kwargs)
 
-        monkeypatch.setattr(admin_relationships, "_close", slow_close)
+        monkeypatch.setattr(admin_relationships, "close", slow_close)
         path = reverse("admin_center:gdap-terminate", args=[relationship.pk])
         responses = post_all_at_once(signed_in_clients(customer_admin), path)
 
