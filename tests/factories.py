@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from tenancy.effects.customer_list import customer_list_refresh
+from tenancy.effects.customer_list import customer_list_rebuild, customer_list_refresh
 from tenancy.models import (
     DEFAULT_ROLES,
     AcceptanceMethod,
@@ -328,3 +328,18 @@ class AuditEventFactory(DjangoModelFactory[AuditEvent]):
     partner = factory.SubFactory(PartnerFactory)
     customer = factory.SubFactory(CustomerFactory)
     actor_tenant = factory.SelfAttribute("partner")
+
+
+def make_customers(partner: Tenant, count: int, **fields) -> list[Tenant]:
+    """`count` customers of `partner`, each with an active reseller relationship and a row on
+    its Customer list, written in bulk."""
+    customers = Tenant.objects.bulk_create(
+        CustomerFactory.build(domain=f"bulk{uuid.uuid4().hex}.onmicrosoft.com", **fields)
+        for _ in range(count)
+    )
+    ResellerRelationship.objects.bulk_create(
+        ResellerRelationship(partner=partner, customer=customer, formed_by=FormedBy.INVITATION)
+        for customer in customers
+    )
+    customer_list_rebuild(partner=partner)
+    return customers

@@ -268,6 +268,12 @@ EMAIL_CONSOLE_ALLOWED = env.bool("EMAIL_CONSOLE_ALLOWED", default=DEBUG)
 # `manage.py db_worker` (django-tasks-db): it outlives a crash, and several workers and web
 # servers can share one PostgreSQL. Retries with backoff: tenancy.tasks.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A bulk job not heard of for this long (its worker was killed) is taken over by another step
+# (tenancy.services.bulk_jobs).
+BULK_JOB_LEASE_SECONDS = env.int("BULK_JOB_LEASE_SECONDS", default=60)
+# A request still waiting for a customer's approval this many days after it was sent is sent to
+# the customer's Global administrators again, once each time (admin_relationship_reminders).
+ADMIN_REQUEST_REMINDER_DAYS = env.list("ADMIN_REQUEST_REMINDER_DAYS", cast=int, default=[7, 21])
 
 # Webhooks (tenancy.effects.webhook_delivery): each attempt waits this many seconds for an
 # answer. A webhook's address must be public: loopback, private, link-local and other reserved

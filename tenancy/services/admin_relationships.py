@@ -50,22 +50,15 @@ class AdminRequest:
 # --- The partner's side ------------------------------------------------------------------
 
 
-def admin_relationship_create(
+def admin_request_problems(
     *,
     partner: Tenant,
-    created_by,
     request: AdminRequest,
-    customer: Tenant | None = None,
-    finalize: bool = False,
-    language: str | None = None,
+    customer: Tenant | None,
     template_version: TemplateVersion | None = None,
-    now=None,
-) -> AdminRelationship:
-    """A new request (status created); with `finalize`, locked for approval at once, which is
-    what Partner Center's **Finalize request** does. `template_version`: the template version it
-    is made from (its mappings apply when the customer approves). `now`: when (the demo data's
-    history)."""
-    acting_member(created_by, partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
+) -> dict[str, str]:
+    """What is wrong with a request, by field (the rule's, and the customer's and template's
+    being the partner's to ask for); empty when nothing is."""
     problems = rules.admin_request_problems(
         name=request.name,
         duration_days=request.duration_days,
@@ -82,10 +75,23 @@ def admin_relationship_create(
         and template_version.template.partner_id != partner.pk
     ):
         problems["template"] = _("Choose one of your organization's templates.")
-    if problems:
-        raise AdminRequestInvalid(problems)
-    name = request.name.strip()
-    now = now or timezone.now()
+    return problems
+
+
+def make_admin_request(
+    *,
+    partner: Tenant,
+    created_by,
+    request: AdminRequest,
+    customer: Tenant | None,
+    finalize: bool,
+    language: str | None,
+    template_version: TemplateVersion | None,
+    now,
+) -> AdminRelationship:
+    """Write a checked request and its lines, inside the caller's transaction (a name already
+    taken raises IntegrityError: the unique constraint on (partner, lower(name)) decides). Made
+    finalized, it is written as such at once, with its link."""
     relationship = AdminRelationship(
         # The email's language: as asked, else the customer's country's, else the agent's.
         language=email_language(
@@ -95,7 +101,7 @@ def admin_relationship_create(
         ),
         partner=partner,
         customer=customer,
-        name=name,
+        name=request.name.strip(),
         roles=sorted(set(request.roles)),
         duration_days=request.duration_days,
         auto_extend=request.auto_extend,
@@ -103,26 +109,63 @@ def admin_relationship_create(
         created_at=now,
         created_by=created_by,
     )
+    if finalize:
+        relationship.status = AdminRelationshipStatus.APPROVAL_PENDING
+        relationship.finalized_at, relationship.finalized_by = now, created_by
+        relationship.mint_token()
+    with transaction.atomic():
+        relationship.save(force_insert=True)
+        record_admin(
+            relationship,
+            AuditAction.ADMIN_CREATED,
+            created_by,
+            partner,
+            roles=relationship.roles,
+            duration_days=relationship.duration_days,
+            auto_extend=relationship.auto_extend,
+            at=now,
+        )
+        if finalize:
+            record_admin(relationship, AuditAction.ADMIN_FINALIZED, created_by, partner, at=now)
+    return relationship
+
+
+def admin_relationship_create(
+    *,
+    partner: Tenant,
+    created_by,
+    request: AdminRequest,
+    customer: Tenant | None = None,
+    finalize: bool = False,
+    language: str | None = None,
+    template_version: TemplateVersion | None = None,
+    now=None,
+) -> AdminRelationship:
+    """A new request (status created); with `finalize`, locked for approval at once, which is
+    what Partner Center's **Finalize request** does. `template_version`: the template version it
+    is made from (its mappings apply when the customer approves). `now`: when (the demo data's
+    history)."""
+    acting_member(created_by, partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
+    problems = admin_request_problems(
+        partner=partner, request=request, customer=customer, template_version=template_version
+    )
+    if problems:
+        raise AdminRequestInvalid(problems)
+    name = request.name.strip()
     try:
         with transaction.atomic():
             if AdminRelationship.objects.filter(partner=partner, name__iexact=name).exists():
                 raise IntegrityError("name taken")
-            # The unique constraint on (partner, lower(name)) decides a race between two.
-            relationship.save(force_insert=True)
-            record_admin(
-                relationship,
-                AuditAction.ADMIN_CREATED,
-                created_by,
-                partner,
-                roles=relationship.roles,
-                duration_days=relationship.duration_days,
-                auto_extend=relationship.auto_extend,
-                at=now,
+            return make_admin_request(
+                partner=partner,
+                created_by=created_by,
+                request=request,
+                customer=customer,
+                finalize=finalize,
+                language=language,
+                template_version=template_version,
+                now=now or timezone.now(),
             )
-            if finalize:
-                relationship = admin_relationship_finalize(
-                    relationship=relationship, finalized_by=created_by, now=now
-                )
     except IntegrityError:
         raise AdminRequestInvalid(
             {
@@ -133,7 +176,6 @@ def admin_relationship_create(
                 % {"name": name}
             }
         ) from None
-    return relationship
 
 
 def admin_relationship_finalize_decision(relationship: AdminRelationship) -> Decision:

@@ -1,4 +1,3 @@
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -7,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenancy import services
-from tenancy.effects.customer_list import customer_list_rebuild
-from tenancy.models import FormedBy, Offer, ResellerRelationship, Tenant
+from tenancy.models import Offer
 from tests.factories import AdminRelationshipFactory, CustomerFactory, ResellerRelationshipFactory
+from tests.factories import make_customers as make_customers  # shared with other tests
 
 # What every Partner Center page costs before its own work: the session, the user, and the
 # membership with its roles (one query).
@@ -23,19 +22,6 @@ def url(name, *args):
 def offer(code: str) -> Offer:
     """An offer of the seeded catalog."""
     return Offer.objects.get(code=code)
-
-
-def make_customers(partner: Tenant, count: int) -> None:
-    """`count` customers of `partner`, each with an active reseller relationship, in bulk."""
-    customers = Tenant.objects.bulk_create(
-        CustomerFactory.build(domain=f"bulk{uuid.uuid4().hex}.onmicrosoft.com")
-        for _ in range(count)
-    )
-    ResellerRelationship.objects.bulk_create(
-        ResellerRelationship(partner=partner, customer=customer, formed_by=FormedBy.INVITATION)
-        for customer in customers
-    )
-    customer_list_rebuild(partner=partner)
 
 
 @pytest.fixture
