@@ -41,6 +41,18 @@ from tenancy.services.admin_relationships import (
 from tenancy.services.agreements import Attestation, Signer, agreement_accept, agreement_attest
 from tenancy.services.apps import AppRegistered, app_register, app_revoke
 from tenancy.services.base import ServiceError
+from tenancy.services.bulk_jobs import (
+    bulk_job_cancel,
+    bulk_relationships_start,
+    bulk_request_start,
+)
+from tenancy.services.bulk_selection import Preview, Selection, bulk_request_preview
+from tenancy.services.chasing import (
+    admin_request_again,
+    admin_request_remind,
+    admin_request_remind_decision,
+    waiting_requests,
+)
 from tenancy.services.customers import (
     CustomerAdded,
     CustomerDetails,
@@ -125,8 +137,10 @@ __all__ = [
     "Attestation",
     "CustomerAdded",
     "CustomerDetails",
+    "Preview",
     "RequestKind",
     "RequestRefused",
+    "Selection",
     "ServiceError",
     "Signer",
     "Standing",
@@ -151,12 +165,19 @@ __all__ = [
     "admin_relationship_time",
     "admin_relationship_withdraw",
     "admin_relationship_withdraw_decision",
+    "admin_request_again",
+    "admin_request_remind",
+    "admin_request_remind_decision",
     "agent_roles_in",
     "agreement_accept",
     "agreement_attest",
     "app_register",
     "app_revoke",
     "authenticator_confirm",
+    "bulk_job_cancel",
+    "bulk_relationships_start",
+    "bulk_request_preview",
+    "bulk_request_start",
     "customer_add",
     "customer_standing",
     "global_admin_loss_decision",
@@ -199,6 +220,7 @@ __all__ = [
     "user_deactivate",
     "user_deactivate_decision",
     "user_reactivate",
+    "waiting_requests",
     "webhook_redeliver",
     "webhook_send_test",
     "webhook_subscription_create",

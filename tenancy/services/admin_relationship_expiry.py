@@ -15,6 +15,7 @@ from tenancy.choices import AdminRelationshipStatus, AuditAction, NoticeKind
 from tenancy.entra_roles import AUTO_EXTEND_DAYS
 from tenancy.models import REMINDERS, AdminRelationship, AdminRelationshipNotice
 from tenancy.services.admin_relationship_base import locked, record_admin
+from tenancy.services.chasing import waiting_reminders
 from tenancy.tasks import retried_task
 
 
@@ -23,6 +24,8 @@ class TimeRun:
     reminders: int = 0
     expired: int = 0
     extended: int = 0
+    # Requests waiting for a customer's approval, sent to it again.
+    chased: int = 0
 
 
 def admin_relationship_time(now=None) -> TimeRun:
@@ -53,6 +56,7 @@ def admin_relationship_time(now=None) -> TimeRun:
             run.expired += 1
         elif kind is not None:
             run.reminders += 1
+    run.chased = waiting_reminders(now)
     return run
 
 
@@ -130,4 +134,9 @@ def admin_relationship_reminders(*, now: str | None = None) -> dict:
     """The run of `manage.py admin_relationship_reminders --enqueue`, in the worker. Safe to
     repeat: a notice is recorded for the end it was about."""
     run = admin_relationship_time(now=datetime.fromisoformat(now) if now else None)
-    return {"reminders": run.reminders, "expired": run.expired, "extended": run.extended}
+    return {
+        "reminders": run.reminders,
+        "expired": run.expired,
+        "extended": run.extended,
+        "chased": run.chased,
+    }

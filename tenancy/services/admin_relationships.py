@@ -229,9 +229,15 @@ def admin_relationship_withdraw(*, relationship: AdminRelationship, withdrawn_by
         decision = admin_relationship_withdraw_decision(relationship)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
-        close(relationship, AdminRelationshipStatus.WITHDRAWN, withdrawn_by, relationship.partner)
-        record_admin(relationship, AuditAction.ADMIN_WITHDRAWN, withdrawn_by, relationship.partner)
+        withdraw(relationship, by=withdrawn_by)
     return relationship
+
+
+def withdraw(relationship: AdminRelationship, *, by, now=None) -> None:
+    """Close a locked, checked request as withdrawn, and record it (one of a bulk job's, or
+    Withdraw's)."""
+    close(relationship, AdminRelationshipStatus.WITHDRAWN, by, relationship.partner, now)
+    record_admin(relationship, AuditAction.ADMIN_WITHDRAWN, by, relationship.partner, at=now)
 
 
 def admin_relationship_terminate_decision(

@@ -38,7 +38,13 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.rules import Action
-from tenancy.services.admin_relationships import AdminRequest, make_admin_request
+from tenancy.services.admin_relationship_base import locked
+from tenancy.services.admin_relationships import (
+    AdminRequest,
+    admin_relationship_withdraw_decision,
+    make_admin_request,
+    withdraw,
+)
 from tenancy.services.base import ServiceError, acting_member
 from tenancy.services.bulk_selection import (
     UNKNOWN,
@@ -49,6 +55,7 @@ from tenancy.services.bulk_selection import (
     skip_reason,
     unknown_lines,
 )
+from tenancy.services.chasing import admin_request_remind_decision, remind
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +70,19 @@ def _lease() -> timedelta:
 # --- Starting -------------------------------------------------------------------------------
 
 
+def _insert_rows(select, columns: list[str]) -> int:
+    """The rows `select` (a values_list in `columns`' order) written as items by one INSERT …
+    SELECT, whatever their number."""
+    sql, params = select.query.sql_with_params()
+    table = BulkJobItem._meta.db_table
+    names = ", ".join(f'"{column}"' for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f'INSERT INTO "{table}" ({names}) {sql}', params)
+        return cursor.rowcount
+
+
 def _insert_items(job: BulkJob, rows) -> int:
-    """One item per selected customer, written by one INSERT … SELECT whatever their number."""
+    """One item per selected customer."""
     select = rows.annotate(
         item_job=Value(job.pk),
         item_key=Cast("customer_id", CharField()),
@@ -148,6 +166,64 @@ def bulk_request_start(
                 "version": version.number,
                 "total": total,
             },
+            subject=job,
+            at=now,
+        )
+        transaction.on_commit(lambda: _queue_step(job.pk))
+    return job
+
+
+def bulk_relationships_start(
+    *, membership, kind: str, relationships, selection: dict, now=None
+) -> BulkJob:
+    """A job that sends each of `relationships` (a queryset of the partner's requests: those
+    picked, or all a search of Pending approvals matches) to its customer again, or withdraws
+    it. The items in one INSERT … SELECT, whatever their number."""
+    partner = membership.tenant
+    acting_member(membership.user, partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
+    if kind not in (BulkJobKind.REMIND, BulkJobKind.WITHDRAW):
+        raise ValueError(kind)
+    now = now or timezone.now()
+    with transaction.atomic():
+        job = BulkJob.objects.create(
+            partner=partner,
+            kind=kind,
+            selection=selection,
+            created_at=now,
+            created_by=membership.user,
+            progressed_at=now,
+        )
+        rows = relationships.filter(partner=partner).annotate(
+            item_job=Value(job.pk),
+            item_key=Cast("pk", CharField()),
+            item_customer=F("customer_id"),
+            item_relationship=F("pk"),
+            item_line=Value(""),
+            item_state=Value(BulkItemState.PENDING),
+            item_reason=Value(""),
+        )
+        total = _insert_rows(
+            rows.values_list(
+                "item_job",
+                "item_key",
+                "item_customer",
+                "item_relationship",
+                "item_line",
+                "item_state",
+                "item_reason",
+            ),
+            ["job_id", "key", "customer_id", "relationship_id", "line", "state", "reason"],
+        )
+        if not total:
+            raise ServiceError(_("Select at least one request."), code="empty")
+        job.total = total
+        job.save(update_fields=["total"])
+        record(
+            AuditAction.BULK_JOB_STARTED,
+            actor=membership.user,
+            actor_tenant=partner,
+            partner=partner,
+            details={"job": str(job.pk), "kind": kind, "total": total},
             subject=job,
             at=now,
         )
@@ -266,9 +342,14 @@ def _next_item(job: BulkJob) -> str | None:
 
 def _do(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
     """(state, reason) of one item, its request made when it gets one."""
+    work = {
+        BulkJobKind.REQUEST: _request,
+        BulkJobKind.REMIND: _remind,
+        BulkJobKind.WITHDRAW: _withdraw,
+    }[job.kind]
     try:
         with transaction.atomic():
-            return _request(job, item, now)
+            return work(job, item, now)
     except ServiceError as refusal:
         return BulkItemState.FAILED, refusal.code or "refused"
     except Exception:  # one customer's surprise must not stop the others: it's the item's
@@ -325,6 +406,24 @@ def _request(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
                 at=now,
             )
     item.relationship = relationship
+    return BulkItemState.DONE, ""
+
+
+def _remind(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
+    relationship = locked(item.relationship_id)
+    decision = admin_request_remind_decision(relationship, now)
+    if not decision:
+        return BulkItemState.SKIPPED, decision.code
+    remind(relationship, by=job.created_by, now=now)
+    return BulkItemState.DONE, ""
+
+
+def _withdraw(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
+    relationship = locked(item.relationship_id)
+    decision = admin_relationship_withdraw_decision(relationship)
+    if not decision:
+        return BulkItemState.SKIPPED, decision.code
+    withdraw(relationship, by=job.created_by, now=now)
     return BulkItemState.DONE, ""
 
 

@@ -62,5 +62,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Sent {_plural(run.reminders, 'reminder')}, "
             f"{_plural(run.expired, 'expiry notice')}; "
-            f"extended {_plural(run.extended, 'relationship')}."
+            f"extended {_plural(run.extended, 'relationship')}"
+            + (
+                f"; sent {_plural(run.chased, 'waiting request')} to its customer again."
+                if run.chased
+                else "."
+            )
         )
