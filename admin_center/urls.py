@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admin_center.views import organization, partners, users
+from admin_center.views import organization, partners, pending_requests, users
 from admin_center.views.partner_requests import ADMIN_PAGES, RESELLER_PAGES
 
 app_name = "admin_center"
@@ -25,6 +25,21 @@ urlpatterns = [
         "settings/partner-relationships/admin-relationships/<uuid:relationship_id>/remove/",
         partners.admin_relationship_terminate,
         name="gdap-terminate",
+    ),
+    path(
+        "settings/partner-relationships/<uuid:partner_id>/requests/",
+        pending_requests.pending_requests,
+        name="partner-requests",
+    ),
+    path(
+        "settings/partner-relationships/<uuid:partner_id>/requests/approve/",
+        pending_requests.approve,
+        name="partner-requests-approve",
+    ),
+    path(
+        "settings/partner-relationships/<uuid:partner_id>/requests/decline/",
+        pending_requests.decline,
+        name="partner-requests-decline",
     ),
     path(
         "settings/partner-relationships/<uuid:partner_id>/end-reseller/",

@@ -3,11 +3,13 @@ from drf_spectacular.views import SpectacularJSONAPIView
 
 from api.resources import (
     agreements,
+    bulk_jobs,
     customer_relationships,
     customers,
     delegated_admin_relationships,
     reference,
     relationship_requests,
+    templates,
 )
 
 app_name = "api"
@@ -59,6 +61,25 @@ urlpatterns = [
         "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/accessAssignments",
         delegated_admin_relationships.AccessAssignmentListView.as_view(),
         name="admin-relationship-access-assignments",
+    ),
+    path("adminRelationshipTemplates", templates.TemplateListView.as_view(), name="templates"),
+    path(
+        "adminRelationshipTemplates/<uuid:template_id>",
+        templates.TemplateDetailView.as_view(),
+        name="template",
+    ),
+    path("bulkJobs", bulk_jobs.BulkJobListView.as_view(), name="bulk-jobs"),
+    path("bulkJobs/preview", bulk_jobs.BulkJobPreviewView.as_view(), name="bulk-job-preview"),
+    path("bulkJobs/<uuid:job_id>", bulk_jobs.BulkJobDetailView.as_view(), name="bulk-job"),
+    path(
+        "bulkJobs/<uuid:job_id>/cancel",
+        bulk_jobs.BulkJobCancelView.as_view(),
+        name="bulk-job-cancel",
+    ),
+    path(
+        "bulkJobs/<uuid:job_id>/results",
+        bulk_jobs.BulkJobResultsView.as_view(),
+        name="bulk-job-results",
     ),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", reference.reference, name="docs"),

@@ -23,6 +23,7 @@ from tenancy.models import (
     AdminRelationshipStatus,
     Membership,
     SecurityGroup,
+    TemplateVersion,
     Tenant,
     sorted_roles,
 )
@@ -92,21 +93,10 @@ def _chosen(bound_field) -> set[str]:
     return {str(role) for role in value}
 
 
-class AdminRelationshipForm(PortalForm):
-    """Create an admin relationship request: name, duration, customer, roles, auto extend."""
+class RequestShapeForm(PortalForm):
+    """What a request asks for — duration, roles, auto extend — as a request and a template
+    both ask it."""
 
-    name = forms.CharField(
-        label=gettext_lazy("Admin relationship name"),
-        error_messages={"required": gettext_lazy("Enter a name for the admin relationship.")},
-        widget=forms.TextInput(attrs={"maxlength": NAME_MAX_LENGTH, "autocomplete": "off"}),
-        help_text=lazy_formatted(
-            gettext_lazy(
-                "At most %(max_length)s characters, unique in your organization (ended "
-                "relationships included). The customer sees it."
-            ),
-            max_length=NAME_MAX_LENGTH,
-        ),
-    )
     duration_days = forms.IntegerField(
         label=gettext_lazy("Duration in days"),
         initial=MAX_DAYS,
@@ -121,7 +111,6 @@ class AdminRelationshipForm(PortalForm):
             max_days=MAX_DAYS,
         ),
     )
-    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
     roles = RolesField(
         label=gettext_lazy("Select Microsoft Entra roles"),
         choices=[(role.id, role.name) for role in sorted_roles(ENTRA_ROLES)],
@@ -145,7 +134,42 @@ class AdminRelationshipForm(PortalForm):
         ),
     )
 
+    def role_groups(self) -> list[tuple[str, list[RoleChoice]]]:
+        """The catalog by group, in ROLE_GROUPS' order, least privileged first in each."""
+        chosen = _chosen(self["roles"])
+        infos = sorted_roles(ENTRA_ROLES)
+        return [
+            (group, [RoleChoice(info, info.id in chosen) for info in infos if info.group == group])
+            for group in ROLE_GROUPS
+        ]
+
+    def global_administrator_chosen(self) -> bool:
+        return GLOBAL_ADMINISTRATOR in _chosen(self["roles"])
+
+
+class AdminRelationshipForm(RequestShapeForm):
+    """Create an admin relationship request: name, duration, customer, roles, auto extend; from
+    a template's version (`template`), its roles, duration and auto extend to start with."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Admin relationship name"),
+        error_messages={"required": gettext_lazy("Enter a name for the admin relationship.")},
+        widget=forms.TextInput(attrs={"maxlength": NAME_MAX_LENGTH, "autocomplete": "off"}),
+        help_text=lazy_formatted(
+            gettext_lazy(
+                "At most %(max_length)s characters, unique in your organization (ended "
+                "relationships included). The customer sees it."
+            ),
+            max_length=NAME_MAX_LENGTH,
+        ),
+    )
+    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The template version the request starts from (its mappings apply on approval while the
+    # request asks for exactly what the version does).
+    template_version = forms.UUIDField(required=False, widget=forms.HiddenInput)
     language = EmailLanguageField()
+
+    field_order = ["name", "duration_days", "customer", "roles", "auto_extend", "language"]
 
     def __init__(self, *args, partner: Tenant, language: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,6 +188,19 @@ class AdminRelationshipForm(PortalForm):
                 _("Choose one of your customers, or request the relationship for any customer.")
             )
         return customer
+
+    def clean_template_version(self) -> TemplateVersion | None:
+        version_id = self.cleaned_data["template_version"]
+        if version_id is None:
+            return None
+        version = (
+            TemplateVersion.objects.select_related("template")
+            .filter(pk=version_id, template__partner=self.partner)
+            .first()
+        )
+        if version is None:
+            raise ValidationError(_("Choose one of your organization's templates."))
+        return version
 
     def clean(self):
         data = super().clean()
@@ -187,17 +224,18 @@ class AdminRelationshipForm(PortalForm):
             auto_extend=data["auto_extend"],
         )
 
-    def role_groups(self) -> list[tuple[str, list[RoleChoice]]]:
-        """The catalog by group, in ROLE_GROUPS' order, least privileged first in each."""
-        chosen = _chosen(self["roles"])
-        infos = sorted_roles(ENTRA_ROLES)
-        return [
-            (group, [RoleChoice(info, info.id in chosen) for info in infos if info.group == group])
-            for group in ROLE_GROUPS
-        ]
-
-    def global_administrator_chosen(self) -> bool:
-        return GLOBAL_ADMINISTRATOR in _chosen(self["roles"])
+    def from_template(self) -> TemplateVersion | None:
+        """The version the request was made from, when it still asks for exactly what the
+        version does (else its mappings would give roles nobody approved as such)."""
+        version = self.cleaned_data.get("template_version")
+        data = self.cleaned_data
+        if version is not None and (
+            sorted(set(data["roles"])) == sorted(version.roles)
+            and data["duration_days"] == version.duration_days
+            and data["auto_extend"] == version.auto_extend
+        ):
+            return version
+        return None
 
 
 def customer_for_request(partner: Tenant, customer_id) -> Tenant | None:

@@ -206,6 +206,7 @@ class CustomerSearchForm(PortalForm):
             indirect=str(indirect.pk) if indirect else "",
         )
 
+
 AGREEMENT_ATTESTED = "attested"
 AGREEMENT_LATER = "later"
 

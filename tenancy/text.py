@@ -6,6 +6,7 @@ with the countries, as before.
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
+from babel.lists import format_list
 from babel.numbers import format_decimal
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -101,3 +102,8 @@ def short_day_time(moment) -> str:
 def number(value) -> str:
     """ "1,000" (in French "1 000", in Hindi "1,000")."""
     return format_decimal(value, locale=_locale())
+
+
+def and_list(parts) -> str:
+    """ "7 and 21", "7, 21 and 30", in the language of the request (CLDR's list patterns)."""
+    return format_list([str(part) for part in parts], locale=_locale())

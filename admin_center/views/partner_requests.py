@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from admin_center.access import current_portal, portal_url
 from admin_center.forms import AcceptAgreementForm
+from admin_center.views.pending_requests import pending_together
 from admin_center.views.request_pages import RequestPages
 from tenancy import rules, services
 from tenancy.entra_roles import AUTO_EXTEND_DAYS, DEFAULT_DAYS, DEFAULT_ROLES, sorted_roles
@@ -216,6 +217,7 @@ class AdminRequestPages(RequestPages):
                 "organization, including who holds admin roles."
             )
             % {"partner": partner.name, "partner_possessive": possessive(partner.name)},
+            **pending_together(request, found),
         }
 
     def accepted(self, request: MemberRequest, found: AdminRelationship):

@@ -25,13 +25,14 @@ from partner_center.admin_forms import (
     add_problems,
     customer_for_request,
 )
-from tenancy import selectors, services
+from tenancy import rules, selectors, services
 from tenancy.language import country_language
 from tenancy.models import (
     AccessAssignment,
     AdminRelationship,
     AdminRelationshipStatus,
     SecurityGroup,
+    TemplateVersion,
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
@@ -98,8 +99,10 @@ def admin_relationship_list(request: PartnerRequest):
 @require_http_methods(["GET", "POST"])
 @partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
 def admin_relationship_new(request: PartnerRequest):
+    """A request for one customer (or any), from scratch or from a template (`?template=`)."""
     partner = request.partner
     customer = None
+    initial = {}
     if request.method == "GET" and "customer" in request.GET:
         # From a customer's page: the request names that customer (one of this partner's).
         try:
@@ -109,14 +112,29 @@ def admin_relationship_new(request: PartnerRequest):
         customer = customer_for_request(partner, customer_id)
         if customer is None:
             raise Http404("No such customer.")
+        initial["customer"] = customer.pk
+    if request.method == "GET" and "template" in request.GET:
+        try:
+            template_id = uuid.UUID(request.GET["template"])
+        except ValueError:
+            raise Http404("No such template.") from None
+        version = selectors.template_of(partner, template_id).latest
+        initial |= {
+            "template_version": version.pk,
+            "name": services.request_name_for(version.template, customer),
+            "duration_days": version.duration_days,
+            "roles": version.roles,
+            "auto_extend": "yes" if version.auto_extend else "no",
+        }
     form = AdminRelationshipForm(
         posted(request),
         partner=partner,
-        initial={"customer": customer and customer.pk},
+        initial=initial,
         language=country_language(customer.country) if customer else request.LANGUAGE_CODE,
     )
     if request.method == "POST" and form.is_valid():
         customer = form.cleaned_data["customer"]
+        version = form.from_template()
         try:
             relationship = services.admin_relationship_create(
                 partner=partner,
@@ -125,6 +143,7 @@ def admin_relationship_new(request: PartnerRequest):
                 customer=customer,
                 finalize=True,
                 language=form.cleaned_data["language"] or None,
+                template_version=version,
             )
         except services.AdminRequestInvalid as error:
             add_problems(form, error.problems)
@@ -136,14 +155,43 @@ def admin_relationship_new(request: PartnerRequest):
                     "customer's Global administrator."
                 ),
             )
+            if form.cleaned_data["template_version"] is not None and version is None:
+                messages.warning(
+                    request,
+                    _(
+                        "The request asks for other roles, duration or auto extend than its "
+                        "template, so the template's security groups won't get roles on "
+                        "approval: assign them on the relationship once it is active."
+                    ),
+                )
             return redirect("partner_center:admin-relationship-detail", relationship.pk)
     elif form.is_bound:
         customer = form.cleaned_data.get("customer")
+    template_version = (
+        form.cleaned_data.get("template_version")
+        if form.is_bound
+        else _initial_version(partner, initial.get("template_version"))
+    )
     return render(
         request,
         "partner_center/admin_relationships/new.html",
-        {"form": form, "customer": customer, "global_admin_warning": GLOBAL_ADMINISTRATOR_WARNING},
+        {
+            "form": form,
+            "customer": customer,
+            "template_version": template_version,
+            "global_admin_warning": GLOBAL_ADMINISTRATOR_WARNING,
+        },
         status=400 if form.is_bound else 200,
+    )
+
+
+def _initial_version(partner, version_id):
+    if version_id is None:
+        return None
+    return (
+        TemplateVersion.objects.select_related("template")
+        .prefetch_related("mappings__group")
+        .get(pk=version_id, template__partner=partner)
     )
 
 
@@ -172,11 +220,18 @@ def _detail_context(
                 "send_form": send_form or SendForm(),
             }
     if status in IN_FORCE:
-        context["assignments"] = list(
+        assignments = list(
             AccessAssignment.objects.filter(relationship=relationship, removed_at__isnull=True)
             .select_related("group")
             .order_by("group__name", "id")
         )
+        for assignment in assignments:
+            if not assignment.is_active:
+                # Why the template's mapping gave nothing, and what to do (worded now).
+                assignment.failure_reason = rules.assignment_failure_reason(
+                    assignment.failure, group=assignment.group.name, roles=assignment.roles
+                )
+        context["assignments"] = assignments
     return context
 
 
@@ -401,4 +456,22 @@ def access_assignment_remove(request: PartnerRequest, relationship_id, assignmen
             # Translators: %(group)s is a security group.
             message = _("%(group)s no longer has roles in the customer through this relationship.")
         messages.success(request, message % _names(relationship, group=assignment.group.name))
+    return redirect("partner_center:admin-relationship-detail", relationship.pk)
+
+
+@require_POST
+@partner_view(Action.MANAGE_ADMIN_RELATIONSHIPS)
+def access_assignment_retry(request: PartnerRequest, relationship_id, assignment_id):
+    """Make an assignment a template's mapping asked for, now that what stood in its way is
+    gone (or say, again, what still does)."""
+    relationship = selectors.admin_relationship_of(request.partner, relationship_id)
+    assignment = selectors.access_assignment_of(relationship, assignment_id)
+    try:
+        assignment = services.access_assignment_retry(
+            assignment=assignment, retried_by=request.user
+        )
+    except services.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _now_has(assignment.group, relationship, assignment.role_names))
     return redirect("partner_center:admin-relationship-detail", relationship.pk)

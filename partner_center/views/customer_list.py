@@ -91,12 +91,23 @@ def customer_list(request: PartnerRequest):
             "more": total > SEARCH_COUNT_LIMIT,
             "searching": searching,
             "side": side,
+            # What "Select all that match" carries to a bulk request: the search, not ids.
+            "search_json": form.search().to_json(),
+            "template_id": _template_id(request),
             # One reversal for the page, not one per row: "/partner-center/customers/".
             "detail_base": reverse("partner_center:customer-detail", args=[NO_ID]).removesuffix(
                 f"{NO_ID}/"
             ),
         },
     )
+
+
+def _template_id(request: PartnerRequest) -> str:
+    """The template a bulk request started from (its page's "Request in bulk"), carried on."""
+    try:
+        return str(uuid.UUID(request.GET.get("template", "")))
+    except ValueError:
+        return ""
 
 
 def _indirect_resellers(provider: Tenant, customer_ids) -> dict:

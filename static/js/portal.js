@@ -71,4 +71,69 @@
       }, 300);
     });
   }
+
+  // A bulk job's page: its progress, read every two seconds while it runs (without JavaScript,
+  // a reload shows it). Once it has ended, the page reloads to show the results.
+  var job = document.querySelector("[data-progress-url]");
+  if (job) {
+    var bar = job.querySelector("[data-bar]");
+    var poll = function () {
+      fetch(job.getAttribute("data-progress-url"), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" }
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (progress) {
+          if (!progress) { window.setTimeout(poll, 5000); return; }
+          bar.max = progress.total;
+          bar.value = progress.done;
+          var fields = {
+            status_label: progress.status_label,
+            done: progress.text.done,
+            rate: progress.text.rate,
+            left: progress.text.left,
+            succeeded: progress.succeeded.toLocaleString(),
+            skipped: progress.skipped.toLocaleString(),
+            failed: progress.failed.toLocaleString()
+          };
+          Object.keys(fields).forEach(function (name) {
+            var element = job.querySelector('[data-field="' + name + '"]');
+            if (element) { element.textContent = fields[name]; }
+          });
+          if (progress.running) {
+            window.setTimeout(poll, 2000);
+          } else {
+            window.location.reload();
+          }
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    };
+    job.querySelectorAll(".js-hidden").forEach(function (element) { element.hidden = true; });
+    window.setTimeout(poll, 1000);
+  }
+
+  // Lists with a checkbox on each row: one in the header ticks the page's.
+  document.querySelectorAll("[data-check-page]").forEach(function (all) {
+    all.hidden = false;
+    var boxes = document.querySelectorAll('input[type="checkbox"][name="' + all.getAttribute("data-check-page") + '"]');
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+  });
+
+  // A template's security groups: only the roles the template asks for are offered to a group.
+  var mappings = document.querySelector("[data-mappings]");
+  if (mappings) {
+    var roleBoxes = document.querySelectorAll('#roles input[name="roles"]');
+    var offer = function () {
+      var chosen = {};
+      roleBoxes.forEach(function (box) { if (box.checked) { chosen[box.value] = true; } });
+      mappings.querySelectorAll("[data-role]").forEach(function (row) {
+        var box = row.querySelector("input");
+        row.hidden = !chosen[row.getAttribute("data-role")] && !box.checked;
+      });
+    };
+    roleBoxes.forEach(function (box) { box.addEventListener("change", offer); });
+    offer();
+  }
 })();

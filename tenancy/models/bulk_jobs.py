@@ -62,6 +62,25 @@ class BulkJob(models.Model):
     def is_running(self) -> bool:
         return self.status == BulkJobStatus.RUNNING
 
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+    def rate(self) -> float | None:
+        """Items a second, from the start to the last item done (None before it has one)."""
+        end = self.finished_at or self.progressed_at
+        if not self.done or end is None:
+            return None
+        seconds = (end - self.created_at).total_seconds()
+        return self.done / seconds if seconds > 0 else None
+
+    def seconds_left(self) -> int | None:
+        """At the rate so far; None when it isn't running or has no rate yet."""
+        rate = self.rate()
+        if not self.is_running or not rate:
+            return None
+        return round((self.total - self.done) / rate)
+
 
 class BulkJobItem(models.Model):
     """One target of a job, and what became of it."""

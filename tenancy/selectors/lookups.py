@@ -13,7 +13,9 @@ from tenancy.choices import Role
 from tenancy.models import (
     AccessAssignment,
     AdminRelationship,
+    AdminRelationshipTemplate,
     AgreementAcceptance,
+    BulkJob,
     Invitation,
     Membership,
     PartnerApp,
@@ -72,7 +74,13 @@ def admin_relationship_of(partner: Tenant, relationship_id) -> AdminRelationship
     """One of the partner's admin relationships (its partner is `partner`, read no more)."""
     relationship = (
         AdminRelationship.objects.select_related(
-            "customer", "created_by", "finalized_by", "approved_by", "closed_by", "closed_by_tenant"
+            "customer",
+            "created_by",
+            "finalized_by",
+            "approved_by",
+            "closed_by",
+            "closed_by_tenant",
+            "template_version__template",
         )
         .filter(pk=relationship_id, partner=partner)
         .first()
@@ -94,6 +102,31 @@ def access_assignment_of(relationship: AdminRelationship, assignment_id) -> Acce
         raise Http404("No such access assignment.")
     assignment.relationship = relationship
     return assignment
+
+
+def template_of(partner: Tenant, template_id) -> AdminRelationshipTemplate:
+    """One of the partner's admin relationship templates, with its latest version."""
+    template = (
+        AdminRelationshipTemplate.objects.select_related("latest__created_by")
+        .filter(partner=partner, pk=template_id)
+        .first()
+    )
+    if template is None:
+        raise Http404("No such template.")
+    return template
+
+
+def bulk_job_of(partner: Tenant, job_id) -> BulkJob:
+    """One of the partner's bulk jobs."""
+    job = (
+        BulkJob.objects.select_related("template_version__template", "created_by")
+        .filter(partner=partner, pk=job_id)
+        .first()
+    )
+    if job is None:
+        raise Http404("No such job.")
+    job.partner = partner
+    return job
 
 
 def security_group_of(partner: Tenant, group_id) -> SecurityGroup:

@@ -51,6 +51,7 @@ from tenancy.services.chasing import (
     admin_request_again,
     admin_request_remind,
     admin_request_remind_decision,
+    lapsed_requests,
     waiting_requests,
 )
 from tenancy.services.customers import (
@@ -115,7 +116,12 @@ from tenancy.services.subscriptions import (
     subscription_purchase_decision,
     subscription_update,
 )
-from tenancy.services.templates import TemplateContent, template_create, template_update
+from tenancy.services.templates import (
+    TemplateContent,
+    request_name_for,
+    template_create,
+    template_update,
+)
 from tenancy.services.webhook_subscriptions import (
     WebhookInvalid,
     webhook_redeliver,
@@ -189,6 +195,7 @@ __all__ = [
     "invitation_revoke",
     "invitation_revoke_decision",
     "invitation_send",
+    "lapsed_requests",
     "operator_change_record",
     "organization_profile_update",
     "partnership_active_subscriptions",
@@ -200,6 +207,7 @@ __all__ = [
     "passkey_added",
     "recovery_codes_renew",
     "request_email",
+    "request_name_for",
     "reseller_relationship_end",
     "reseller_relationship_end_decision",
     "second_factor_check",

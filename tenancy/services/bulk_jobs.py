@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast
@@ -72,8 +73,11 @@ def _lease() -> timedelta:
 
 def _insert_rows(select, columns: list[str]) -> int:
     """The rows `select` (a values_list in `columns`' order) written as items by one INSERT …
-    SELECT, whatever their number."""
-    sql, params = select.query.sql_with_params()
+    SELECT, whatever their number (none, when the select can match nothing)."""
+    try:
+        sql, params = select.query.sql_with_params()
+    except EmptyResultSet:  # e.g. an empty list of ids: no query to make
+        return 0
     table = BulkJobItem._meta.db_table
     names = ", ".join(f'"{column}"' for column in columns)
     with connection.cursor() as cursor:

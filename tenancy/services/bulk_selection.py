@@ -42,6 +42,30 @@ SKIP_REASONS = {
 }
 
 
+# Why an item of a job was skipped or failed, beyond the preview's reasons.
+ITEM_REASONS = {
+    "not_customer": SKIP_REASONS[UNKNOWN],
+    "cloud": SKIP_REASONS[OTHER_CLOUD],
+    "not_waiting": gettext_lazy("No longer waiting for approval (answered, withdrawn or lapsed)"),
+    "not_pending": gettext_lazy("No longer waiting for approval (answered, withdrawn or lapsed)"),
+    "any_customer": gettext_lazy("A request for any customer: send its link yourself"),
+    "no_address": gettext_lazy("The customer has no Global administrator with an email address"),
+    "name": gettext_lazy("A request with this name already exists"),
+    "error": gettext_lazy(
+        "Something went wrong on our side and nothing was made for this customer; the job went "
+        "on with the others. Start a request for this customer again."
+    ),
+}
+
+
+def item_reason(code: str) -> str:
+    """An item's reason, as a person reads it (the code itself if it is none we know)."""
+    if not code:
+        return ""
+    reason = SKIP_REASONS.get(code) or ITEM_REASONS.get(code)
+    return str(reason) if reason is not None else code
+
+
 @dataclass(frozen=True)
 class Selection:
     """Who a bulk request is for: one of a Customer list search, picked customers, or lines."""

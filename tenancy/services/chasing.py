@@ -27,12 +27,21 @@ from tenancy.services.base import ServiceError, acting_member
 
 def waiting_requests(partner, *, q: str = "", now=None):
     """The partner's requests waiting for a customer's approval (not lapsed), oldest first."""
+    requests = AdminRelationship.objects.with_status(
+        AdminRelationshipStatus.APPROVAL_PENDING, now
+    ).filter(partner=partner)
+    if q := q.strip():
+        requests = requests.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
+    return requests
+
+
+def lapsed_requests(partner, *, q: str = "", now=None):
+    """The partner's requests that lapsed unanswered (each can be asked again), newest first."""
     now = now or timezone.now()
     lapse = now - timedelta(days=REQUEST_VALID_DAYS)
-    requests = AdminRelationship.objects.filter(
-        partner=partner,
-        status=AdminRelationshipStatus.APPROVAL_PENDING,
-        finalized_at__gt=lapse,
+    requests = AdminRelationship.objects.filter(partner=partner).filter(
+        Q(status=AdminRelationshipStatus.APPROVAL_PENDING, finalized_at__lte=lapse)
+        | Q(status=AdminRelationshipStatus.EXPIRED, approved_at__isnull=True)
     )
     if q := q.strip():
         requests = requests.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
@@ -118,10 +127,7 @@ def waiting_reminders(now=None) -> int:
 
 
 def waiting_requests_everywhere(now):
-    lapse = now - timedelta(days=REQUEST_VALID_DAYS)
-    return AdminRelationship.objects.filter(
-        status=AdminRelationshipStatus.APPROVAL_PENDING, finalized_at__gt=lapse
-    )
+    return AdminRelationship.objects.with_status(AdminRelationshipStatus.APPROVAL_PENDING, now)
 
 
 def _remind_once(pk, days: int, now) -> int:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from tenancy import rules
 from tenancy.choices import AuditAction
 from tenancy.effects.record import record
+from tenancy.entra_roles import NAME_MAX_LENGTH
 from tenancy.models import (
     AdminRelationshipTemplate,
     SecurityGroup,
@@ -164,3 +165,10 @@ def template_update(
     except IntegrityError:
         raise _name_taken(name) from None
     return template
+
+
+def request_name_for(template: AdminRelationshipTemplate, customer: Tenant | None) -> str:
+    """A request's name to start with, from a template: "Helpdesk tier - Contoso" (at most
+    NAME_MAX_LENGTH; the agent may change it)."""
+    name = f"{template.name} - {customer.name}" if customer is not None else template.name
+    return name[:NAME_MAX_LENGTH].rstrip()

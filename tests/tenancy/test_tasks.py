@@ -291,7 +291,7 @@ def test_the_reminders_command_can_queue_its_run_for_the_worker(partner_a, admin
     [run] = DBTaskResult.objects.filter(
         task_path="tenancy.services.admin_relationship_expiry.admin_relationship_reminders"
     )
-    assert run.return_value == {"reminders": 1, "expired": 0, "extended": 0}
+    assert run.return_value == {"reminders": 1, "expired": 0, "extended": 0, "chased": 0}
     [email] = mail.outbox
     assert email.to == [admin_agent.email]
 
