@@ -21,6 +21,8 @@ from django.test import Client
 from tenancy import services
 from tenancy.models import (
     AdminRelationship,
+    AdminRelationshipTemplate,
+    BulkJobItem,
     Invitation,
     Offer,
     SecurityGroup,
@@ -169,6 +171,8 @@ def _data() -> list[str]:
         (Invitation, ["label"]),
         (AdminRelationship, ["name"]),
         (SecurityGroup, ["name", "description"]),
+        (AdminRelationshipTemplate, ["name", "description"]),
+        (BulkJobItem, ["line"]),
         (Offer, ["name", "description"]),
     ):
         for row in model.objects.values_list(*fields):

@@ -70,7 +70,6 @@ class PendingRow:
     requested_on: str
     requested_by: str
     answer_by: str
-    template: str
     global_admin: bool
     # Why it can't be answered here after all (the single page's refusal), else "".
     refusal: str
@@ -80,20 +79,12 @@ def _row(relationship: AdminRelationship, refusal, now) -> PendingRow:
     days = relationship.duration_days
     if relationship.auto_extend:
         auto_extend = ngettext(
-            "Yes: extended by %(days)s day at a time, until you or the partner end it",
-            "Yes: extended by %(days)s days at a time, until you or the partner end it",
+            "Then extended by %(days)s day at a time, until you or the partner end it",
+            "Then extended by %(days)s days at a time, until you or the partner end it",
             AUTO_EXTEND_DAYS,
         ) % {"days": number(AUTO_EXTEND_DAYS)}
     else:
-        auto_extend = _("No")
-    version = relationship.template_version
-    template = (
-        # Translators: a template's name and its version's number ("Helpdesk tier, version 2").
-        _("%(template)s, version %(number)s")
-        % {"template": version.template.name, "number": number(version.number)}
-        if version is not None
-        else ""
-    )
+        auto_extend = _("Not extended automatically")
     finalized_by = relationship.finalized_by
     return PendingRow(
         id=str(relationship.pk),
@@ -105,7 +96,6 @@ def _row(relationship: AdminRelationship, refusal, now) -> PendingRow:
         requested_on=day(relationship.finalized_at),
         requested_by=finalized_by.get_username() if finalized_by else "",
         answer_by=day(relationship.request_expires_at()),
-        template=template,
         global_admin=relationship.includes_global_administrator,
         refusal=refusal.message if refusal is not None else "",
     )
@@ -147,8 +137,8 @@ def _refusal(request: CustomerRequest, relationship: AdminRelationship, now=None
 @customer_view()
 def pending_requests(request: CustomerRequest, partner_id):
     """Every request of the partner's waiting for this organization. A fixed number of queries
-    whatever their number: the partner, then the requests with who sent them and their
-    templates."""
+    whatever their number: the partner, then the requests with who sent them. (Which of the
+    partner's templates a request came from is the partner's own business: not shown.)"""
     customer = request.customer
     partner = selectors.related_partner_of(customer, partner_id)
     stop = _role_stop(request)
@@ -157,7 +147,7 @@ def pending_requests(request: CustomerRequest, partner_id):
     now = timezone.now()
     rows = []
     for relationship in waiting_here(partner, customer, now).select_related(
-        "finalized_by", "template_version__template"
+        "finalized_by"
     ):
         relationship.partner, relationship.customer = partner, customer
         rows.append(_row(relationship, _refusal(request, relationship, now), now))

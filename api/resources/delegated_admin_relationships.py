@@ -195,7 +195,12 @@ class AccessAssignmentSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     accessContainer = AccessContainerSerializer()
     accessDetails = AccessDetailsSerializer()
-    status = serializers.ChoiceField(choices=["active"])
+    status = serializers.ChoiceField(
+        choices=["active", "error"],
+        help_text="error: made from a template's mapping when the customer approved, and not "
+        "possible then (the group had no members, or the role was not approved); retry it on the "
+        "relationship's page.",
+    )
     createdDateTime = serializers.DateTimeField()
     lastModifiedDateTime = serializers.DateTimeField()
 
@@ -259,7 +264,8 @@ def _assignment(assignment: AccessAssignment) -> dict:
             "accessContainerType": "securityGroup",
         },
         "accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in assignment.roles]},
-        "status": "active",
+        # Graph's word for one a template's mapping could not make (see the relationship's page).
+        "status": "active" if assignment.is_active else "error",
         "createdDateTime": iso(assignment.created_at),
         "lastModifiedDateTime": iso(assignment.updated_at or assignment.created_at),
     }

@@ -12,6 +12,7 @@ from tenancy.demo.data import (
     ADDRESSES,
     ADMIN_SHOWCASE,
     BOOK_ACCOUNTS,
+    BOOK_CONTACTS,
     BOOK_NAMES,
     BOOK_SUFFIXES,
     OTHER_BOOKS,
@@ -114,17 +115,23 @@ def history(
 
 def added(demo: Demo, partner: Tenant, agent, name, prefix, country, started) -> Tenant:
     """Add customer, with the partner's word that the customer's IT accepted the agreement that
-    day; a book customer with a demo account has it as its primary contact (and Global
-    administrator)."""
+    day; its primary contact (and Global administrator) is its demo account if it has one, the
+    IT who signed if it is one of BOOK_CONTACTS, else nobody yet."""
     line1, city, region, postal = ADDRESSES[country]
     profile = {"address_line1": line1, "city": city, "region": region, "postal_code": postal}
+    signer = Signer(first_name="Pat", last_name="Signer", email=f"it@{domain_for(prefix)}")
+    if name in BOOK_CONTACTS:
+        profile |= {
+            "contact_first_name": signer.first_name,
+            "contact_last_name": signer.last_name,
+            "contact_email": signer.email,
+        }
     for handle, first, last, _roles in BOOK_ACCOUNTS.get(name, [])[:1]:
         profile |= {
             "contact_first_name": first,
             "contact_last_name": last,
             "contact_email": f"{handle}@{domain_for(prefix)}",
         }
-    signer = Signer(first_name="Pat", last_name="Signer", email=f"it@{domain_for(prefix)}")
     return customer_add(
         partner=partner,
         added_by=agent,

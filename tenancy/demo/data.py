@@ -1,5 +1,6 @@
 """The demo's tables: its partners, customers and their people, the names of Contoso's book of
-business, and the admin relationships and requests it shows. The builders beside this module
+business, the admin relationships and requests it shows, and Contoso's templates, the requests
+made from them and its bulk request. The builders beside this module
 make them through the services."""
 
 from django.utils import translation
@@ -216,6 +217,18 @@ ADMIN_SHOWCASE = {
 BOOK_ACCOUNTS = {
     "Relecloud": [("admin", "Rachel", "Kim", [Role.CUSTOMER_GLOBAL_ADMIN])],
 }
+# Book customers whose IT contact (who accepted the agreement) is their primary contact, and so
+# their Global administrator has an address: Contoso's requests from its templates wait for their
+# approval, and are sent to them again.
+BOOK_CONTACTS = {
+    "Blue Yonder Airlines",
+    "Consolidated Messenger",
+    "Fabrikam Residences",
+    "Fourth Coffee",
+    "Humongous Insurance",
+    "School of Fine Art",
+    "Trey Research",
+}
 # The customers of Fabrikam and Tailspin: partner key, name, prefix, country, days ago.
 OTHER_BOOKS = [
     ("fabrikam", "Contoso Farmacéutica SL", "contosofarma", "ES", 40),
@@ -293,6 +306,83 @@ CONTOSO_REQUESTS = [
     ("it@fourthcoffee.example", 12, False, True),
     ("Trey Research (old request)", 120, True, False),
 ]
+
+
+# Contoso's admin relationship templates, made and edited by its Admin agent: name, description,
+# and each version as it was saved: (days ago, roles, duration, auto-extend, {group: its roles}).
+LEAST_PRIVILEGE = "Least privilege (default)"
+HELPDESK_TIER = "Helpdesk tier"
+# A group made for a security team whose members aren't in yet: the default template maps it, so
+# the relationship approved from that template shows its assignment as not made, with a Retry.
+SECURITY_GROUP = "Security operations"
+_READ_MOSTLY = ["Directory Readers", "Global Reader", "Service Support Administrator"]
+_FIRST_LINE = ["Directory Readers", "Service Support Administrator"]
+_HELPDESK = ["Helpdesk Administrator", "User Administrator", "License Administrator"]
+TEMPLATES = [
+    (
+        LEAST_PRIVILEGE,
+        "What every customer is asked for first: read-mostly roles for day-to-day support.",
+        [
+            (
+                130,
+                _READ_MOSTLY,
+                DEFAULT_DAYS,
+                True,
+                {HELPDESK_GROUP: _FIRST_LINE, SECURITY_GROUP: ["Global Reader"]},
+            ),
+            # Edited: the security team reads the customers' security reports too.
+            (
+                45,
+                [*_READ_MOSTLY, "Security Reader"],
+                DEFAULT_DAYS,
+                True,
+                {HELPDESK_GROUP: _FIRST_LINE, SECURITY_GROUP: ["Global Reader", "Security Reader"]},
+            ),
+        ],
+    ),
+    (
+        HELPDESK_TIER,
+        "Password resets, users and licences, for customers on a support plan.",
+        [(70, ["Directory Readers", *_HELPDESK], 365, True, {HELPDESK_GROUP: _HELPDESK})],
+    ),
+]
+# Contoso's requests from its templates, one customer each: name, template, version, customer (a
+# key of the tables or a name of the book), finalized that many days ago, approved that many days
+# ago by the customer's Global administrator (None: unanswered; past 90 days, lapsed).
+TEMPLATE_REQUESTS = [
+    ("Fabrikam Residences - least privilege", LEAST_PRIVILEGE, 1, "Fabrikam Residences", 100, None),
+    ("Trey Research - least privilege", LEAST_PRIVILEGE, 1, "Trey Research", 60, None),
+    ("Margie's Travel - least privilege", LEAST_PRIVILEGE, 1, "Margie's Travel", 50, 48),
+    ("Humongous Insurance - helpdesk", HELPDESK_TIER, 1, "Humongous Insurance", 25, None),
+    (
+        "Consolidated Messenger - least privilege",
+        LEAST_PRIVILEGE,
+        2,
+        "Consolidated Messenger",
+        9,
+        None,
+    ),
+    # Northwind's second request from Contoso (with "Northwind Traders - support").
+    ("Northwind Traders - helpdesk tier", HELPDESK_TIER, 1, "northwind", 2, None),
+]
+# Contoso's bulk request from the default template's latest version, that many days ago: the
+# list its Admin agent pasted, book customers by domain (or "id": by Microsoft ID), then lines as
+# typed. Consolidated Messenger already has a request from that version, Litware is no longer a
+# customer, the typed lines name nobody: skipped, each with its reason.
+BULK_REQUEST_DAYS = 5
+BULK_CUSTOMERS = [
+    ("Fourth Coffee", "domain"),
+    ("Humongous Insurance", "domain"),
+    ("Consolidated Messenger", "domain"),
+    ("Litware", "domain"),
+    ("Blue Yonder Airlines", "id"),
+    ("School of Fine Art", "domain"),
+    ("VanArsdel", "domain"),
+]
+BULK_TYPED = ["fabrikamresidence.onmicrosoft.com", "Wide World Importers"]
+# The customer whose request the job could not make: it was to be emailed, and VanArsdel has no
+# Global administrator with an email address (not in BOOK_CONTACTS).
+BULK_FAILED = "VanArsdel"
 
 
 def book_prefix(name: str) -> str:

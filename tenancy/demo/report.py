@@ -1,5 +1,5 @@
-"""What `seed_demo` prints: the demo accounts, Contoso's admin relationships and the links of the
-requests that wait for an answer."""
+"""What `seed_demo` prints: the demo accounts, Contoso's admin relationships, its templates, bulk
+request and pending approvals, and the links of the requests a demo account can answer."""
 
 from tenancy.demo.cast import Demo
 from tenancy.demo.data import (
@@ -12,7 +12,16 @@ from tenancy.demo.data import (
     TWO_TIER_PENDING,
     book_prefix,
 )
-from tenancy.models import AdminRelationship, AdminRelationshipStatus, Invitation, Role, domain_for
+from tenancy.models import (
+    AdminRelationship,
+    AdminRelationshipStatus,
+    AdminRelationshipTemplate,
+    BulkJob,
+    Invitation,
+    Role,
+    domain_for,
+)
+from tenancy.services import lapsed_requests, waiting_requests
 from tenancy.text import possessive
 
 
@@ -37,7 +46,7 @@ def report(demo: Demo, write) -> None:
     contoso = demo.tenants["contoso"]
     write(f"{possessive(contoso.name)} admin relationships (besides its customers' default ones):")
     showcase = (
-        AdminRelationship.objects.filter(partner=contoso)
+        AdminRelationship.objects.filter(partner=contoso, template_version__isnull=True)
         .exclude(name__startswith="Default roles - ")
         .select_related("customer")
         .order_by("name")
@@ -46,10 +55,13 @@ def report(demo: Demo, write) -> None:
         customer = relationship.customer.name if relationship.customer else "(any customer)"
         status = relationship.display_status(demo.now).label
         write(f"  {relationship.name:36} {status:17} {customer}")
+    templates(demo, write)
     demo_partners = [tenant for tenant in demo.tenants.values() if tenant.is_partner]
+    # The links a demo account can answer: its customer's Global administrator signs in.
+    answerable = {domain_for(prefix) for _name, prefix, _users in accounts}
     pending = (
         AdminRelationship.objects.with_status(AdminRelationshipStatus.APPROVAL_PENDING, demo.now)
-        .filter(partner__in=demo_partners, customer__isnull=False)
+        .filter(partner__in=demo_partners, customer__domain__in=answerable)
         .select_related("partner", "customer")
     )
     for relationship in pending.order_by("name"):
@@ -69,4 +81,34 @@ def report(demo: Demo, write) -> None:
             f"\nTo accept {possessive(invitation.partner.name)} two-tier request (through "
             f"{invitation.indirect_provider.name}) as a customer with no partner yet "
             f"({northwind}), open:\n  {invitation.link()}"
+        )
+
+
+def templates(demo: Demo, write) -> None:
+    """Contoso's templates, its bulk request and its requests waiting for approval, in a few
+    lines."""
+    contoso = demo.tenants["contoso"]
+    write(f"\n{possessive(contoso.name)} admin relationship templates:")
+    for template in AdminRelationshipTemplate.objects.filter(partner=contoso).order_by("name"):
+        versions = template.versions.count()
+        made = AdminRelationship.objects.filter(template_version__template=template).count()
+        write(f"  {template.name:36} version {versions}, {made} requests made from it")
+    jobs = BulkJob.objects.filter(partner=contoso).select_related("template_version__template")
+    for job in jobs.order_by("created_at"):
+        write(
+            f"  Bulk request from “{job.template_version.template.name}”, "
+            f"{(demo.now - job.created_at).days} days ago: {job.succeeded} made, "
+            f"{job.skipped} skipped, {job.failed} failed"
+        )
+    ages = sorted(
+        max(0, (demo.now - finalized).days)
+        for finalized in waiting_requests(contoso, now=demo.now).values_list(
+            "finalized_at", flat=True
+        )
+    )
+    lapsed = lapsed_requests(contoso, now=demo.now).count()
+    if ages:
+        write(
+            f"  Pending approvals: {len(ages)} waiting, {ages[0]} to {ages[-1]} days old; "
+            f"{lapsed} lapsed unanswered (Request again)"
         )

@@ -13,6 +13,7 @@ from tenancy.demo.cast import Demo, cast
 from tenancy.demo.data import DEMO_PASSWORD
 from tenancy.demo.report import report
 from tenancy.demo.requests import requests, two_tier
+from tenancy.demo.templates import templates
 
 
 def seed(write) -> Demo:
@@ -27,6 +28,7 @@ def seed(write) -> Demo:
         cast(demo)
         book_of_business(demo)
         admin_relationships(demo)
+        templates(demo)
         requests(demo)
         two_tier(demo)
     report(demo, write)

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast
 from django.tasks import task
@@ -31,6 +31,7 @@ from django_tasks_db.models import DBTaskResult
 from tenancy import selectors
 from tenancy.choices import AuditAction, BulkItemState, BulkJobKind, BulkJobStatus
 from tenancy.effects.record import record
+from tenancy.entra_roles import NAME_MAX_LENGTH
 from tenancy.models import (
     BulkJob,
     BulkJobItem,
@@ -57,6 +58,7 @@ from tenancy.services.bulk_selection import (
     unknown_lines,
 )
 from tenancy.services.chasing import admin_request_remind_decision, remind
+from tenancy.services.templates import request_name_for
 
 logger = logging.getLogger(__name__)
 
@@ -291,19 +293,20 @@ def bulk_job_step(*, job_id: str) -> dict:
     return {"processed": stepped.processed, "running": not stepped.finished}
 
 
-def run_items(job: BulkJob, *, seconds: float | None = None) -> Stepped:
-    """Do the job's pending items, one transaction each, for `seconds` (None: to the end)."""
+def run_items(job: BulkJob, *, seconds: float | None = None, now=None) -> Stepped:
+    """Do the job's pending items, one transaction each, for `seconds` (None: to the end).
+    `now`: when (the demo data's history; the worker's steps run now)."""
     started = time.monotonic()
     stepped = Stepped()
     while seconds is None or time.monotonic() - started < seconds:
-        outcome = _next_item(job)
+        outcome = _next_item(job, now)
         if outcome is None:
             if BulkJobItem.objects.filter(job=job, state=BulkItemState.PENDING).exists():
                 # Claimed by another step that is still at them: it finishes the job, or, if
                 # its worker dies, this step's successor does when the lease is up.
                 stepped.others_working = True
                 return stepped
-            stepped.finished = _finish(job)
+            stepped.finished = _finish(job, now)
             return stepped
         if outcome == "stopped":
             stepped.finished = True
@@ -312,7 +315,7 @@ def run_items(job: BulkJob, *, seconds: float | None = None) -> Stepped:
     return stepped
 
 
-def _next_item(job: BulkJob) -> str | None:
+def _next_item(job: BulkJob, at=None) -> str | None:
     """Claim and do one pending item: its state; None when none is left, "stopped" when the
     job no longer runs."""
     with transaction.atomic():
@@ -324,7 +327,7 @@ def _next_item(job: BulkJob) -> str | None:
         )
         if item is None:
             return None
-        now = timezone.now()
+        now = at or timezone.now()
         state, reason = _do(job, item, now)
         counter = {
             BulkItemState.DONE: "succeeded",
@@ -378,23 +381,40 @@ def _request(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
         return BulkItemState.SKIPPED, "not_customer"
     if row:
         return BulkItemState.SKIPPED, row
-    relationship = make_admin_request(
-        partner=partner,
-        created_by=job.created_by,
-        request=AdminRequest(
-            name=request_name(version, customer, item),
-            duration_days=version.duration_days,
-            roles=version.roles,
-            auto_extend=version.auto_extend,
-        ),
-        customer=customer,
-        finalize=True,
-        language=None,
-        template_version=version,
-        now=now,
-    )
+    addresses = selectors.global_administrator_emails(customer) if job.send_email else []
+    if job.send_email and not addresses:
+        # Asked to email each request: one nobody would receive is not made (the partner makes
+        # it from the customer's page and shares its link another way).
+        return BulkItemState.FAILED, "no_address"
+    relationship = None
+    for name in (
+        request_name_for(version.template, customer),
+        _unique_name(version, customer, item),
+    ):
+        try:
+            with transaction.atomic():  # a name already taken rolls back this attempt only
+                relationship = make_admin_request(
+                    partner=partner,
+                    created_by=job.created_by,
+                    request=AdminRequest(
+                        name=name,
+                        duration_days=version.duration_days,
+                        roles=version.roles,
+                        auto_extend=version.auto_extend,
+                    ),
+                    customer=customer,
+                    finalize=True,
+                    language=None,
+                    template_version=version,
+                    now=now,
+                )
+            break
+        except IntegrityError:
+            continue
+    if relationship is None:
+        return BulkItemState.FAILED, "name"
     if job.send_email:
-        for address in selectors.global_administrator_emails(customer):
+        for address in addresses:
             record(
                 AuditAction.ADMIN_SENT,
                 actor=job.created_by,
@@ -431,15 +451,17 @@ def _withdraw(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
     return BulkItemState.DONE, ""
 
 
-def request_name(version: TemplateVersion, customer: Tenant, item: BulkJobItem) -> str:
-    """ "Helpdesk tier - Contoso - 1a2b3c4d": unique by the item's id, at most 50 characters."""
-    suffix = f" - {item.pk:08x}"[-11:]
-    return f"{version.template.name} - {customer.name}"[: 50 - len(suffix)].rstrip() + suffix
+def _unique_name(version: TemplateVersion, customer: Tenant, item: BulkJobItem) -> str:
+    """ "Contoso - Helpdesk tier 1a2b3c": when the plain name is taken (by an earlier version's
+    request, say), made unique by the item's id; at most NAME_MAX_LENGTH characters."""
+    suffix = f" {item.pk:06x}"[-7:]
+    plain = request_name_for(version.template, customer)
+    return plain[: NAME_MAX_LENGTH - len(suffix)].rstrip() + suffix
 
 
-def _finish(job: BulkJob) -> bool:
+def _finish(job: BulkJob, at=None) -> bool:
     """Mark the job done once (the one that does records it); True when it has ended."""
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         finished = BulkJob.objects.filter(pk=job.pk, status=BulkJobStatus.RUNNING).update(
             status=BulkJobStatus.DONE, finished_at=now
@@ -459,5 +481,6 @@ def _finish(job: BulkJob) -> bool:
                     "failed": job.failed,
                 },
                 subject=job,
+                at=now,
             )
     return True

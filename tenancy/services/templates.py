@@ -168,7 +168,7 @@ def template_update(
 
 
 def request_name_for(template: AdminRelationshipTemplate, customer: Tenant | None) -> str:
-    """A request's name to start with, from a template: "Helpdesk tier - Contoso" (at most
-    NAME_MAX_LENGTH; the agent may change it)."""
-    name = f"{template.name} - {customer.name}" if customer is not None else template.name
+    """A request's name from a template: "Contoso - Helpdesk tier", the customer first as lists
+    are read (at most NAME_MAX_LENGTH; on the request page, the agent may change it)."""
+    name = f"{customer.name} - {template.name}" if customer is not None else template.name
     return name[:NAME_MAX_LENGTH].rstrip()

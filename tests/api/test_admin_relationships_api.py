@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tenancy.choices import AssignmentState
 from tenancy.models import (
     DEFAULT_ROLES,
     GLOBAL_ADMINISTRATOR,
@@ -346,6 +347,21 @@ class TestAccessAssignments:
         listed = api.get(at(ASSIGNMENTS, active))
         assert listed.status_code == 200
         assert [a["id"] for a in listed.json()["value"]] == [created["id"]]
+        assert_matches(ASSIGNMENTS, "get", listed)
+
+    def test_an_assignment_a_template_could_not_make_reads_as_graphs_error(
+        self, api, partner_a, active
+    ):
+        group = SecurityGroupFactory(partner=partner_a, name="Empty")
+        AccessAssignment.objects.create(
+            relationship=active,
+            group=group,
+            roles=[HELPDESK_ADMINISTRATOR],
+            state=AssignmentState.FAILED,
+            failure="no_members",
+        )
+        listed = api.get(at(ASSIGNMENTS, active))
+        assert [a["status"] for a in listed.json()["value"]] == ["error"]
         assert_matches(ASSIGNMENTS, "get", listed)
 
     def test_only_an_active_relationship_takes_groups(self, api, partner_a):

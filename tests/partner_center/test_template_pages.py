@@ -177,11 +177,11 @@ def test_a_request_starts_from_a_template_and_remembers_its_version(
         url("admin-relationship-new") + f"?template={template.pk}&customer={fabrikam.pk}"
     )
     form = page.context["form"]
-    assert form["name"].value() == "Helpdesk tier - Fabrikam"
+    assert form["name"].value() == "Fabrikam - Helpdesk tier"
     assert sorted(form["roles"].value()) == sorted([READER, HELPDESK_ADMINISTRATOR])
     assert "From the template" in page.content.decode()
     data = {
-        "name": "Helpdesk tier - Fabrikam",
+        "name": "Fabrikam - Helpdesk tier",
         "duration_days": "365",
         "roles": [READER, HELPDESK_ADMINISTRATOR],
         "auto_extend": "no",
@@ -191,7 +191,7 @@ def test_a_request_starts_from_a_template_and_remembers_its_version(
     }
     response = client.post(url("admin-relationship-new"), data)
     assert response.status_code == 302
-    made = AdminRelationship.objects.get(name="Helpdesk tier - Fabrikam")
+    made = AdminRelationship.objects.get(name="Fabrikam - Helpdesk tier")
     assert made.template_version == template.latest
 
 

@@ -160,6 +160,43 @@ class TestJob:
         relationship = AdminRelationship.objects.get(customer=customer)
         assert relationship.language == "de" and relationship.link() in email.body
 
+    def test_asked_to_email_a_customer_nobody_can_receive_it_fails_and_makes_nothing(
+        self, partner_a, admin_agent, version, start
+    ):
+        reachable, unreachable = make_customers(partner_a, 2)
+        member(reachable, Role.CUSTOMER_GLOBAL_ADMIN, email="it@reachable.example")
+        job = start(admin_agent, version, send_email=True)
+        job.refresh_from_db()
+        assert (job.succeeded, job.failed) == (1, 1)
+        failed = BulkJobItem.objects.get(job=job, state=BulkItemState.FAILED)
+        assert (failed.customer, failed.reason, failed.relationship) == (
+            unreachable,
+            "no_address",
+            None,
+        )
+        assert not AdminRelationship.objects.filter(customer=unreachable).exists()
+        assert [email.to for email in mail.outbox] == [["it@reachable.example"]]
+
+    def test_each_request_is_named_after_its_customer_and_template_and_a_taken_name_is_not_lost(
+        self, partner_a, admin_agent, version, start
+    ):
+        first, second = make_customers(partner_a, 2)
+        # A request of the second customer's, made by hand, already has the plain name.
+        AdminRelationship.objects.create(
+            partner=partner_a,
+            customer=second,
+            name=f"{second.name} - Helpdesk tier",
+            roles=[READER],
+            duration_days=30,
+        )
+        job = start(admin_agent, version)
+        job.refresh_from_db()
+        assert job.succeeded == 2
+        made = AdminRelationship.objects.filter(template_version=version)
+        assert made.get(customer=first).name == f"{first.name} - Helpdesk tier"
+        other = made.get(customer=second).name
+        assert other.startswith(f"{second.name} - Helpdesk tier ") and len(other) <= 50
+
     def test_a_webhook_event_tells_the_partner_the_job_finished(
         self, partner_a, admin_agent, version, start
     ):

@@ -3,9 +3,11 @@
 lapsed one asked again."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from tenancy import services
@@ -99,6 +101,22 @@ class TestAutomatic:
             [str(r.pk) for r in (eight, eight, twenty_two, twenty_two, two)]
         )
         assert all(line.details["automatic"] for line in sent)
+
+    def test_the_daily_command_run_twice_with_a_fixed_clock_sends_each_once(
+        self, partner_a, german_customer, django_capture_on_commit_callbacks
+    ):
+        waiting(partner_a, german_customer, days=8)
+        waiting(partner_a, german_customer, days=9)
+        moment = timezone.now().isoformat()
+        outputs = []
+        for _run in range(2):
+            out = StringIO()
+            with django_capture_on_commit_callbacks(execute=True):
+                call_command("admin_relationship_reminders", "--now", moment, stdout=out)
+            outputs.append(out.getvalue().strip())
+        assert outputs[0].endswith("; sent 2 waiting requests to their customers again.")
+        assert outputs[1].endswith("extended 0 relationships.")
+        assert len(mail.outbox) == 2
 
     def test_the_days_are_a_setting(self, settings, partner_a, german_customer):
         settings.ADMIN_REQUEST_REMINDER_DAYS = [3]

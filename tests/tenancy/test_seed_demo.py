@@ -1,4 +1,5 @@
 import sys
+from collections import Counter
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -17,13 +18,21 @@ from tenancy.effects.customer_list import customer_list_rebuild
 from tenancy.effects.record import record
 from tenancy.models import (
     DEFAULT_ROLES,
+    GLOBAL_ADMINISTRATOR,
     LICENSE_ADMINISTRATOR,
     AccessAssignment,
     AdminRelationship,
+    AdminRelationshipNotice,
     AdminRelationshipStatus,
+    AdminRelationshipTemplate,
     AgreementAcceptance,
+    AssignmentState,
     AuditAction,
     AuditEvent,
+    BulkItemState,
+    BulkJob,
+    BulkJobItem,
+    BulkJobStatus,
     Cloud,
     CspRole,
     CustomerListCount,
@@ -31,6 +40,7 @@ from tenancy.models import (
     Invitation,
     InvitationStatus,
     Membership,
+    NoticeKind,
     Partnership,
     PartnershipStatus,
     ResellerRelationship,
@@ -38,6 +48,8 @@ from tenancy.models import (
     SecurityGroup,
     SecurityGroupMember,
     Subscription,
+    TemplateMapping,
+    TemplateVersion,
     Tenant,
     TenantKind,
 )
@@ -60,6 +72,11 @@ def counts():
             AuditEvent,
             Partnership,
             CustomerListRow,
+            AdminRelationshipTemplate,
+            TemplateVersion,
+            BulkJob,
+            BulkJobItem,
+            AdminRelationshipNotice,
         )
     ]
 
@@ -163,11 +180,21 @@ def test_customers_with_admin_roles_have_the_default_relationship():
 
 def test_the_pending_requests_have_a_working_link():
     call_command("seed_demo", force=True, stdout=StringIO())
-    pending = AdminRelationship.objects.filter(status=S.APPROVAL_PENDING)
+    pending = AdminRelationship.objects.with_status(S.APPROVAL_PENDING)
 
     assert {r.customer.domain for r in pending} == {
-        "northwindtraders.onmicrosoft.com",
-        "springfieldpw.onmicrosoft.com",
+        f"{prefix}.onmicrosoft.com"
+        for prefix in [
+            "northwindtraders",
+            "springfieldpw",
+            # Contoso's requests from its templates, and from its bulk request.
+            "treyresearch",
+            "humongousinsurance",
+            "consolidatedmessenger",
+            "fourthcoffee",
+            "blueyonderairlines",
+            "schooloffineart",
+        ]
     }
     for relationship in pending:
         assert relationship.display_status() == S.APPROVAL_PENDING
@@ -181,7 +208,9 @@ def test_the_sales_agent_may_change_a_subscription_through_the_helpdesk_group():
     contoso = Tenant.objects.get(domain=CONTOSO)
     sales = Membership.objects.get(user__username=f"sales@{CONTOSO}")
     group = SecurityGroup.objects.get(partner=contoso, name=HELPDESK_GROUP)
-    assignment = AccessAssignment.objects.get(group=group, removed_at__isnull=True)
+    assignment = AccessAssignment.objects.get(
+        group=group, relationship__name="Relecloud - licences and helpdesk", removed_at__isnull=True
+    )
 
     assert group.name == "Helpdesk \N{EN DASH} tier 1"
     assert {m.membership.user.username for m in group.memberships.all()} == {
@@ -228,6 +257,11 @@ SERVICE_ROWS = (
     Invitation,
     Subscription,
     Partnership,
+    AdminRelationshipTemplate,
+    TemplateVersion,
+    TemplateMapping,
+    BulkJob,
+    AdminRelationshipNotice,
 )
 
 
@@ -346,6 +380,190 @@ def test_it_prints_the_admin_relationships_and_the_approval_link():
     assert "Relecloud - licences and helpdesk" in printed and "Expiring" in printed
     assert "admin@relecloud.onmicrosoft.com" in printed
     assert "/granularAdminRelationships/" in printed and "?token=" in printed
+
+
+# --- Templates, a bulk request and pending approvals ------------------------------------------
+
+ADMIN_AGENT = f"adminagent@{CONTOSO}"
+LEAST_PRIVILEGE = "Least privilege (default)"
+HELPDESK_TIER = "Helpdesk tier"
+SECURITY_GROUP = "Security operations"
+
+
+@pytest.fixture
+def contoso():
+    call_command("seed_demo", force=True, stdout=StringIO())
+    return Tenant.objects.get(domain=CONTOSO)
+
+
+def admin_agent():
+    return Membership.objects.get(user__username=ADMIN_AGENT).user
+
+
+def test_contoso_has_two_templates_and_edited_the_default_one(contoso):
+    now = timezone.now()
+    templates = {t.name: t for t in AdminRelationshipTemplate.objects.filter(partner=contoso)}
+
+    assert set(templates) == {LEAST_PRIVILEGE, HELPDESK_TIER}
+    default, helpdesk = templates[LEAST_PRIVILEGE], templates[HELPDESK_TIER]
+    first, second = default.versions.order_by("number")
+    assert (first.number, second.number, default.latest) == (1, 2, second)
+    assert set(first.roles) < set(second.roles)
+    assert ((now - first.created_at).days, (now - second.created_at).days) == (130, 45)
+    assert GLOBAL_ADMINISTRATOR not in second.roles
+    assert (second.duration_days, second.auto_extend) == (730, True)
+    assert {m.group.name for m in second.mappings.all()} == {HELPDESK_GROUP, SECURITY_GROUP}
+    assert [v.number for v in helpdesk.versions.all()] == [1]
+    assert {m.group.name for m in helpdesk.latest.mappings.all()} == {HELPDESK_GROUP}
+    for mapping in TemplateMapping.objects.filter(version__template__partner=contoso):
+        assert mapping.roles and set(mapping.roles) <= set(mapping.version.roles)
+    lines = AuditEvent.objects.filter(partner=contoso, details__name=LEAST_PRIVILEGE)
+    created = lines.get(action=AuditAction.TEMPLATE_CREATED)
+    changed = lines.get(action=AuditAction.TEMPLATE_CHANGED)
+    assert (created.at, changed.at) == (first.created_at, second.created_at)
+    assert created.actor.username == changed.actor.username == ADMIN_AGENT
+
+
+def test_a_bulk_request_ran_days_ago_and_the_step_queued_found_it_done(
+    django_capture_on_commit_callbacks,
+):
+    # The step the job queues as the seed commits runs here (the immediate backend).
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", force=True, stdout=StringIO())
+    job = BulkJob.objects.get(partner__domain=CONTOSO)
+    items = BulkJobItem.objects.filter(job=job)
+
+    # Emailed when it ran, days ago (a change dated in the past sends nothing today).
+    assert job.status == BulkJobStatus.DONE and job.send_email
+    assert not [email for email in mail.outbox if "Least privilege" in email.body]
+    assert (
+        job.template_version == AdminRelationshipTemplate.objects.get(name=LEAST_PRIVILEGE).latest
+    )
+    assert job.created_by.username == ADMIN_AGENT
+    assert (timezone.now() - job.created_at).days == 5
+    assert job.created_at < job.finished_at < job.created_at + timedelta(minutes=1)
+    assert job.succeeded > 0 and job.skipped > 0 and job.failed > 0
+    assert job.total == items.count() == job.succeeded + job.skipped + job.failed
+    assert Counter(items.values_list("state", flat=True)) == {
+        BulkItemState.DONE: job.succeeded,
+        BulkItemState.SKIPPED: job.skipped,
+        BulkItemState.FAILED: job.failed,
+    }
+    skipped = items.filter(state=BulkItemState.SKIPPED)
+    assert sorted(skipped.values_list("reason", flat=True)) == [
+        "already",
+        "ended",
+        "unknown_line",
+        "unreadable_line",
+    ]
+    failed = items.filter(state=BulkItemState.FAILED)
+    assert list(failed.values_list("customer__name", "reason")) == [("VanArsdel", "no_address")]
+    for item in items.filter(state=BulkItemState.DONE):
+        made = item.relationship
+        assert (made.customer, made.template_version) == (item.customer, job.template_version)
+        assert made.display_status() == S.APPROVAL_PENDING
+        assert job.created_at < made.finalized_at == item.processed_at <= job.finished_at
+    # One request per customer and version: the job's, and the one Consolidated Messenger had.
+    from_version = AdminRelationship.objects.filter(template_version=job.template_version)
+    assert from_version.filter(status=S.APPROVAL_PENDING).count() == job.succeeded + 1
+    lines = AuditEvent.objects.filter(details__job=str(job.pk))
+    assert sorted(lines.values_list("action", flat=True)) == [
+        AuditAction.BULK_JOB_FINISHED,
+        AuditAction.BULK_JOB_STARTED,
+    ]
+    assert near(lines.get(action=AuditAction.BULK_JOB_FINISHED), job.finished_at)
+
+
+def test_pending_approvals_have_several_ages_their_reminders_and_one_lapsed(contoso, settings):
+    now = timezone.now()
+    waiting = services.waiting_requests(contoso).filter(template_version__isnull=False)
+
+    ages = {(now - relationship.finalized_at).days for relationship in waiting}
+    assert ages == {2, 5, 9, 25, 60}
+    reminders_due = {
+        sum(age >= days for days in settings.ADMIN_REQUEST_REMINDER_DAYS) for age in ages
+    }
+    assert reminders_due == {0, 1, 2}
+    # Each reminder was sent on the day it fell due: today's run has none left to send.
+    for relationship in waiting:
+        notices = AdminRelationshipNotice.objects.filter(
+            relationship=relationship, kind=NoticeKind.WAITING
+        )
+        due = [
+            relationship.finalized_at + timedelta(days=days)
+            for days in sorted(settings.ADMIN_REQUEST_REMINDER_DAYS)
+            if relationship.finalized_at + timedelta(days=days) <= now
+        ]
+        assert sorted(notice.ends_at for notice in notices) == due
+        assert all(n.sent_at == n.ends_at and n.recipients == 1 for n in notices)
+    chased = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHASED, partner=contoso)
+    assert set(chased.values_list("at", flat=True)) == set(
+        AdminRelationshipNotice.objects.filter(kind=NoticeKind.WAITING).values_list(
+            "sent_at", flat=True
+        )
+    )
+
+    lapsed = services.lapsed_requests(contoso).get()
+    assert lapsed.name == "Fabrikam Residences - least privilege"
+    assert (now - lapsed.finalized_at).days == 100 and lapsed.display_status() == S.EXPIRED
+    again = services.admin_request_again(relationship=lapsed, requested_by=admin_agent())
+    assert again.display_status() == S.APPROVAL_PENDING
+    assert again.template_version == lapsed.template_version
+
+
+def test_northwind_has_two_requests_from_contoso_waiting(contoso):
+    waiting = services.waiting_requests(contoso).filter(
+        customer__domain="northwindtraders.onmicrosoft.com"
+    )
+
+    assert sorted(waiting.values_list("name", flat=True)) == [
+        "Northwind Traders - helpdesk tier",
+        "Northwind Traders - support",
+    ]
+
+
+def test_an_approval_from_the_default_template_gave_its_groups_their_roles(contoso):
+    relationship = AdminRelationship.objects.get(
+        partner=contoso, name="Margie's Travel - least privilege"
+    )
+    version = relationship.template_version
+    assignments = {
+        a.group.name: a for a in AccessAssignment.objects.filter(relationship=relationship)
+    }
+
+    assert (version.template.name, version.number) == (LEAST_PRIVILEGE, 1)
+    assert relationship.display_status() == S.ACTIVE
+    made, failed = assignments.pop(HELPDESK_GROUP), assignments.pop(SECURITY_GROUP)
+    assert assignments == {}
+    assert (made.state, made.mapping.version) == (AssignmentState.ACTIVE, version)
+    assert made.created_at == failed.created_at == relationship.approved_at
+    assert (failed.state, failed.failure) == (AssignmentState.FAILED, "no_members")
+    # Its Retry says why, until the group has a member.
+    agent = admin_agent()
+    with pytest.raises(services.ServiceError) as refused:
+        services.access_assignment_retry(assignment=failed, retried_by=agent)
+    assert refused.value.code == "no_members"
+    services.security_group_member_add(
+        group=failed.group, membership=Membership.objects.get(user=agent), added_by=agent
+    )
+    retried = services.access_assignment_retry(assignment=failed, retried_by=agent)
+    assert retried.state == AssignmentState.ACTIVE
+
+
+def test_it_prints_the_templates_the_bulk_request_and_the_pending_approvals():
+    out = StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+
+    printed = out.getvalue()
+    assert "Least privilege (default)            version 2" in printed
+    assert (
+        "Bulk request from “Least privilege (default)”, 5 days ago: 4 made, 4 skipped, 1 failed"
+        in printed
+    )
+    assert "Pending approvals: 9 waiting, 0 to 60 days old; 1 lapsed" in printed
+    # A link for each request a demo account can answer, and none for the others.
+    assert "To approve “Northwind Traders - helpdesk tier”" in printed
+    assert "To approve “Trey Research" not in printed
 
 
 # --- Two tiers -------------------------------------------------------------------------------

@@ -64,7 +64,8 @@ class Command(BaseCommand):
             f"{_plural(run.expired, 'expiry notice')}; "
             f"extended {_plural(run.extended, 'relationship')}"
             + (
-                f"; sent {_plural(run.chased, 'waiting request')} to its customer again."
+                f"; sent {_plural(run.chased, 'waiting request')} to "
+                f"{'its customer' if run.chased == 1 else 'their customers'} again."
                 if run.chased
                 else "."
             )
