@@ -146,9 +146,7 @@ def pending_requests(request: CustomerRequest, partner_id):
         return stop
     now = timezone.now()
     rows = []
-    for relationship in waiting_here(partner, customer, now).select_related(
-        "finalized_by"
-    ):
+    for relationship in waiting_here(partner, customer, now).select_related("finalized_by"):
         relationship.partner, relationship.customer = partner, customer
         rows.append(_row(relationship, _refusal(request, relationship, now), now))
     answerable = [row for row in rows if not row.refusal]
