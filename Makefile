@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: install run serve test lint wheel-check format pytest bench bench-guessers screenshots clean
+.PHONY: install run serve test lint wheel-check format pytest bench bench-bulk bench-guessers screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed; found " + sys.version.split()[0])'
@@ -69,6 +69,13 @@ pytest: install
 bench: install
 	command -v wrk >/dev/null || apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk not installed: the benchmark uses its Python client"
 	$(BIN)/python -m bench.http_bench $(BENCH_ARGS)
+
+## make bench-bulk: bulk requests alone, on the real task worker (one `manage.py db_worker`, emails
+## off), in a throwaway PostgreSQL database bench_bulk: the preview's and the start's queries at
+## 100 and 100,000 customers, then jobs of 100 and 10,000 customers: their rate, the worker's
+## memory, a profile when a job is under 300 a second. (`make bench` runs it after the pages.)
+bench-bulk: install
+	$(BIN)/python -m bench.bulk $(BULK_ARGS)
 
 ## make bench-guessers: a signed-in agent loads the Customer list alone, then while 5 parallel
 ## guessers post wrong passwords to /sign-in/ with sign-in throttling off, then on (gunicorn,

@@ -28,6 +28,10 @@ What it does, in order:
 4. Streams the CSV export of the large partner: rows/s and the workers' peak RSS.
 5. Prints one table (also written to bench/last-run.md), and stops everything it started and
    drops the database, whatever happened.
+6. Then, the servers stopped, the bulk requests (bench.bulk, also runnable alone: `python -m
+   bench.bulk`): "Select all that match" counted at 100 customers and at the large partner's, and
+   jobs of 100 and 10,000 customers run by one real `manage.py db_worker`, emails off; a "Bulk
+   requests" section printed and added to bench/last-run.md (--no-bulk skips it).
 """
 
 import argparse
@@ -42,7 +46,7 @@ import traceback
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from bench import loadgen
+from bench import bulk, loadgen
 from bench.report import (
     API_PAGE_SIZE,
     API_PAGES,
@@ -52,6 +56,8 @@ from bench.report import (
     Page,
     Run,
     X,
+    bulk_markdown,
+    bulk_text,
     export_line,
     report,
 )
@@ -358,6 +364,21 @@ def parse(argv):
     )
     parser.add_argument("--database-url", help="PostgreSQL URL; its database name must say bench")
     parser.add_argument("--report", type=Path, default=REPORT, help="where to write the markdown")
+    parser.add_argument(
+        "--bulk-customers",
+        type=bulk.sizes,
+        default=[100, 10_000],
+        help="sizes of the bulk request jobs the worker runs, each at most --customers-large "
+        '(default: 100,10000); "Select all that match" is counted at the smallest and at '
+        "--customers-large (the large partner)",
+    )
+    parser.add_argument("--no-bulk", action="store_true", help="skip the bulk requests")
+    parser.add_argument(
+        "--bulk-profile",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help=f"profile run_items: auto, when a job is under {bulk.BULK_RATE_TARGET}/s",
+    )
     args = parser.parse_args(argv)
     if args.client == "auto":
         args.client = "wrk" if loadgen.has_wrk() else "python"
@@ -468,6 +489,21 @@ def main(argv=None) -> int:
                 log("\nThe project's error log (last lines):\n" + project.log_tail(40))
             log(report(pages, export, args, site.started_at, site.elapsed, args.client))
             log(f"\nWritten to {args.report}; {site.elapsed / 60:.1f} min in all.")
+        if not args.no_bulk:
+            # The servers stopped: the worker has the cores to itself.
+            log("")
+            large = args.customers_large
+            result = bulk.run_bulk(
+                site,
+                customers=[min(n, large) for n in args.bulk_customers],
+                select_all_sizes=[min(*args.bulk_customers, large), large],
+                reuse={f"bulk{large}": data.partners["large"]},
+                profile_mode=args.bulk_profile,
+            )
+            log(bulk_text(result))
+            with args.report.open("a") as markdown:
+                markdown.write(bulk_markdown(result))
+            log(f"\nThe bulk requests added to {args.report}; {site.elapsed / 60:.1f} min in all.")
     return 0
 
 

@@ -298,3 +298,258 @@ def report(pages, export, args, started_at, elapsed, tool) -> str:
         markdown += ["", "Errors:", ""] + [f"- {page.label}: {page.error}" for page in errors]
     args.report.write_text("\n".join(markdown) + "\n")
     return "\n".join(text)
+
+
+# --- Bulk requests (bench.bulk) ----------------------------------------------------------
+
+BULK_RATE_TARGET = 300  # customers a second, emails off, one worker
+BULK_GROWTH_TARGET_MIB = 50  # the worker's RSS over the jobs
+BULK_SAME_RATE = 1.2  # "the same rate": the faster within this factor of the slower
+
+
+@dataclass
+class BulkCount:
+    """ "Select all that match" at `customers`: the SQL queries of the preview and of the start,
+    both in this process (CaptureQueriesContext); the job's items, one per customer selected."""
+
+    customers: int
+    preview: int | None = None
+    start: int | None = None
+    preview_total: int = 0
+    items: int = 0
+    error: str | None = None
+
+
+@dataclass
+class BulkRun:
+    """One job run by the worker, timed from the start (bulk_request_start called) to DONE (the
+    job's finished_at); `slices`: items/s of each `slice_size` items in the order done."""
+
+    customers: int
+    items: int = 0
+    succeeded: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = float("nan")  # start → DONE
+    pickup_seconds: float = float("nan")  # start → the first item processed
+    processing_seconds: float = float("nan")  # the first item processed → DONE
+    start_queries: int | None = None
+    rss_before_kib: int = 0
+    rss_after_kib: int = 0
+    rss_peak_kib: int = 0
+    slice_size: int = 0
+    slices: list[float] = field(default_factory=list)
+    # CPU while it ran: the worker's, its PostgreSQL backend's, and the rest of the machine's
+    # (cores busy on average: other programs share the cores), and the 1-minute load average.
+    worker_cpu_seconds: float = float("nan")
+    database_cpu_seconds: float = float("nan")
+    rest_cores: float = float("nan")
+    load_average: float = float("nan")
+    error: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.items / self.seconds if self.seconds else float("nan")
+
+    @property
+    def processing_rate(self) -> float:
+        return self.items / self.processing_seconds if self.processing_seconds else float("nan")
+
+    @property
+    def growth_mib(self) -> float:
+        return (self.rss_after_kib - self.rss_before_kib) / 1024
+
+
+@dataclass
+class BulkResult:
+    counts: list[BulkCount] = field(default_factory=list)
+    runs: list[BulkRun] = field(default_factory=list)  # the timed jobs, smallest first
+    warmup: BulkRun | None = None  # the worker's first job (cold), not a target
+    worker: str = ""  # the worker's command
+    idle_rss_kib: int = 0  # the worker's RSS once started, before any job
+    end_rss_kib: int = 0  # … and after the last
+    commit_ms: float = float("nan")  # a transaction of one INSERT on this server, durable
+    commit_async_ms: float = float("nan")  # … with SET LOCAL synchronous_commit TO OFF
+    profile: str | None = None  # the profile's text, when there is one
+    profile_reason: str = ""
+    error: str | None = None
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:.1f} MiB"
+
+
+def bulk_run_line(run: BulkRun, label: str = "") -> str:
+    head = f"{label or 'Job'} at {run.customers:,} customers"
+    if run.error:
+        return f"{head}: error ({run.error})"
+    line = (
+        f"{head}: {run.items:,} items ({run.succeeded:,} requests, {run.skipped:,} skipped, "
+        f"{run.failed:,} failed) in {run.seconds:.2f} s = {run.rate:,.0f} customers/s start → "
+        f"DONE ({run.processing_rate:,.0f}/s from the first item, picked up after "
+        f"{run.pickup_seconds:.2f} s); worker RSS {_mib(run.rss_before_kib)} → "
+        f"{_mib(run.rss_after_kib)} ({run.growth_mib:+.1f} MiB, peak {_mib(run.rss_peak_kib)}); "
+        f"start: {run.start_queries} queries"
+    )
+    if run.items and run.worker_cpu_seconds == run.worker_cpu_seconds:
+        line += (
+            f"; CPU an item: worker {run.worker_cpu_seconds / run.items * 1000:.2f} ms, its "
+            f"PostgreSQL {run.database_cpu_seconds / run.items * 1000:.2f} ms; the rest of the "
+            f"machine kept {run.rest_cores:.2f} cores busy (load average {run.load_average:.2f})"
+        )
+    if len(run.slices) >= 2:
+        line += (
+            f"; per {run.slice_size:,} items: first {run.slices[0]:,.0f}/s, last "
+            f"{run.slices[-1]:,.0f}/s (all: {', '.join(f'{s:,.0f}' for s in run.slices)})"
+        )
+    return line
+
+
+def commit_line(result: BulkResult) -> str:
+    return (
+        f"PostgreSQL here: a transaction of one INSERT, committed durably (synchronous_commit "
+        f"on), takes {result.commit_ms:.2f} ms, so one transaction an item holds one worker under "
+        f"{1000 / result.commit_ms:,.0f} items/s whatever else the item costs (with SET LOCAL "
+        f"synchronous_commit TO OFF: {result.commit_async_ms:.2f} ms)"
+    )
+
+
+def bulk_count_line(count: BulkCount) -> str:
+    head = f'"Select all that match" at {count.customers:,} customers'
+    if count.error:
+        return f"{head}: error ({count.error})"
+    return (
+        f"{head}: preview {count.preview} queries ({count.preview_total:,} counted), start "
+        f"{count.start} queries ({count.items:,} items)"
+    )
+
+
+def _fixed(counts: list[BulkCount]) -> bool | None:
+    measured = [c for c in counts if not c.error and c.preview is not None]
+    if len(measured) < 2 or len(measured) < len(counts):
+        return None
+    return len({(c.preview, c.start) for c in measured}) == 1
+
+
+def bulk_targets(result: BulkResult) -> list[list[str]]:
+    """[target, measured, verdict] for each bulk target of the issue."""
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("met" if ok else "NOT met")
+
+    out = []
+    runs = [run for run in result.runs if not run.error and run.items]
+    for run in result.runs:
+        ok = None if run.error or not run.items else round(run.rate) >= BULK_RATE_TARGET
+        out.append(
+            [
+                f"Bulk request of {run.customers:,}, one worker, emails off: "
+                f"≥ {BULK_RATE_TARGET} customers/s (start → DONE)",
+                "error" if ok is None else f"{run.rate:,.0f}/s",
+                verdict(ok),
+            ]
+        )
+    if runs and result.idle_rss_kib:
+        largest = runs[-1]
+        growth = (result.end_rss_kib - result.idle_rss_kib) / 1024
+        out.append(
+            [
+                f"Worker RSS growth < {BULK_GROWTH_TARGET_MIB} MiB (started → after every job; "
+                f"over the {largest.customers:,} job alone)",
+                f"{growth:+.1f} MiB; {largest.growth_mib:+.1f} MiB",
+                verdict(growth < BULK_GROWTH_TARGET_MIB),
+            ]
+        )
+    if len(runs) >= 2:
+        small, large = runs[0], runs[-1]
+        for label, a, b in (
+            ("start → DONE", small.rate, large.rate),
+            ("from the first item", small.processing_rate, large.processing_rate),
+        ):
+            ratio = max(a, b) / min(a, b)
+            out.append(
+                [
+                    f"Same rate at {small.customers:,} and {large.customers:,}: within "
+                    f"{BULK_SAME_RATE}{X} ({label})",
+                    f"{a:,.0f} vs {b:,.0f}/s ({ratio:.2f}{X})",
+                    verdict(round(ratio, 2) <= BULK_SAME_RATE),
+                ]
+            )
+    sliced = [run for run in runs if len(run.slices) >= 2]
+    if sliced:
+        run = sliced[-1]
+        ratio = run.slices[0] / run.slices[-1]
+        out.append(
+            [
+                f"No step costs more as the job grows: last {run.slice_size:,} items within "
+                f"{BULK_SAME_RATE}{X} of the first ({run.customers:,} job)",
+                f"{run.slices[0]:,.0f} → {run.slices[-1]:,.0f}/s ({ratio:.2f}{X})",
+                verdict(round(ratio, 2) <= BULK_SAME_RATE),
+            ]
+        )
+    fixed = _fixed(result.counts)
+    sizes = " and ".join(f"{c.customers:,}" for c in result.counts)
+    pairs = "; ".join(f"{c.preview} + {c.start}" for c in result.counts if not c.error)
+    out.append(
+        [
+            f'"Select all that match" at {sizes}: preview + start queries fixed',
+            pairs or "error",
+            "n/a" if fixed is None else ("fixed" if fixed else "NOT fixed"),
+        ]
+    )
+    return out
+
+
+def bulk_text(result: BulkResult) -> str:
+    text = ["", "Bulk requests:"]
+    if result.error:
+        text.append(f"  error: {result.error}")
+    text += [f"  {bulk_count_line(count)}" for count in result.counts]
+    fixed = _fixed(result.counts)
+    if fixed is not None:
+        text.append(
+            "  Queries of the preview and the start: "
+            + ("fixed (the same at every size)" if fixed else "NOT fixed: they grow with the size")
+        )
+    if result.commit_ms == result.commit_ms:
+        text.append(f"  {commit_line(result)}")
+    if result.worker:
+        text.append(f"  Worker: {result.worker}; RSS once started {_mib(result.idle_rss_kib)}")
+    if result.warmup is not None:
+        text.append(f"  {bulk_run_line(result.warmup, 'Warm-up job (cold worker)')}")
+    text += [f"  {bulk_run_line(run)}" for run in result.runs]
+    if result.idle_rss_kib and result.end_rss_kib:
+        text.append(
+            f"  Worker RSS: {_mib(result.idle_rss_kib)} started → {_mib(result.end_rss_kib)} "
+            f"after the last job ({(result.end_rss_kib - result.idle_rss_kib) / 1024:+.1f} MiB)"
+        )
+    goals = bulk_targets(result)
+    width = max(len(goal[0]) for goal in goals)
+    text += ["", "Bulk targets from the issue:"]
+    text += [f"  {goal[0].ljust(width)}  {goal[1]:>24}  {goal[2]}" for goal in goals]
+    if result.profile:
+        text += ["", f"Profile ({result.profile_reason}):", result.profile]
+    return "\n".join(text)
+
+
+def bulk_markdown(result: BulkResult) -> str:
+    lines = ["", "## Bulk requests", ""]
+    if result.error:
+        lines += [f"Error: {result.error}", ""]
+    lines += [f"- {bulk_count_line(count)}" for count in result.counts]
+    if result.commit_ms == result.commit_ms:
+        lines.append(f"- {commit_line(result)}")
+    if result.worker:
+        lines.append(f"- Worker: `{result.worker}`; RSS once started {_mib(result.idle_rss_kib)}")
+    if result.warmup is not None:
+        lines.append(f"- {bulk_run_line(result.warmup, 'Warm-up job (cold worker)')}")
+    lines += [f"- {bulk_run_line(run)}" for run in result.runs]
+    if result.idle_rss_kib and result.end_rss_kib:
+        lines.append(
+            f"- Worker RSS: {_mib(result.idle_rss_kib)} started → {_mib(result.end_rss_kib)} "
+            f"after the last job ({(result.end_rss_kib - result.idle_rss_kib) / 1024:+.1f} MiB)"
+        )
+    lines += ["", markdown_table(["target (from the issue)", "measured", ""], bulk_targets(result))]
+    if result.profile:
+        lines += ["", f"Profile ({result.profile_reason}):", "", "```", result.profile, "```"]
+    return "\n".join(lines) + "\n"

@@ -122,3 +122,51 @@ def test_the_guessers_never_take_the_http_benchmarks_database(monkeypatch):
     assert guessers_database_url(None)[1] == "bench_guessers"
     assert guessers_database_url("postgres://app@127.0.0.1/bench_portal")[1] == "bench_guessers"
     assert guessers_database_url("postgres://app@127.0.0.1/bench_other")[1] == "bench_other"
+
+
+@pytest.mark.postgres
+def test_the_bulk_benchmark_runs_at_a_tiny_size_and_prints_its_figures(tmp_path):
+    report = tmp_path / "last-bulk.md"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
+        [
+            sys.executable,
+            "-m",
+            "bench.bulk",
+            "--customers=20,50",
+            "--select-all=20,50",
+            "--warmup=3",
+            "--profile=always",
+            "--profile-items=10",
+            f"--database-url={smoke_database_url('bench_smoke_bulk')}",
+            f"--report={report}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    for n in (20, 50):
+        counted = (
+            rf'^  "Select all that match" at {n} customers: preview \d+ queries \({n} counted\), '
+            rf"start \d+ queries \({n} items\)"
+        )
+        assert re.search(counted, output, re.M), output
+        # One worker did the whole job: customers a second, its memory, the items' slices.
+        job = (
+            rf"^  Job at {n} customers: {n} items \(\d+ requests, \d+ skipped, 0 failed\) in "
+            rf"[\d.]+ s = [\d,]+ customers/s start → DONE .* worker RSS [\d.]+ MiB → [\d.]+ MiB "
+            r"\([+-][\d.]+ MiB, .* per \d+ items: first [\d,]+/s, last [\d,]+/s"
+        )
+        assert re.search(job, output, re.M), output
+    assert re.search(r"^  Queries of the preview and the start: (fixed|NOT fixed)", output, re.M)
+    assert re.search(r"^  Bulk request of 50, one worker, emails off: ≥ 300 ", output, re.M)
+    # The profile: asked for, over a job of 10 in this process.
+    assert re.search(r"no profiler, over 10 customers .* an item takes [\d.]+ ms", output), output
+    assert "The top 15 by cumulative time:" in output
+    assert "tenancy/services/bulk_items.py" in output
+    assert "## Bulk requests" in report.read_text()

@@ -271,6 +271,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A bulk job not heard of for this long (its worker was killed) is taken over by another step
 # (tenancy.services.bulk_jobs).
 BULK_JOB_LEASE_SECONDS = env.int("BULK_JOB_LEASE_SECONDS", default=60)
+# How many items of a bulk job one step works on at once, each in its own transaction and on its
+# own database connection (PostgreSQL; on SQLite, one): while one waits for the database,
+# another's Python runs. A worker process holds this many connections during a step.
+BULK_JOB_THREADS = env.int("BULK_JOB_THREADS", default=3)
 # A request still waiting for a customer's approval this many days after it was sent is sent to
 # the customer's Global administrators again, once each time (admin_relationship_reminders).
 ADMIN_REQUEST_REMINDER_DAYS = env.list("ADMIN_REQUEST_REMINDER_DAYS", cast=int, default=[7, 21])

@@ -46,7 +46,7 @@ from tenancy.services import (
     template_create,
     template_update,
 )
-from tenancy.services.bulk_jobs import run_items
+from tenancy.services.bulk_items import run_items
 from tenancy.services.chasing import waiting_reminders
 
 

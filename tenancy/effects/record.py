@@ -359,26 +359,74 @@ def record(
     """Write the audit line of a change and do what its action's row says. Call it inside the
     service's transaction, after the change's writes. `at`: when it happened (now, unless the
     demo data writes history)."""
-    effects = EFFECTS.get(action)
-    if effects is None:
-        raise LookupError(f"{action} has no row in the record table (tenancy.effects.record).")
-    event = AuditEvent.objects.create(
-        action=action,
-        at=at or timezone.now(),
-        actor=actor,
-        actor_label=actor.get_username() if actor else "",
-        actor_tenant=actor_tenant,
-        partner=partner,
-        customer=customer,
-        invitation=invitation,
-        details=details or {},
+    [event] = record_many(
+        [
+            Line(
+                action,
+                actor=actor,
+                actor_tenant=actor_tenant,
+                partner=partner,
+                customer=customer,
+                invitation=invitation,
+                details=details,
+                subject=subject,
+                at=at,
+            )
+        ]
     )
-    change = Change(event, subject)
-    # A change dated well in the past (the demo's history) keeps the read model right but
-    # announces nothing: nobody is sent today an email or an event about months ago.
-    news = at is None or at >= timezone.now() - HISTORY
-    announced = (effects.webhook, effects.email) if news else ()
-    for effect in (effects.customer_list, *announced):
-        if effect is not None:
-            effect(change)
     return event
+
+
+@dataclass
+class Line:
+    """One audit line to record (the arguments of `record`)."""
+
+    action: AuditAction
+    actor: object = None
+    actor_tenant: Tenant | None = None
+    partner: Tenant | None = None
+    customer: Tenant | None = None
+    invitation: Invitation | None = None
+    details: dict | None = None
+    subject: object = None
+    at: object = None
+
+
+def record_many(lines: list[Line]) -> list[AuditEvent]:
+    """`record` for the lines of one change, written by one INSERT (a bulk job's request is
+    created and finalized at once: two lines), each then doing what its action's row says."""
+    for line in lines:
+        if line.action not in EFFECTS:
+            raise LookupError(
+                f"{line.action} has no row in the record table (tenancy.effects.record)."
+            )
+    now = timezone.now()
+    events = [
+        AuditEvent(
+            action=line.action,
+            at=line.at or now,
+            actor=line.actor,
+            actor_label=line.actor.get_username() if line.actor else "",
+            actor_tenant=line.actor_tenant,
+            partner=line.partner,
+            customer=line.customer,
+            invitation=line.invitation,
+            details=line.details or {},
+        )
+        for line in lines
+    ]
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        AuditEvent.objects.bulk_create(events)
+    for line, event in zip(lines, events, strict=True):
+        effects = EFFECTS[line.action]
+        change = Change(event, line.subject)
+        # A change dated well in the past (the demo's history) keeps the read model right but
+        # announces nothing: nobody is sent today an email or an event about months ago.
+        news = line.at is None or line.at >= now - HISTORY
+        announced = (effects.webhook, effects.email) if news else ()
+        for effect in (effects.customer_list, *announced):
+            if effect is not None:
+                effect(change)
+    return events

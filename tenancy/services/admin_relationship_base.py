@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenancy.choices import AdminRelationshipStatus
-from tenancy.effects.record import record
+from tenancy.effects.record import Line, record_many
 from tenancy.models import AdminRelationship, Tenant
 from tenancy.services.base import ServiceError
 
@@ -32,7 +32,24 @@ def record_admin(
     """The audit line of a change to `relationship`: it names both tenants and the relationship
     (the subject of what follows it, unless another is given: an access assignment). `at`: when
     (now, unless the demo data writes history)."""
-    return record(
+    [event] = record_many(
+        [admin_line(relationship, action, actor, actor_tenant, subject=subject, at=at, **details)]
+    )
+    return event
+
+
+def admin_line(
+    relationship: AdminRelationship,
+    action,
+    actor,
+    actor_tenant,
+    *,
+    subject=None,
+    at=None,
+    **details,
+) -> Line:
+    """`record_admin`'s line, to record with others of the same change (`record_many`)."""
+    return Line(
         action,
         actor=actor,
         actor_tenant=actor_tenant,

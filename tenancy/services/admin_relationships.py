@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from tenancy import rules
 from tenancy.choices import AdminRelationshipStatus, AssignmentState, AuditAction
+from tenancy.effects.record import record_many
 from tenancy.entra_roles import DEFAULT_AUTO_EXTEND, DEFAULT_DAYS, DEFAULT_ROLES
 from tenancy.language import country_language, email_language
 from tenancy.models import (
@@ -30,6 +31,7 @@ from tenancy.rules import Action, Decision
 from tenancy.services.access_assignments import template_mappings_apply
 from tenancy.services.admin_relationship_base import (
     AdminRequestInvalid,
+    admin_line,
     already,
     close,
     locked,
@@ -113,20 +115,27 @@ def make_admin_request(
         relationship.status = AdminRelationshipStatus.APPROVAL_PENDING
         relationship.finalized_at, relationship.finalized_by = now, created_by
         relationship.mint_token()
-    with transaction.atomic():
+    # No savepoint: a caller that recovers from an error here (a name taken) rolls back its
+    # own transaction (a bulk job's item, Request again's attempt) or had none open before.
+    with transaction.atomic(savepoint=False):
         relationship.save(force_insert=True)
-        record_admin(
-            relationship,
-            AuditAction.ADMIN_CREATED,
-            created_by,
-            partner,
-            roles=relationship.roles,
-            duration_days=relationship.duration_days,
-            auto_extend=relationship.auto_extend,
-            at=now,
-        )
+        lines = [
+            admin_line(
+                relationship,
+                AuditAction.ADMIN_CREATED,
+                created_by,
+                partner,
+                roles=relationship.roles,
+                duration_days=relationship.duration_days,
+                auto_extend=relationship.auto_extend,
+                at=now,
+            )
+        ]
         if finalize:
-            record_admin(relationship, AuditAction.ADMIN_FINALIZED, created_by, partner, at=now)
+            lines.append(
+                admin_line(relationship, AuditAction.ADMIN_FINALIZED, created_by, partner, at=now)
+            )
+        record_many(lines)
     return relationship
 
 

@@ -1,11 +1,7 @@
-"""Bulk jobs on the task worker: started by an Admin agent, one item at a time, each in its own
-transaction; resumed after a crash, cancellable, finished once.
-
-Exactly one request per customer and template version, whatever happens: an item is claimed
-under its row lock (two workers on one job take different items), the customer's row is locked
-before `skip_reason` is read again (two jobs for one version wait on each other, and the second
-finds the first's request), and the item's state changes in the transaction that makes the
-request (a worker killed mid-item leaves it pending, with nothing made).
+"""Bulk jobs on the task worker: started by an Admin agent (the job and its items in one
+transaction), done by steps on the worker (tenancy.services.bulk_items: one transaction an item,
+exactly one request per customer and template version), resumed after a crash, cancellable,
+finished once.
 
 Resuming: a step of the job first queues its successor to run a lease later (BULK_JOB_LEASE);
 finishing normally it brings the successor forward to now. A worker killed mid-step never does:
@@ -13,13 +9,11 @@ the successor runs when the lease is up, on whichever worker, and goes on where 
 """
 
 import logging
-import time
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast
 from django.tasks import task
@@ -28,37 +22,24 @@ from django.utils.translation import gettext as _
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from tenancy import selectors
 from tenancy.choices import AuditAction, BulkItemState, BulkJobKind, BulkJobStatus
 from tenancy.effects.record import record
-from tenancy.entra_roles import NAME_MAX_LENGTH
 from tenancy.models import (
     BulkJob,
     BulkJobItem,
-    CustomerListRow,
     TemplateVersion,
-    Tenant,
 )
 from tenancy.rules import Action
-from tenancy.services.admin_relationship_base import locked
-from tenancy.services.admin_relationships import (
-    AdminRequest,
-    admin_relationship_withdraw_decision,
-    make_admin_request,
-    withdraw,
-)
 from tenancy.services.base import ServiceError, acting_member
+from tenancy.services.bulk_items import run_items
 from tenancy.services.bulk_selection import (
     UNKNOWN,
     UNREADABLE,
     Selection,
     read_paste,
     selected_rows,
-    skip_reason,
     unknown_lines,
 )
-from tenancy.services.chasing import admin_request_remind_decision, remind
-from tenancy.services.templates import request_name_for
 
 logger = logging.getLogger(__name__)
 
@@ -270,14 +251,6 @@ def _queue_step(job_id, *, run_after=None):
     return step.enqueue(job_id=str(job_id))
 
 
-@dataclass
-class Stepped:
-    processed: int = 0
-    finished: bool = False
-    # What is left is being done by another step (its items are locked): this one steps aside.
-    others_working: bool = False
-
-
 @task
 def bulk_job_step(*, job_id: str) -> dict:
     """Work on the job for a while (or, on a backend that runs tasks at once, to its end)."""
@@ -291,196 +264,3 @@ def bulk_job_step(*, job_id: str) -> dict:
         # This step ended normally: the next one needn't wait for the lease.
         DBTaskResult.objects.filter(pk=successor.id).update(run_after=timezone.now())
     return {"processed": stepped.processed, "running": not stepped.finished}
-
-
-def run_items(job: BulkJob, *, seconds: float | None = None, now=None) -> Stepped:
-    """Do the job's pending items, one transaction each, for `seconds` (None: to the end).
-    `now`: when (the demo data's history; the worker's steps run now)."""
-    started = time.monotonic()
-    stepped = Stepped()
-    while seconds is None or time.monotonic() - started < seconds:
-        outcome = _next_item(job, now)
-        if outcome is None:
-            if BulkJobItem.objects.filter(job=job, state=BulkItemState.PENDING).exists():
-                # Claimed by another step that is still at them: it finishes the job, or, if
-                # its worker dies, this step's successor does when the lease is up.
-                stepped.others_working = True
-                return stepped
-            stepped.finished = _finish(job, now)
-            return stepped
-        if outcome == "stopped":
-            stepped.finished = True
-            return stepped
-        stepped.processed += 1
-    return stepped
-
-
-def _next_item(job: BulkJob, at=None) -> str | None:
-    """Claim and do one pending item: its state; None when none is left, "stopped" when the
-    job no longer runs."""
-    with transaction.atomic():
-        item = (
-            BulkJobItem.objects.select_for_update(skip_locked=True)
-            .filter(job=job, state=BulkItemState.PENDING)
-            .order_by("id")
-            .first()
-        )
-        if item is None:
-            return None
-        now = at or timezone.now()
-        state, reason = _do(job, item, now)
-        counter = {
-            BulkItemState.DONE: "succeeded",
-            BulkItemState.SKIPPED: "skipped",
-            BulkItemState.FAILED: "failed",
-        }[state]
-        # The job's row, counted in the item's transaction: a cancelled job takes no more.
-        counted = BulkJob.objects.filter(pk=job.pk, status=BulkJobStatus.RUNNING).update(
-            **{counter: F(counter) + 1}, progressed_at=now
-        )
-        if not counted:
-            transaction.set_rollback(True)
-            return "stopped"
-        BulkJobItem.objects.filter(pk=item.pk).update(
-            state=state, reason=reason, relationship=item.relationship, processed_at=now
-        )
-    return state
-
-
-def _do(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
-    """(state, reason) of one item, its request made when it gets one."""
-    work = {
-        BulkJobKind.REQUEST: _request,
-        BulkJobKind.REMIND: _remind,
-        BulkJobKind.WITHDRAW: _withdraw,
-    }[job.kind]
-    try:
-        with transaction.atomic():
-            return work(job, item, now)
-    except ServiceError as refusal:
-        return BulkItemState.FAILED, refusal.code or "refused"
-    except Exception:  # one customer's surprise must not stop the others: it's the item's
-        logger.exception("Bulk job %s: item %s failed", job.pk, item.pk)
-        return BulkItemState.FAILED, "error"
-
-
-def _request(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
-    version = job.template_version
-    partner = job.partner
-    # The customer's row lock: two jobs for one version, or a customer's own approval, take
-    # their turns; the second reads what the first made.
-    customer = Tenant.objects.select_for_update().select_related("country").get(pk=item.customer_id)
-    row = (
-        skip_reason(
-            CustomerListRow.objects.filter(partner=partner, customer=customer), version, now
-        )
-        .values_list("skip", flat=True)
-        .first()
-    )
-    if row is None:
-        return BulkItemState.SKIPPED, "not_customer"
-    if row:
-        return BulkItemState.SKIPPED, row
-    addresses = selectors.global_administrator_emails(customer) if job.send_email else []
-    if job.send_email and not addresses:
-        # Asked to email each request: one nobody would receive is not made (the partner makes
-        # it from the customer's page and shares its link another way).
-        return BulkItemState.FAILED, "no_address"
-    relationship = None
-    for name in (
-        request_name_for(version.template, customer),
-        _unique_name(version, customer, item),
-    ):
-        try:
-            with transaction.atomic():  # a name already taken rolls back this attempt only
-                relationship = make_admin_request(
-                    partner=partner,
-                    created_by=job.created_by,
-                    request=AdminRequest(
-                        name=name,
-                        duration_days=version.duration_days,
-                        roles=version.roles,
-                        auto_extend=version.auto_extend,
-                    ),
-                    customer=customer,
-                    finalize=True,
-                    language=None,
-                    template_version=version,
-                    now=now,
-                )
-            break
-        except IntegrityError:
-            continue
-    if relationship is None:
-        return BulkItemState.FAILED, "name"
-    if job.send_email:
-        for address in addresses:
-            record(
-                AuditAction.ADMIN_SENT,
-                actor=job.created_by,
-                actor_tenant=partner,
-                partner=partner,
-                customer=customer,
-                details={
-                    "relationship": str(relationship.pk),
-                    "name": relationship.name,
-                    "to": address,
-                },
-                subject=relationship,
-                at=now,
-            )
-    item.relationship = relationship
-    return BulkItemState.DONE, ""
-
-
-def _remind(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
-    relationship = locked(item.relationship_id)
-    decision = admin_request_remind_decision(relationship, now)
-    if not decision:
-        return BulkItemState.SKIPPED, decision.code
-    remind(relationship, by=job.created_by, now=now)
-    return BulkItemState.DONE, ""
-
-
-def _withdraw(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
-    relationship = locked(item.relationship_id)
-    decision = admin_relationship_withdraw_decision(relationship)
-    if not decision:
-        return BulkItemState.SKIPPED, decision.code
-    withdraw(relationship, by=job.created_by, now=now)
-    return BulkItemState.DONE, ""
-
-
-def _unique_name(version: TemplateVersion, customer: Tenant, item: BulkJobItem) -> str:
-    """ "Contoso - Helpdesk tier 1a2b3c": when the plain name is taken (by an earlier version's
-    request, say), made unique by the item's id; at most NAME_MAX_LENGTH characters."""
-    suffix = f" {item.pk:06x}"[-7:]
-    plain = request_name_for(version.template, customer)
-    return plain[: NAME_MAX_LENGTH - len(suffix)].rstrip() + suffix
-
-
-def _finish(job: BulkJob, at=None) -> bool:
-    """Mark the job done once (the one that does records it); True when it has ended."""
-    now = at or timezone.now()
-    with transaction.atomic():
-        finished = BulkJob.objects.filter(pk=job.pk, status=BulkJobStatus.RUNNING).update(
-            status=BulkJobStatus.DONE, finished_at=now
-        )
-        if finished:
-            job.refresh_from_db()
-            record(
-                AuditAction.BULK_JOB_FINISHED,
-                actor=job.created_by,
-                actor_tenant=job.partner,
-                partner=job.partner,
-                details={
-                    "job": str(job.pk),
-                    "kind": job.kind,
-                    "succeeded": job.succeeded,
-                    "skipped": job.skipped,
-                    "failed": job.failed,
-                },
-                subject=job,
-                at=now,
-            )
-    return True

@@ -21,7 +21,7 @@ from tenancy.models import (
     ResellerRelationship,
     Role,
 )
-from tenancy.services.bulk_jobs import run_items
+from tenancy.services.bulk_items import run_items
 from tests.api.bulk_fixtures import client_holding, client_of, make_template
 from tests.api.schema import assert_matches
 from tests.factories import CustomerFactory, indirect_link, make_customers

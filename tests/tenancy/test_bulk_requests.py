@@ -21,7 +21,7 @@ from tenancy.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from tenancy.services import bulk_jobs
+from tenancy.services import bulk_items, bulk_jobs
 from tenancy.services.bulk_selection import Selection, bulk_request_preview
 from tests.factories import make_customers, member
 
@@ -197,6 +197,28 @@ class TestJob:
         other = made.get(customer=second).name
         assert other.startswith(f"{second.name} - Helpdesk tier ") and len(other) <= 50
 
+    def test_one_customers_surprise_fails_that_item_alone_and_leaves_nothing_of_it(
+        self, partner_a, admin_agent, version, start, monkeypatch
+    ):
+        first, troubled, last = make_customers(partner_a, 3)
+        real = bulk_items.make_admin_request
+
+        def make(**kwargs):
+            made = real(**kwargs)  # written, then the surprise: all of it must go
+            if kwargs["customer"].pk == troubled.pk:
+                raise RuntimeError("the database went away")
+            return made
+
+        monkeypatch.setattr(bulk_items, "make_admin_request", make)
+        job = start(admin_agent, version)
+        job.refresh_from_db()
+        assert (job.status, job.succeeded, job.failed) == (BulkJobStatus.DONE, 2, 1)
+        failed = BulkJobItem.objects.get(job=job, state=BulkItemState.FAILED)
+        assert (failed.customer, failed.reason) == (troubled, "error")
+        assert not AdminRelationship.objects.filter(customer=troubled).exists()
+        assert not AuditEvent.objects.filter(customer=troubled).exists()
+        assert AdminRelationship.objects.filter(customer__in=[first, last]).count() == 2
+
     def test_a_webhook_event_tells_the_partner_the_job_finished(
         self, partner_a, admin_agent, version, start
     ):
@@ -217,9 +239,9 @@ class TestJob:
         make_customers(partner_a, 4)
         monkeypatch.setattr(bulk_jobs, "_queue_step", lambda job_id, **kw: None)
         job = start(admin_agent, version)
-        bulk_jobs.run_items(job, seconds=0)  # nothing yet
+        bulk_items.run_items(job, seconds=0)  # nothing yet
         bulk_jobs.bulk_job_cancel(membership=admin_agent.membership, job=job)
-        bulk_jobs.run_items(job)
+        bulk_items.run_items(job)
         job.refresh_from_db()
         assert (job.status, job.done) == (BulkJobStatus.CANCELLED, 0)
         assert not AdminRelationship.objects.filter(template_version=version).exists()

@@ -15,7 +15,7 @@ import tenancy.services
 from tenancy import selectors, services
 from tenancy.demo import DEMO_PASSWORD, HELPDESK_GROUP
 from tenancy.effects.customer_list import customer_list_rebuild
-from tenancy.effects.record import record
+from tenancy.effects.record import record_many
 from tenancy.models import (
     DEFAULT_ROLES,
     GLOBAL_ADMINISTRATOR,
@@ -283,7 +283,7 @@ def test_every_row_and_audit_line_is_a_services():
     strays = []
 
     def audit_line(sender, instance, created, **kwargs):
-        if created and not written_from(lambda code: code is record.__code__):
+        if created and not written_from(lambda code: code is record_many.__code__):
             strays.append(f"{instance.action} by hand")
 
     def service_row(sender, instance, created, **kwargs):
