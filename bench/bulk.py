@@ -403,7 +403,7 @@ def in_process(partner: Partner, profiler: cProfile.Profile | None = None):
         if profiler is not None:
             profiler.enable()
         try:
-            run_items(job, seconds=None)
+            run_items(job, seconds=None, threads=1)  # one thread: its statements are timed
         finally:
             if profiler is not None:
                 profiler.disable()
