@@ -129,9 +129,10 @@ def _partnership(params, partner, admin, customer):
 
 def _not_customer(params, partner, admin, customer):
     if admin:
+        # Who may approve is the rule's sentence, just above: not said again here.
         advice = _(
-            "Sign out, open the link from the partner's email again, and sign in with your "
-            "organization's Global administrator account."
+            "Sign out, open the link from the partner's email again, and sign in with an "
+            "account of your organization that can approve admin relationships."
         )
     else:
         advice = _(
@@ -181,16 +182,21 @@ def _market(params, partner, admin, customer):
 
 
 def _role(params, partner, admin, customer):
-    title = (
-        _("Only a Global administrator can approve admin roles")
-        if admin
-        else _("Your role can't accept this request")
-    )
-    advice = _(
-        "Forward the partner's email to a Global administrator of %(customer)s; they open the "
-        "link and sign in."
-    ) % {"customer": customer.name}
-    return title, advice, 403
+    """The reason (the rule's sentence) says who may answer; the title and advice don't repeat
+    it."""
+    if admin:
+        title = _("Your role can't approve admin roles")
+        advice = _(
+            "Forward the partner's email to someone in %(customer)s who can approve admin "
+            "relationships; they open the link and sign in."
+        )
+    else:
+        title = _("Your role can't accept this request")
+        advice = _(
+            "Forward the partner's email to a Global administrator of %(customer)s; they open "
+            "the link and sign in."
+        )
+    return title, advice % {"customer": customer.name}, 403
 
 
 def _other_provider(params, partner, admin, customer):

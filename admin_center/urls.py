@@ -57,5 +57,6 @@ urlpatterns = [
         users.user_reset_sign_in,
         name="user-reset-sign-in",
     ),
+    path("users/<int:membership_id>/roles/", users.user_roles, name="user-roles"),
     path("activity/", organization.activity, name="activity"),
 ]

@@ -2,6 +2,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from api.resources import (
+    access_trace,
+    admin_relationship_actions,
     agreements,
     bulk_jobs,
     customer_relationships,
@@ -33,6 +35,16 @@ urlpatterns = [
         name="customer-agreements",
     ),
     path(
+        "customers/<uuid:customer_id>/access",
+        access_trace.CustomerAccessView.as_view(),
+        name="customer-access",
+    ),
+    path(
+        "users/<int:membership_id>/access",
+        access_trace.UserAccessView.as_view(),
+        name="user-access",
+    ),
+    path(
         "relationshiprequests",
         relationship_requests.RelationshipRequestListView.as_view(),
         name="relationship-requests",
@@ -48,9 +60,19 @@ urlpatterns = [
         name="admin-relationships",
     ),
     path(
+        "tenantRelationships/delegatedAdminRelationships/expiryCounts",
+        admin_relationship_actions.ExpiryCountsView.as_view(),
+        name="admin-relationship-expiry-counts",
+    ),
+    path(
         "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>",
-        delegated_admin_relationships.AdminRelationshipDetailView.as_view(),
+        admin_relationship_actions.AdminRelationshipView.as_view(),
         name="admin-relationship",
+    ),
+    path(
+        "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/upgrade",
+        admin_relationship_actions.AdminRelationshipUpgradeView.as_view(),
+        name="admin-relationship-upgrade",
     ),
     path(
         "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/requests",
@@ -67,6 +89,11 @@ urlpatterns = [
         "adminRelationshipTemplates/<uuid:template_id>",
         templates.TemplateDetailView.as_view(),
         name="template",
+    ),
+    path(
+        "adminRelationshipTemplates/<uuid:template_id>/accessIfApproved",
+        access_trace.TemplateIfApprovedView.as_view(),
+        name="template-access-if-approved",
     ),
     path("bulkJobs", bulk_jobs.BulkJobListView.as_view(), name="bulk-jobs"),
     path("bulkJobs/preview", bulk_jobs.BulkJobPreviewView.as_view(), name="bulk-job-preview"),

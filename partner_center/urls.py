@@ -1,6 +1,7 @@
 from django.urls import path
 
 from partner_center.views import (
+    access_trace,
     activity,
     add_customer,
     admin_relationships,
@@ -9,8 +10,10 @@ from partner_center.views import (
     bulk_jobs,
     customer_list,
     customer_page,
+    expiring,
     partnerships,
     pending_approvals,
+    relationship_changes,
     relationship_requests,
     security_groups,
     users,
@@ -47,6 +50,11 @@ urlpatterns = [
     path("customers/add/", add_customer.add_customer, name="add-customer"),
     path("customers/add/check-domain/", add_customer.domain_check, name="domain-check"),
     path("customers/<uuid:customer_id>/", customer_page.customer_detail, name="customer-detail"),
+    path(
+        "customers/<uuid:customer_id>/access.csv",
+        access_trace.customer_access_export,
+        name="customer-access-export",
+    ),
     path("customers/<uuid:customer_id>/purchase/", customer_page.purchase, name="purchase"),
     path(
         "customers/<uuid:customer_id>/subscriptions/<uuid:subscription_id>/",
@@ -154,6 +162,11 @@ urlpatterns = [
         name="admin-relationship-template",
     ),
     path(
+        "admin-relationships/templates/<uuid:template_id>/if-approved.csv",
+        access_trace.template_if_approved_export,
+        name="admin-relationship-template-if-approved",
+    ),
+    path(
         "admin-relationships/templates/<uuid:template_id>/edit/",
         admin_templates.template_edit,
         name="admin-relationship-template-edit",
@@ -182,6 +195,36 @@ urlpatterns = [
         "admin-relationships/<uuid:relationship_id>/again/",
         pending_approvals.request_again,
         name="admin-relationship-again",
+    ),
+    path(
+        "admin-relationships/expiring/",
+        expiring.expiring_page,
+        name="admin-relationship-expiring",
+    ),
+    path(
+        "admin-relationships/expiring/act/",
+        expiring.expiring_action,
+        name="admin-relationship-expiring-action",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/auto-extend/",
+        relationship_changes.auto_extend,
+        name="admin-relationship-auto-extend",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/remove-global-administrator/",
+        relationship_changes.remove_global_admin,
+        name="admin-relationship-remove-global-admin",
+    ),
+    path(
+        "admin-relationships/<uuid:relationship_id>/upgrade/",
+        relationship_changes.upgrade,
+        name="admin-relationship-upgrade",
+    ),
+    path(
+        "admin-relationships/templates/<uuid:template_id>/upgrade/",
+        relationship_changes.template_upgrade,
+        name="admin-relationship-template-upgrade",
     ),
     path("admin-relationships/bulk/", bulk_jobs.job_list, name="admin-relationship-bulk-jobs"),
     path(
@@ -231,6 +274,12 @@ urlpatterns = [
         name="security-group-member-remove",
     ),
     path("users/", users.user_list, name="user-list"),
+    path("users/<int:membership_id>/access/", access_trace.agent_access, name="agent-access"),
+    path(
+        "users/<int:membership_id>/access.csv",
+        access_trace.agent_access_export,
+        name="agent-access-export",
+    ),
     path("apps/", apps.app_list, name="app-list"),
     path("apps/<str:prefix>/revoke/", apps.app_revoke, name="app-revoke"),
     path("webhooks/", webhooks.webhook_list, name="webhook-list"),

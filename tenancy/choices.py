@@ -34,6 +34,12 @@ class Role(models.TextChoices):
     # A customer organization's roles.
     CUSTOMER_GLOBAL_ADMIN = "customer.global_admin", gettext_lazy("Global administrator")
     CUSTOMER_BILLING_ADMIN = "customer.billing_admin", gettext_lazy("Billing administrator")
+    # Entra's "Customer Delegated Admin Relationship Administrator" (April 2026): approves,
+    # declines, sees and ends partners' admin relationships, and nothing else.
+    CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMIN = (
+        "customer.gdap_admin",
+        gettext_lazy("Delegated Admin Relationship Administrator"),
+    )
     CUSTOMER_USER = "customer.user", gettext_lazy("User")
 
 
@@ -94,6 +100,10 @@ class BulkJobKind(models.TextChoices):
     REQUEST = "request", gettext_lazy("Request admin relationships")
     REMIND = "remind", gettext_lazy("Send reminders")
     WITHDRAW = "withdraw", gettext_lazy("Withdraw requests")
+    AUTO_EXTEND_ON = "auto_extend_on", gettext_lazy("Enable auto-extend")
+    AUTO_EXTEND_OFF = "auto_extend_off", gettext_lazy("Disable auto-extend")
+    REMOVE_GLOBAL_ADMIN = "remove_global_admin", gettext_lazy("Remove Global Administrator")
+    UPGRADE = "upgrade", gettext_lazy("Upgrade to the template's latest version")
 
 
 class BulkJobStatus(models.TextChoices):
@@ -264,6 +274,16 @@ class AuditAction(models.TextChoices):
     ADMIN_REMINDED = (
         "admin_relationship.reminded",
         gettext_lazy("Sent an admin relationship reminder"),
+    )
+    # Auto-extend turned on or off by the partner (no consent needed either way).
+    ADMIN_AUTO_EXTEND_CHANGED = (
+        "admin_relationship.auto_extend_changed",
+        gettext_lazy("Changed whether an admin relationship extends automatically"),
+    )
+    # A role taken away from an active relationship (and from the assignments that held it).
+    ADMIN_ROLE_REMOVED = (
+        "admin_relationship.role_removed",
+        gettext_lazy("Removed a role from an admin relationship"),
     )
     # A request waiting for the customer's approval, sent to its Global administrators again.
     ADMIN_CHASED = (

@@ -189,6 +189,14 @@ def _accepted_message(invitation: Invitation, acceptance) -> str:
     return message % names
 
 
+def _upgrade(found: AdminRelationship) -> dict:
+    """An upgrade's page says what changes, and only that."""
+    if found.upgrade_of_id is None:
+        return {}
+    replaced = found.upgrade_of
+    return {"upgrades": replaced, "difference": services.difference(replaced, found)}
+
+
 class AdminRequestPages(RequestPages):
     kind = services.ADMIN_REQUESTS
     # Kept apart from the reseller requests': the two kinds of id name different tables.
@@ -218,6 +226,7 @@ class AdminRequestPages(RequestPages):
             )
             % {"partner": partner.name, "partner_possessive": possessive(partner.name)},
             **pending_together(request, found),
+            **_upgrade(found),
         }
 
     def accepted(self, request: MemberRequest, found: AdminRelationship):

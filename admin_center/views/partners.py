@@ -17,6 +17,7 @@ from tenancy.choices import AdminRelationshipStatus
 from tenancy.entra_roles import AUTO_EXTEND_DAYS
 from tenancy.models import AdminRelationship, ResellerRelationship, Tenant
 from tenancy.rules import Action
+from tenancy.selectors.access_trace import group_access_in
 from tenancy.text import number, possessive, short_day
 from tenancy.web.http import CustomerRequest
 
@@ -124,7 +125,8 @@ def _admin_row(relationship: AdminRelationship, customer: Tenant, now) -> AdminR
 @customer_view(Action.VIEW_PARTNER_RELATIONSHIPS)
 def partner_relationships(request: CustomerRequest):
     """Each partner with its reseller relationship and every admin relationship it asked this
-    organization for (drafts aside). Two queries whatever the number of partners."""
+    organization for (drafts aside), and what each partner's security groups hold here. Three
+    queries whatever the number of partners."""
     customer = request.customer
     now = timezone.now()
     resellers = ResellerRelationship.objects.filter(customer=customer).select_related(
@@ -150,6 +152,11 @@ def partner_relationships(request: CustomerRequest):
             row["ended"].append(reseller)
     for admin in admins:
         row_of(admin.partner)["admins"].append(_admin_row(admin, customer, now))
+    # What each partner's security groups hold here, through its relationships in force: the
+    # groups' names, their roles and the ends (not who is in them). One query.
+    for access in group_access_in(customer, now):
+        if access.partner_id in partners:  # (one approved between the two reads waits a reload)
+            partners[access.partner_id].setdefault("access", []).append(access)
     current, past = [], []
     for row in partners.values():
         # In force first, then waiting for approval, then the ended ones; newest first in each.

@@ -73,6 +73,9 @@ class PendingRow:
     global_admin: bool
     # Why it can't be answered here after all (the single page's refusal), else "".
     refusal: str
+    # An upgrade: the relationship it replaces, and what changes (only that is shown).
+    upgrades: str = ""
+    difference: object = None
 
 
 def _row(relationship: AdminRelationship, refusal, now) -> PendingRow:
@@ -98,6 +101,10 @@ def _row(relationship: AdminRelationship, refusal, now) -> PendingRow:
         answer_by=day(relationship.request_expires_at()),
         global_admin=relationship.includes_global_administrator,
         refusal=refusal.message if refusal is not None else "",
+        upgrades=relationship.upgrade_of.name if relationship.upgrade_of_id else "",
+        difference=services.difference(relationship.upgrade_of, relationship)
+        if relationship.upgrade_of_id
+        else None,
     )
 
 
@@ -146,7 +153,9 @@ def pending_requests(request: CustomerRequest, partner_id):
         return stop
     now = timezone.now()
     rows = []
-    for relationship in waiting_here(partner, customer, now).select_related("finalized_by"):
+    for relationship in waiting_here(partner, customer, now).select_related(
+        "finalized_by", "upgrade_of"
+    ):
         relationship.partner, relationship.customer = partner, customer
         rows.append(_row(relationship, _refusal(request, relationship, now), now))
     answerable = [row for row in rows if not row.refusal]

@@ -1,15 +1,17 @@
 """Bulk jobs under `/v1/bulkJobs`, on the services the bulk request pages call: a job that asks
 many customers at once for an admin relationship from a template (chosen by a Customer list
 filter, or a list of domains and Microsoft IDs), its preview, its progress, its results a page at
-a time, and cancelling it. The jobs that send requests again or withdraw them (started on the
-pages) are listed and shown too."""
+a time, and cancelling it. A job that takes one step on many admin relationships (auto-extend on
+or off, remove Global Administrator, upgrade) starts here too, its body read by
+api.resources.admin_relationship_actions. The jobs that send requests again or withdraw them
+(started on the pages) are listed and shown too."""
 
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -21,6 +23,13 @@ from api.base import (
     errors,
     iso,
     lazy_sentence,
+)
+from api.resources.admin_relationship_actions import (
+    MAX_RELATIONSHIP_IDS,
+    RELATIONSHIP_JOB_KINDS,
+    RelationshipJobCreateSerializer,
+    relationship_job_requested,
+    relationship_job_start,
 )
 from api.resources.templates import (
     PAGE_PARAMETERS,
@@ -47,6 +56,12 @@ ORDER = ["-created_at", "-id"]
 RELATIONSHIP_FILTERS = [*CustomerState.values, selectors.WITH_ADMIN]
 # The selection's problems a request can fix (the rest are refusals: 409).
 SELECTION_PROBLEMS = ("paste_size", "empty")
+# Each kind of job as the API names it.
+KIND_NAMES = {
+    BulkJobKind.REQUEST: "request",
+    BulkJobKind.REMIND: "remind",
+    BulkJobKind.WITHDRAW: "withdraw",
+} | {kind: name for name, kind in RELATIONSHIP_JOB_KINDS.items()}
 
 
 def job_of(partner: Tenant, job_id) -> BulkJob:
@@ -72,9 +87,11 @@ class BulkJobLinksSerializer(serializers.Serializer):
 class BulkJobSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.ChoiceField(
-        choices=BulkJobKind.values,
+        choices=list(KIND_NAMES.values()),
         help_text="request: ask customers for admin relationships from a template; remind: send "
-        "waiting requests again; withdraw: withdraw waiting requests.",
+        "waiting requests again; withdraw: withdraw waiting requests; autoExtendOn, "
+        "autoExtendOff, removeGlobalAdministrator, upgrade: that step on each admin "
+        "relationship chosen.",
     )
     status = serializers.ChoiceField(choices=BulkJobStatus.values)
     template = TemplateRefSerializer(required=False, help_text="A request job's template.")
@@ -131,6 +148,20 @@ class CustomerFilterSerializer(StrictSerializer):
 
 
 class BulkJobCreateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(
+        choices=["request"],
+        required=False,
+        default="request",
+        help_text="request (the default): a request job. For a job on admin relationships, see "
+        "the other body.",
+        error_messages={
+            "invalid_choice": lazy_sentence(
+                # Translators: %(values)s lists the API's values, as they are.
+                gettext_noop("Use one of: %(values)s."),
+                values=", ".join(["request", *RELATIONSHIP_JOB_KINDS]),
+            )
+        },
+    )
     templateId = serializers.UUIDField(
         help_text="One of your templates: its latest version is what each request asks for.",
         error_messages={"required": gettext_lazy("Choose one of your organization's templates.")},
@@ -153,6 +184,20 @@ class BulkJobCreateSerializer(StrictSerializer):
         default=False,
         help_text="Email each request to the customer's Global administrators.",
     )
+
+    def to_internal_value(self, data):
+        # A kind misspelt is what is wrong with the body, whatever else it holds.
+        if isinstance(data, dict) and "kind" in data:
+            if relationship_job_requested(data):  # a preview's body: POST /v1/bulkJobs reads it
+                raise serializers.ValidationError(
+                    # Translators: request is the API's value, as it is.
+                    {"kind": _("Only a request job has a preview.")}
+                )
+            try:
+                self.fields["kind"].run_validation(data["kind"])
+            except serializers.ValidationError as problem:
+                raise serializers.ValidationError({"kind": problem.detail}) from None
+        return super().to_internal_value(data)
 
     def validate_templateId(self, value):
         try:
@@ -221,8 +266,8 @@ class BulkJobResultSerializer(serializers.Serializer):
     reason = ResultReasonSerializer(required=False, help_text="Why it was skipped or failed.")
     relationshipId = serializers.UUIDField(
         required=False,
-        help_text="The admin relationship request made (a request job), or the request sent "
-        "again or withdrawn.",
+        help_text="The admin relationship request made (a request job, or an upgrade's), the "
+        "request sent again or withdrawn, or the relationship changed (or skipped).",
     )
     relationshipLink = serializers.URLField(
         required=False, help_text="The link to a request made, for the customer to approve."
@@ -258,7 +303,7 @@ def job_body(job: BulkJob) -> dict:
     uri = f"{BASE}/{job.pk}"
     body = {
         "id": str(job.pk),
-        "kind": job.kind,
+        "kind": KIND_NAMES.get(job.kind, job.kind),
         "status": job.status,
         "sendEmail": job.send_email,
         "total": job.total,
@@ -294,7 +339,8 @@ def result_body(item: BulkJobItem, job: BulkJob) -> dict:
         body["reason"] = {"code": item.reason, "description": item_reason(item.reason)}
     if relationship := item.relationship:
         body["relationshipId"] = str(relationship.pk)
-        if job.kind == BulkJobKind.REQUEST and item.state == BulkItemState.DONE:
+        # A request made (by a request job, or an upgrade's): its link.
+        if job.kind in REQUEST_KINDS and item.state == BulkItemState.DONE:
             relationship.partner = job.partner  # the link's portal is the partner's cloud's
             if link := relationship.link():
                 body["relationshipLink"] = link
@@ -303,6 +349,7 @@ def result_body(item: BulkJobItem, job: BulkJob) -> dict:
     return body
 
 
+REQUEST_KINDS = (BulkJobKind.REQUEST, BulkJobKind.UPGRADE)
 JOB_ID = OpenApiParameter("job_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
@@ -379,28 +426,40 @@ class BulkJobListView(SelectionMixin, AppView):
 
     @extend_schema(
         operation_id="bulk_jobs_create",
-        summary="Ask many customers for an admin relationship from a template",
+        summary="Ask many customers for an admin relationship, or act on many relationships",
         description="As **Request in bulk**, audited as the app: a job that makes one request "
         "from the template's latest version for each customer chosen, with `filter` (a search "
         "of your Customer list) or `customers` (domains and Microsoft IDs), on the worker. A "
         "customer that already has an active or waiting relationship from that version, is in "
         "another cloud, or is no longer your customer is skipped, as is an entry naming none of "
-        "your customers: each is a result with its reason. Follow it at `Location`; a "
-        "`bulk-job-completed` webhook event says when it is done.",
-        request=BulkJobCreateSerializer,
+        "your customers: each is a result with its reason. With `kind` autoExtendOn, "
+        "autoExtendOff, removeGlobalAdministrator or upgrade, a job that takes that step on "
+        "each admin relationship chosen by `relationshipIds` (at most "
+        f"{MAX_RELATIONSHIP_IDS:,}), `expiring` (a window of the Expiring page) or, to upgrade, "
+        "`templateId` (its relationships on older versions); one it can't be taken on is a "
+        "skipped result with the reason. Follow it at `Location`; a `bulk-job-completed` "
+        "webhook event says when it is done.",
+        request=PolymorphicProxySerializer(
+            component_name="BulkJobCreateBody",
+            serializers=[BulkJobCreateSerializer, RelationshipJobCreateSerializer],
+            resource_type_field_name=None,
+        ),
         responses={201: BulkJobSerializer, **errors(400, 403, 409)},
     )
     def post(self, request):
-        data, selection = self.selection(request)
-        try:
-            job = services.bulk_request_start(
-                membership=request.membership,
-                selection=selection,
-                version=data["templateId"].latest,
-                send_email=data["sendEmail"],
-            )
-        except services.ServiceError as refusal:
-            raise self.problem(refusal, data) from None
+        if relationship_job_requested(request.data):
+            job = relationship_job_start(request, self.partner)
+        else:
+            data, selection = self.selection(request)
+            try:
+                job = services.bulk_request_start(
+                    membership=request.membership,
+                    selection=selection,
+                    version=data["templateId"].latest,
+                    send_email=data["sendEmail"],
+                )
+            except services.ServiceError as refusal:
+                raise self.problem(refusal, data) from None
         job = job_of(self.partner, job.pk)
         response = Response(job_body(job), status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(reverse("api:bulk-job", args=[job.pk]))

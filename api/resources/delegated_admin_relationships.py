@@ -30,6 +30,8 @@ BASE = "/v1/tenantRelationships/delegatedAdminRelationships"
 NO_EXTENSION, EXTENSION = "PT0S", f"P{AUTO_EXTEND_DAYS}D"
 DAYS = re.compile(r"P(\d{1,4})D")
 ORDER = ["-created_at", "-id"]
+# A window of expiry, as the Expiring page lists it: soonest end first.
+EXPIRING_ORDER = ["ends_at", "id"]
 
 # The services' field names, as Graph's requests name them.
 RELATIONSHIP_FIELDS = {
@@ -52,7 +54,7 @@ def _field_errors(problems: dict[str, str], names: dict[str, str]) -> serializer
 def _relationship_of(partner: Tenant, relationship_id) -> AdminRelationship:
     """One of the partner's admin relationships; anyone else's is a 404."""
     relationship = (
-        AdminRelationship.objects.select_related("customer")
+        AdminRelationship.objects.select_related("customer", "template_version__template__latest")
         .filter(pk=relationship_id, partner=partner)
         .first()
     )
@@ -97,6 +99,17 @@ class DelegatedAdminRelationshipSerializer(serializers.Serializer):
     lastModifiedDateTime = serializers.DateTimeField()
     activatedDateTime = serializers.DateTimeField(required=False)
     endDateTime = serializers.DateTimeField(required=False)
+    replacesRelationshipId = serializers.UUIDField(
+        required=False,
+        help_text="An upgrade request: the relationship it replaces once the customer approves "
+        "it (that one is terminated then).",
+    )
+    upgradeAvailable = serializers.IntegerField(
+        required=False,
+        help_text="One relationship's GET: the number of its template's newer version, when "
+        "`POST …/{id}/upgrade` would ask the customer for it (in force, made from an older "
+        "version, no upgrade waiting).",
+    )
 
 
 DelegatedAdminRelationshipCollection = inline_serializer(
@@ -253,6 +266,16 @@ def _relationship(relationship: AdminRelationship, now) -> dict:
         body["activatedDateTime"] = iso(relationship.approved_at)
     if end := relationship.closed_at or relationship.current_end(now):
         body["endDateTime"] = iso(end)
+    if relationship.upgrade_of_id:
+        body["replacesRelationshipId"] = str(relationship.upgrade_of_id)
+    return body
+
+
+def relationship_detail(relationship: AdminRelationship, now) -> dict:
+    """One relationship as its GET shows it: with the version an upgrade would move it to."""
+    body = _relationship(relationship, now)
+    if services.upgrade_decision(relationship, now):
+        body["upgradeAvailable"] = services.newer_version(relationship).number
     return body
 
 
@@ -285,10 +308,19 @@ class AdminRelationshipListView(AppView):
         operation_id="delegated_admin_relationships_list",
         summary="Your admin relationships, a page at a time",
         description="Newest first. `@odata.nextLink` leads to the next page (its `$skiptoken` "
-        "is a keyset cursor: a page costs the same wherever it is).",
+        "is a keyset cursor: a page costs the same wherever it is). `expiring` keeps those of "
+        "one window of the Expiring page (a fixed end in the next 30, 7 or 1 days, or passed in "
+        "the last 30 or 365), soonest end first; `…/expiryCounts` counts each window.",
         parameters=[
             OpenApiParameter("$top", int, description=f"1 to {MAX_SIZE} (default {DEFAULT_SIZE})"),
             OpenApiParameter("$skiptoken", str),
+            OpenApiParameter(
+                "expiring",
+                str,
+                enum=selectors.WINDOW_CODES,
+                description="30, 7, 1: ends within that many days; expired_30, expired_365: "
+                "ended in the last 30 or 365 days (a fixed end, not auto-extending).",
+            ),
         ],
         responses={200: DelegatedAdminRelationshipCollection, **errors(400, 403)},
     )
@@ -301,16 +333,31 @@ class AdminRelationshipListView(AppView):
                 raise serializers.ValidationError(
                     {"$top": _("Use $top from 1 to %(max)s.") % {"max": MAX_SIZE}}
                 )
-        relationships = AdminRelationship.objects.filter(partner=self.partner).select_related(
-            "customer"
-        )
-        page = keyset_page(
-            relationships, order=ORDER, cursor=request.query_params.get("$skiptoken"), size=size
-        )
         now = timezone.now()
+        window = request.query_params.get("expiring") or ""
+        if not window:
+            relationships = AdminRelationship.objects.filter(partner=self.partner)
+            order, query = ORDER, ""
+        elif window in selectors.WINDOW_CODES:
+            # The Expiring page's rule and order.
+            relationships = selectors.expiring(self.partner, window, now)
+            order, query = EXPIRING_ORDER, f"expiring={window}&"
+        else:
+            raise serializers.ValidationError(
+                {
+                    "expiring": _("Use one of: %(values)s.")
+                    % {"values": ", ".join(selectors.WINDOW_CODES)}
+                }
+            )
+        page = keyset_page(
+            relationships.select_related("customer"),
+            order=order,
+            cursor=request.query_params.get("$skiptoken"),
+            size=size,
+        )
         body = {"value": [_relationship(r, now) for r in page.object_list]}
         if page.next_cursor:
-            body["@odata.nextLink"] = f"{BASE}?$top={size}&$skiptoken={page.next_cursor}"
+            body["@odata.nextLink"] = f"{BASE}?{query}$top={size}&$skiptoken={page.next_cursor}"
         return Response(body)
 
     @extend_schema(
@@ -356,7 +403,7 @@ class AdminRelationshipDetailView(AppView):
     )
     def get(self, request, relationship_id):
         relationship = _relationship_of(self.partner, relationship_id)
-        return Response(_relationship(relationship, timezone.now()))
+        return Response(relationship_detail(relationship, timezone.now()))
 
 
 class AdminRelationshipRequestView(AppView):

@@ -1,6 +1,9 @@
-"""Reseller relationship requests: the link (`GET /v1/customers/relationshiprequests`, as New
-relationship, one tier or two), the partner's requests a page at a time, and revoking one."""
+"""Reseller relationship requests: the app's general-purpose link (`GET
+/v1/customers/relationshiprequests`, the same one until it is used up), a new request for one
+customer (`POST` there, as New relationship), one tier or two; the partner's requests a page at a
+time, and revoking one."""
 
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -38,21 +41,59 @@ class RelationshipRequestSerializer(serializers.Serializer):
     attributes = AttributesSerializer()
 
 
+class RelationshipRequestCreatedSerializer(RelationshipRequestSerializer):
+    id = serializers.UUIDField(help_text="The request's id, as in `GET /v1/relationshiprequests`.")
+
+
 class QuerySerializer(serializers.Serializer):
+    """What both the link (`GET`'s parameters) and a new request (`POST`'s body) take."""
+
     ID_PROBLEM = gettext_lazy(
         "Use a tenant id: a GUID such as 00000000-0000-4000-8000-000000000000."
     )
 
-    label = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
-    recipient = serializers.EmailField(required=False, default="", allow_blank=True)
-    delegatedAdmin = serializers.BooleanField(required=False, default=True)
-    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    delegatedAdmin = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Include delegated administration permissions (default true).",
+    )
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="The email's language, as New relationship's Email language (default: the "
+        "request's Accept-Language, else English).",
+    )
     indirectResellerId = serializers.UUIDField(
-        required=False, error_messages={"invalid": ID_PROBLEM}
+        required=False,
+        error_messages={"invalid": ID_PROBLEM},
+        help_text="Indirect providers only: the tenant id of an indirect reseller you partner "
+        "with. The request is the reseller's two-tier request, naming you.",
     )
     indirectCloudSolutionProviderId = serializers.UUIDField(
-        required=False, error_messages={"invalid": ID_PROBLEM}
+        required=False,
+        error_messages={"invalid": ID_PROBLEM},
+        help_text="Indirect resellers (required for them): the tenant id of the indirect "
+        "provider you partner with that the customer will buy through.",
     )
+
+
+class RelationshipRequestInSerializer(QuerySerializer):
+    """A request for one customer: the link's terms, and whom it is for."""
+
+    label = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=100,
+        help_text="Who the request is for (optional).",
+    )
+    recipient = serializers.EmailField(
+        required=False, default="", allow_blank=True, help_text="The customer's email (optional)."
+    )
+
+
+# A request that names someone is made by POST; on the link they would be silently shared.
+ADDRESSED_ONLY = ("label", "recipient")
 
 
 class RequestListQuerySerializer(serializers.Serializer):
@@ -137,56 +178,81 @@ def _relationship_request(invitation: Invitation, now) -> dict:
 # --- Endpoints -------------------------------------------------------------------------------
 
 
+TWO_TIERS = (
+    f"Two tiers: an indirect provider names one of its indirect resellers (`{INDIRECT_RESELLER_ID}`) "
+    "and gets that reseller's two-tier request, naming the provider; an indirect reseller must "
+    f"name one of its indirect providers (`{INDIRECT_PROVIDER_ID}`). Either link carries "
+    "`invType=IndirectResellerRelationship`: accepting it makes the customer the provider's and "
+    "the reseller's through it. Naming a partner you have no active partnership with is refused "
+    "(409, code `partnership`); the parameters are for indirect providers and indirect resellers "
+    "only (400 for anyone else)."
+)
+
+
 class RelationshipRequestView(AppView):
     action = Action.REQUEST_RELATIONSHIP
 
     @extend_schema(
-        summary="A new reseller relationship request link",
-        description="The same request as New relationship in Partner Center: a link valid "
-        "for the request's lifetime, audited as the app. Two tiers: an indirect provider names "
-        f"one of its indirect resellers (`{INDIRECT_RESELLER_ID}`) and gets the two-tier link "
-        f"for that reseller; an indirect reseller must name one of its indirect providers "
-        f"(`{INDIRECT_PROVIDER_ID}`). Either link carries "
-        "`invType=IndirectResellerRelationship`: accepting it makes the customer the "
-        "provider's and the reseller's through it. Naming a partner you have no active "
-        "partnership with is refused (409, code `partnership`); the parameters are for "
-        "indirect providers and indirect resellers only (400 for anyone else).",
-        parameters=[
-            OpenApiParameter("label", str, description="Who the request is for (optional)."),
-            OpenApiParameter("recipient", str, description="The customer's email (optional)."),
-            OpenApiParameter(
-                "delegatedAdmin",
-                bool,
-                description="Include delegated administration permissions (default true).",
-            ),
-            OpenApiParameter(
-                "language",
-                str,
-                enum=[code for code, _name in settings.LANGUAGES],
-                description="The email's language, as New relationship's Email language "
-                "(default: the request's Accept-Language, else English).",
-            ),
-            OpenApiParameter(
-                INDIRECT_RESELLER_ID,
-                OpenApiTypes.UUID,
-                description="Indirect providers only: the tenant id of an indirect reseller you "
-                "partner with. The link is the reseller's two-tier request, naming you.",
-            ),
-            OpenApiParameter(
-                INDIRECT_PROVIDER_ID,
-                OpenApiTypes.UUID,
-                description="Indirect resellers (required for them): the tenant id of the "
-                "indirect provider you partner with that the customer will buy through.",
-            ),
-        ],
-        responses={200: RelationshipRequestSerializer, **errors(400, 403, 409)},
+        operation_id="relationship_request_link",
+        summary="Your app's general-purpose relationship request link",
+        description="Partner Center's request link, safe to call again: your app's open "
+        "request with no one named, for these terms (`delegatedAdmin`, `language` and the two "
+        "tiers' parameters). Every call answers the same link until a customer accepts or "
+        f"declines it, it is revoked or it expires ({settings.INVITATION_VALID_DAYS} days); the "
+        "next call then makes a new one (audited as the app). A retry, a crawler or a "
+        "monitoring check therefore leaves no requests behind. `label` and `recipient` are "
+        "refused here (400): they make a request for one customer, which `POST` makes. "
+        + TWO_TIERS,
+        parameters=[QuerySerializer],
+        responses={200: RelationshipRequestSerializer, **errors(400, 401, 403, 409, 429)},
     )
     def get(self, request):
+        for name in ADDRESSED_ONLY:
+            if name in request.query_params:
+                raise serializers.ValidationError(
+                    {
+                        name: _(
+                            # Translators: %(parameter)s is the API's parameter name, as it is.
+                            "%(parameter)s names whom a request is for: POST it to "
+                            "/v1/customers/relationshiprequests to make a request for one "
+                            "customer. GET answers your app's general-purpose link."
+                        )
+                        % {"parameter": name}
+                    }
+                )
         params = QuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
         partner, provider = self._tiers(data)
-        try:
+        with _provider_named():
+            invitation = services.invitation_open_general(
+                partner=partner,
+                created_by=request.user,
+                include_admin=data["delegatedAdmin"],
+                indirect_provider=provider,
+                acting_partner=self.partner,
+                language=data.get("language"),
+            )
+        return Response(
+            {"url": invitation.link(), "attributes": {"objectType": "RelationshipRequest"}}
+        )
+
+    @extend_schema(
+        operation_id="relationship_request_create",
+        summary="A new reseller relationship request",
+        description="As New relationship in Partner Center: a new request on every call, for "
+        "one customer (`label`, `recipient`), with its link valid for the request's lifetime, "
+        "audited as the app. Answers 201 with the request's `id` (to follow it in "
+        "`GET /v1/relationshiprequests`, or revoke it). " + TWO_TIERS,
+        request=RelationshipRequestInSerializer,
+        responses={201: RelationshipRequestCreatedSerializer, **errors(400, 401, 403, 409, 429)},
+    )
+    def post(self, request):
+        body = RelationshipRequestInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        partner, provider = self._tiers(data)
+        with _provider_named():
             invitation = services.invitation_create(
                 partner=partner,
                 created_by=request.user,
@@ -197,12 +263,13 @@ class RelationshipRequestView(AppView):
                 acting_partner=self.partner,
                 language=data.get("language"),
             )
-        except services.ServiceError as refusal:
-            if refusal.code == "provider":  # an indirect reseller named no provider
-                raise serializers.ValidationError({INDIRECT_PROVIDER_ID: refusal.message}) from None
-            raise
         return Response(
-            {"url": invitation.link(), "attributes": {"objectType": "RelationshipRequest"}}
+            {
+                "id": str(invitation.pk),
+                "url": invitation.link(),
+                "attributes": {"objectType": "RelationshipRequest"},
+            },
+            status=201,
         )
 
     def _tiers(self, data) -> tuple[Tenant, Tenant | None]:
@@ -262,6 +329,17 @@ class RelationshipRequestView(AppView):
                 )
             raise services.ServiceError(message, code="partnership")
         return found
+
+
+@contextmanager
+def _provider_named():
+    """An indirect reseller that named no provider gets a field error, not a refusal."""
+    try:
+        yield
+    except services.ServiceError as refusal:
+        if refusal.code == "provider":
+            raise serializers.ValidationError({INDIRECT_PROVIDER_ID: refusal.message}) from None
+        raise
 
 
 class RelationshipRequestListView(AppView):

@@ -26,6 +26,7 @@ from partner_center.admin_forms import (
     customer_for_request,
 )
 from tenancy import rules, selectors, services
+from tenancy.entra_roles import GLOBAL_ADMINISTRATOR
 from tenancy.language import country_language
 from tenancy.models import (
     AccessAssignment,
@@ -232,6 +233,14 @@ def _detail_context(
                     assignment.failure, group=assignment.group.name, roles=assignment.roles
                 )
         context["assignments"] = assignments
+        context["holds_global_admin"] = GLOBAL_ADMINISTRATOR in relationship.roles
+        context["may_auto_extend"] = rules.auto_extend_allowed(relationship.roles)
+        if (newer := services.newer_version(relationship)) is not None:
+            context["newer_version"] = newer
+            context["waiting_upgrade"] = services.waiting_upgrade(relationship, now)
+    if relationship.upgrade_of_id is not None:
+        context["upgrades"] = relationship.upgrade_of
+        context["difference"] = services.difference(relationship.upgrade_of, relationship)
     return context
 
 

@@ -10,10 +10,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from partner_center.access import partner_view, posted
 from partner_center.admin_forms import GLOBAL_ADMINISTRATOR_WARNING
 from partner_center.template_forms import TemplateForm
+from partner_center.views.access_trace import if_approved
 from tenancy import selectors, services
 from tenancy.models import AdminRelationship, AdminRelationshipTemplate, TemplateVersion
 from tenancy.rules import Action
 from tenancy.web.http import PartnerRequest
+
+# On a template's page, at most this many of its relationships on older versions are listed
+# (Upgrade all takes them all).
+OLDER_SHOWN = 100
 
 
 @require_GET
@@ -82,6 +87,11 @@ def template_detail(request: PartnerRequest, template_id):
     )
     for each in versions:
         each.relationship_count = made.get(each.number, 0)
+    older = (
+        services.upgradable(request.partner, template)
+        .select_related("customer", "template_version")
+        .order_by("customer__name", "id")
+    )
     return render(
         request,
         "partner_center/admin_relationships/template_detail.html",
@@ -90,6 +100,11 @@ def template_detail(request: PartnerRequest, template_id):
             "version": version,
             "mappings": list(version.mappings.select_related("group")),
             "versions": versions,
+            # Who would hold which roles once a customer approves (one query).
+            "prospect": if_approved(version),
+            # The relationships on older versions, to upgrade (a page of them, and how many).
+            "older": older[:OLDER_SHOWN],
+            "older_count": older.count(),
         },
     )
 

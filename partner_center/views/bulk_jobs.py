@@ -20,6 +20,7 @@ from partner_center.bulk_forms import (
     paste_limits,
 )
 from partner_center.exports import csv_response
+from partner_center.views.access_trace import if_approved
 from tenancy import selectors, services, text
 from tenancy.models import BulkItemState, BulkJob, BulkJobItem
 from tenancy.paging import keyset_page
@@ -96,6 +97,8 @@ def bulk_request_new(request: PartnerRequest):
             "PASTE": PASTE,
             "paste_limits": paste_limits(),
             "has_templates": form.fields["template"].queryset.exists(),
+            # Under the preview: who would hold which roles once a customer approves.
+            "prospect": if_approved(form.cleaned_data["template"].latest) if preview else None,
         },
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -12,6 +12,7 @@ from partner_center.forms import (
     PurchaseForm,
     SubscriptionChangeForm,
 )
+from partner_center.views.access_trace import customer_access
 from tenancy import rules, selectors, services
 from tenancy.models import (
     ResellerRelationship,
@@ -20,6 +21,7 @@ from tenancy.models import (
     role_names,
 )
 from tenancy.rules import Action
+from tenancy.selectors.access_trace import may_see_others_access
 from tenancy.web.http import PartnerRequest
 
 
@@ -57,6 +59,9 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
         "purchase_form": purchase_form,
         "max_quantity": services.MAX_QUANTITY,
         "current_agreement_version": settings.CUSTOMER_AGREEMENT_VERSION,
+        # Who has access: every agent's roles here and through what (one query).
+        "who_has_access": customer_access(partner, customer),
+        "may_see_others_access": may_see_others_access(request.membership),
     }
 
 

@@ -116,6 +116,13 @@ CUSTOMERS = [
         [
             ("admin", "Nancy", "Davolio", [Role.CUSTOMER_GLOBAL_ADMIN]),
             ("billing", "Andrew", "Fuller", [Role.CUSTOMER_BILLING_ADMIN]),
+            # Answers and ends Contoso's admin relationship requests, and nothing else.
+            (
+                "gdapadmin",
+                "Margaret",
+                "Peacock",
+                [Role.CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMIN],
+            ),
             ("user", "Janet", "Leverling", [Role.CUSTOMER_USER]),
         ],
     ),

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from tenancy import selectors
@@ -29,6 +30,7 @@ from tenancy.effects.email import (
     request_email_on_commit,
 )
 from tenancy.models import REMINDERS, AdminRelationship, AuditEvent, Invitation, Tenant
+from tenancy.portals import PARTNER_CENTER
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,8 @@ def _terminated(change: Change) -> None:
     """Ended by the partner: the customer's Global administrators are told, in the language the
     request was written to them in; ended by the customer: the partner is."""
     relationship: AdminRelationship = change.subject
+    if change.details.get("replaced_by"):
+        return  # replaced by the upgrade the customer has just approved: no news to anyone
     if change.details.get("side") == "customer":
         _tell_partner("terminated")(change)
         return
@@ -207,6 +211,35 @@ def _terminated(change: Change) -> None:
         language=relationship.language,
     )
     email_on_commit(content, recipients)
+
+
+def _role_removed(change: Change) -> None:
+    """The partner gave up a role (Global Administrator): the customer's Global administrators
+    are told, in the language the request was written to them in."""
+    relationship: AdminRelationship = change.subject
+    recipients = selectors.global_administrator_emails(relationship.customer)
+    if not recipients:
+        return
+    content = render_email(
+        "admin_relationship_role_removed",
+        {
+            "relationship": relationship,
+            "partner": relationship.partner,
+            "customer": relationship.customer,
+            "at": change.event.at,
+        },
+        language=relationship.language,
+    )
+    email_on_commit(content, recipients)
+
+
+def expiring_url(kind: NoticeKind) -> str:
+    """Partner Center's Expiring page, on the tile the reminder is about."""
+    days = dict(REMINDERS).get(kind)
+    window = "expired_30" if days is None else str(min(code for code in (1, 7, 30) if code >= days))
+    return PARTNER_CENTER.absolute(
+        reverse("partner_center:admin-relationship-expiring") + f"?window={window}"
+    )
 
 
 def _reminder(change: Change) -> None:
@@ -226,6 +259,7 @@ def _reminder(change: Change) -> None:
             "kind": kind,
             "expired": kind == NoticeKind.EXPIRED,
             "days": dict(REMINDERS).get(kind),
+            "expiring_url": expiring_url(kind),
         },
         language=language_of(relationship.finalized_by or relationship.created_by),
     )
@@ -276,6 +310,10 @@ EFFECTS: dict[AuditAction, Effects] = {
     AuditAction.ADMIN_EXTENDED: NOTHING,
     AuditAction.ADMIN_REMINDED: Effects(webhook=_expired, email=_reminder),
     AuditAction.ADMIN_CHASED: Effects(email=_request_email("admin")),
+    # Changes the partner makes without new consent: the list's "auto-extends", the customer told
+    # of a role given up.
+    AuditAction.ADMIN_AUTO_EXTEND_CHANGED: Effects(customer_list=_refresh_pair),
+    AuditAction.ADMIN_ROLE_REMOVED: Effects(email=_role_removed),
     # Security groups and the roles they are given.
     AuditAction.GROUP_CREATED: NOTHING,
     AuditAction.GROUP_RENAMED: NOTHING,

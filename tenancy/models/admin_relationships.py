@@ -121,6 +121,12 @@ class AdminRelationship(LinkToken, models.Model):
     )
     # The template version it was made from: its mappings become access assignments once the
     # customer approves.
+    # An upgrade: a request that moves `upgrade_of` (made from an older version of the same
+    # template) to the template's newer version. Approved, it terminates that relationship in the
+    # same transaction; declined or lapsed, that one stays as it was.
+    upgrade_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="upgrades"
+    )
     template_version = models.ForeignKey(
         "TemplateVersion",
         on_delete=models.PROTECT,

@@ -58,6 +58,12 @@ def task_roles_phrase(task: CustomerTask) -> str:
     return _or_list([ENTRA_ROLES[role].name for role in ENTRA_ROLES_FOR[task]])
 
 
+def auto_extend_allowed(roles) -> bool:
+    """A relationship may extend by itself unless it holds Global Administrator (Microsoft's
+    rule: full control of an organization is never granted for an open-ended time)."""
+    return GLOBAL_ADMINISTRATOR not in roles
+
+
 def admin_request_problems(
     *, name: str, duration_days: int | None, roles, auto_extend: bool
 ) -> dict[str, str]:
@@ -89,7 +95,7 @@ def admin_request_problems(
         }
     elif not roles:
         problems["roles"] = _("Select at least one Microsoft Entra role.")
-    if auto_extend and GLOBAL_ADMINISTRATOR in roles:
+    if auto_extend and not auto_extend_allowed(roles):
         problems["auto_extend"] = _(
             "A relationship that includes Global Administrator can't extend automatically. "
             "Clear auto-extend, or leave Global Administrator out."

@@ -77,11 +77,25 @@ PERMISSIONS: dict[Action, tuple[Role, ...]] = {
     Action.VIEW_PARTNERSHIPS: (Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT),
     Action.MANAGE_PARTNERSHIPS: (Role.GLOBAL_ADMIN,),
     Action.ACCEPT_RESELLER: (Role.CUSTOMER_GLOBAL_ADMIN, Role.CUSTOMER_BILLING_ADMIN),
+    # Not a Delegated Admin Relationship Administrator: accepting such a request also makes the
+    # partner the reseller and signs the Customer Agreement, which that role may not do.
     Action.ACCEPT_WITH_ADMIN: (Role.CUSTOMER_GLOBAL_ADMIN,),
     Action.ACCEPT_AGREEMENT: (Role.CUSTOMER_GLOBAL_ADMIN, Role.CUSTOMER_BILLING_ADMIN),
-    Action.VIEW_PARTNER_RELATIONSHIPS: (Role.CUSTOMER_GLOBAL_ADMIN, Role.CUSTOMER_BILLING_ADMIN),
-    Action.REMOVE_ADMIN_ROLES: (Role.CUSTOMER_GLOBAL_ADMIN,),
-    Action.APPROVE_ADMIN_RELATIONSHIP: (Role.CUSTOMER_GLOBAL_ADMIN,),
+    Action.VIEW_PARTNER_RELATIONSHIPS: (
+        Role.CUSTOMER_GLOBAL_ADMIN,
+        Role.CUSTOMER_BILLING_ADMIN,
+        Role.CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMIN,
+    ),
+    # Remove roles: end (terminate) an admin relationship from the customer's side.
+    Action.REMOVE_ADMIN_ROLES: (
+        Role.CUSTOMER_GLOBAL_ADMIN,
+        Role.CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMIN,
+    ),
+    # Approve or decline: one action, the answer to an admin relationship request.
+    Action.APPROVE_ADMIN_RELATIONSHIP: (
+        Role.CUSTOMER_GLOBAL_ADMIN,
+        Role.CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMIN,
+    ),
     Action.END_RESELLER: (Role.CUSTOMER_GLOBAL_ADMIN,),
     Action.MANAGE_ORGANIZATION_USERS: (Role.CUSTOMER_GLOBAL_ADMIN,),
     Action.EDIT_ORGANIZATION_PROFILE: (Role.CUSTOMER_GLOBAL_ADMIN, Role.CUSTOMER_BILLING_ADMIN),
@@ -150,13 +164,16 @@ DENIAL_MESSAGES: dict[Action, str] = {
         "Agreement."
     ),
     Action.VIEW_PARTNER_RELATIONSHIPS: gettext_lazy(
-        "Only Global administrators and Billing administrators can see partner relationships."
+        "Only Global administrators, Billing administrators and Delegated Admin Relationship "
+        "Administrators can see partner relationships."
     ),
     Action.REMOVE_ADMIN_ROLES: gettext_lazy(
-        "Only Global administrators can remove a partner's admin roles."
+        "Only Global administrators and Delegated Admin Relationship Administrators can remove a "
+        "partner's admin roles."
     ),
     Action.APPROVE_ADMIN_RELATIONSHIP: gettext_lazy(
-        "Only Global administrators can approve or decline a partner's admin relationship."
+        "Only Global administrators and Delegated Admin Relationship Administrators can approve "
+        "or decline a partner's admin relationship."
     ),
     Action.END_RESELLER: gettext_lazy(
         "Only Global administrators can end a reseller relationship."
@@ -192,6 +209,12 @@ def require(membership: Membership | None, action: Action) -> None:
 def accept_action(include_admin: bool) -> Action:
     """A Billing administrator may accept a reseller-only request; admin roles need a Global one."""
     return Action.ACCEPT_WITH_ADMIN if include_admin else Action.ACCEPT_RESELLER
+
+
+def assignable_roles(tenant) -> list[Role]:
+    """The roles a member of `tenant` can hold, as the Users page offers them: a partner's or a
+    customer's, in the table's order."""
+    return [role for role in Role if role.value.startswith(f"{tenant.kind}.")]
 
 
 def global_admin_role(tenant) -> Role:

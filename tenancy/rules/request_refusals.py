@@ -287,8 +287,8 @@ def _not_a_customer(organization: Tenant | None, kind: str) -> str:
         if kind == ADMIN:
             return _(
                 "The account you signed in with belongs to no organization. An admin "
-                "relationship request is approved by a Global administrator of the customer's "
-                "organization."
+                "relationship request is approved by a Global administrator or a Delegated Admin "
+                "Relationship Administrator of the customer's organization."
             )
         return _(
             "The account you signed in with belongs to no organization. A reseller relationship "
@@ -300,7 +300,7 @@ def _not_a_customer(organization: Tenant | None, kind: str) -> str:
             _(
                 "The account you signed in with belongs to %(organization)s, a partner "
                 "organization. An admin relationship request is approved by a Global administrator "
-                "of the customer's organization."
+                "or a Delegated Admin Relationship Administrator of the customer's organization."
             )
             % params
         )

@@ -9,6 +9,7 @@ They read; they never write.
 """
 
 from tenancy.selectors.customer_list import WITH_ADMIN, CustomerFilter, customer_list_rows
+from tenancy.selectors.expiry import WINDOW_CODES, WINDOWS, expiring, expiry_counts
 from tenancy.selectors.lookups import (
     access_assignment_of,
     admin_agent_emails,
@@ -42,6 +43,8 @@ from tenancy.selectors.ties import (
 )
 
 __all__ = [
+    "WINDOWS",
+    "WINDOW_CODES",
     "WITH_ADMIN",
     "CustomerFilter",
     "Ties",
@@ -57,6 +60,8 @@ __all__ = [
     "customer_list_rows",
     "customer_of",
     "customers_of",
+    "expiring",
+    "expiry_counts",
     "global_administrator_emails",
     "invitation_of",
     "latest_agreement",

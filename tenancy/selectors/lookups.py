@@ -27,6 +27,7 @@ from tenancy.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from tenancy.rules import PERMISSIONS, Action
 
 # --- A partner's objects -----------------------------------------------------------------------
 
@@ -259,14 +260,18 @@ def admin_agent_emails(partner: Tenant) -> list[str]:
 
 
 def global_administrator_emails(customer: Tenant) -> list[str]:
-    """The customer's active Global administrators' addresses."""
-    return _emails(customer, Role.CUSTOMER_GLOBAL_ADMIN)
+    """Who hears of the customer's admin relationships (a request, its reminders, a partner's
+    ending one): its active members whose roles may answer a request, the Global
+    administrators and the Delegated Admin Relationship Administrators."""
+    return _emails(customer, *PERMISSIONS[Action.APPROVE_ADMIN_RELATIONSHIP])
 
 
-def _emails(tenant: Tenant, role: Role) -> list[str]:
+def _emails(tenant: Tenant, *roles: Role) -> list[str]:
     return sorted(
         set(
-            Membership.objects.filter(tenant=tenant, role_rows__role=role, user__is_active=True)
+            Membership.objects.filter(
+                tenant=tenant, role_rows__role__in=roles, user__is_active=True
+            )
             .exclude(user__email="")
             .values_list("user__email", flat=True)
         )

@@ -15,7 +15,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from tenancy import mfa, rules
 from tenancy.effects.record import record
-from tenancy.models import AuditAction, Membership
+from tenancy.models import AuditAction, Membership, Tenant
 from tenancy.rules import Action
 from tenancy.services.base import ServiceError
 
@@ -207,3 +207,59 @@ def sign_in_methods_reset(*, membership: Membership, target: Membership) -> str:
             details={"user": user.get_username(), "removed": before.summary},
         )
     return before.summary
+
+
+def membership_roles_set(*, membership: Membership, target: Membership, roles) -> bool:
+    """A customer's Global administrator gives a user of the organization its roles (Active
+    users → Roles): the roles ticked, no other. Audited as the roles before and after; False
+    when nothing changed. The organization keeps an active Global administrator."""
+    tenant = membership.tenant
+    rules.require(membership, Action.MANAGE_ORGANIZATION_USERS)
+    if target.tenant_id != tenant.pk:
+        raise ServiceError(_("That user is not in your organization."))
+    offered = rules.assignable_roles(tenant)
+    chosen = {role for role in offered if role.value in set(roles)}
+    if not chosen or len(chosen) != len(set(roles)):
+        raise ServiceError(_("Choose one or more of the roles listed."), code="roles")
+    global_admin = rules.global_admin_role(tenant)
+    with transaction.atomic():
+        # Two administrators changing roles at once queue here, so neither can take the last
+        # Global administrator's role while the other takes another's.
+        Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+        before = set(target.role_rows.values_list("role", flat=True))
+        if before == {role.value for role in chosen}:
+            return False
+        if global_admin.value in before and global_admin not in chosen:
+            others = (
+                Membership.objects.filter(
+                    tenant=tenant, role_rows__role=global_admin, user__is_active=True
+                )
+                .exclude(pk=target.pk)
+                .exists()
+            )
+            if not others:
+                raise ServiceError(
+                    _(
+                        "%(user)s is the organization's only Global administrator. Make another "
+                        "user a Global administrator first."
+                    )
+                    % {"user": target.user.get_username()},
+                    code="last_global_admin",
+                )
+        target.role_rows.exclude(role__in=[role.value for role in chosen]).delete()
+        target.role_rows.bulk_create(
+            target.role_rows.model(membership=target, role=role)
+            for role in sorted(chosen)
+            if role.value not in before
+        )
+        record(
+            AuditAction.ROLES_CHANGED,
+            actor=membership.user,
+            actor_tenant=tenant,
+            customer=tenant,
+            details={
+                "user": target.user.get_username(),
+                "roles": [sorted(before), sorted(role.value for role in chosen)],
+            },
+        )
+    return True

@@ -4,9 +4,9 @@ row lock, and the sentence that says where a relationship stands."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenancy.choices import AdminRelationshipStatus
+from tenancy.choices import AdminRelationshipStatus, AuditAction
 from tenancy.effects.record import Line, record_many
-from tenancy.models import AdminRelationship, Tenant
+from tenancy.models import AccessAssignment, AdminRelationship, Tenant
 from tenancy.services.base import ServiceError
 
 
@@ -85,6 +85,26 @@ def close(relationship: AdminRelationship, status, user, tenant: Tenant, now=Non
     relationship.closed_by = user
     relationship.closed_by_tenant = tenant
     relationship.save(update_fields=["status", "closed_at", "closed_by", "closed_by_tenant"])
+
+
+def end(relationship: AdminRelationship, terminated_by, by: Tenant, *, now, **details) -> None:
+    """Terminate a locked relationship in force, with its access assignments, and record it
+    (Terminate, Remove roles, and the approval of an upgrade that replaces it)."""
+    close(relationship, AdminRelationshipStatus.TERMINATED, terminated_by, by, now=now)
+    removed = AccessAssignment.objects.filter(
+        relationship=relationship, removed_at__isnull=True
+    ).update(removed_at=relationship.closed_at, removed_by=terminated_by)
+    record_admin(
+        relationship,
+        AuditAction.ADMIN_TERMINATED,
+        terminated_by,
+        by,
+        roles=relationship.roles,
+        side="partner" if by.pk == relationship.partner_id else "customer",
+        assignments_removed=removed,
+        at=now,
+        **details,
+    )
 
 
 def already(relationship: AdminRelationship) -> str:

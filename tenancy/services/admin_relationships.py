@@ -15,12 +15,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenancy import rules
-from tenancy.choices import AdminRelationshipStatus, AssignmentState, AuditAction
+from tenancy.choices import AdminRelationshipStatus, AuditAction
 from tenancy.effects.record import record_many
 from tenancy.entra_roles import DEFAULT_AUTO_EXTEND, DEFAULT_DAYS, DEFAULT_ROLES
 from tenancy.language import country_language, email_language
 from tenancy.models import (
-    AccessAssignment,
     AdminRelationship,
     Invitation,
     Membership,
@@ -28,12 +27,14 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.rules import Action, Decision
+from tenancy.selectors.access_trace import access_paths, roles_held
 from tenancy.services.access_assignments import template_mappings_apply
 from tenancy.services.admin_relationship_base import (
     AdminRequestInvalid,
     admin_line,
     already,
     close,
+    end,
     locked,
     record_admin,
 )
@@ -90,10 +91,12 @@ def make_admin_request(
     language: str | None,
     template_version: TemplateVersion | None,
     now,
+    upgrade_of: AdminRelationship | None = None,
 ) -> AdminRelationship:
     """Write a checked request and its lines, inside the caller's transaction (a name already
     taken raises IntegrityError: the unique constraint on (partner, lower(name)) decides). Made
-    finalized, it is written as such at once, with its link."""
+    finalized, it is written as such at once, with its link. `upgrade_of`: the relationship it
+    moves to `template_version` (tenancy.services.upgrades)."""
     relationship = AdminRelationship(
         # The email's language: as asked, else the customer's country's, else the agent's.
         language=email_language(
@@ -108,6 +111,7 @@ def make_admin_request(
         duration_days=request.duration_days,
         auto_extend=request.auto_extend,
         template_version=template_version,
+        upgrade_of=upgrade_of,
         created_at=now,
         created_by=created_by,
     )
@@ -274,21 +278,7 @@ def admin_relationship_terminate(
         decision = admin_relationship_terminate_decision(relationship, by=by)
         if not decision:
             raise ServiceError(decision.reason, code=decision.code)
-        now = now or timezone.now()
-        close(relationship, AdminRelationshipStatus.TERMINATED, terminated_by, by, now=now)
-        removed = AccessAssignment.objects.filter(
-            relationship=relationship, removed_at__isnull=True
-        ).update(removed_at=relationship.closed_at, removed_by=terminated_by)
-        record_admin(
-            relationship,
-            AuditAction.ADMIN_TERMINATED,
-            terminated_by,
-            by,
-            roles=relationship.roles,
-            side="partner" if by.pk == relationship.partner_id else "customer",
-            assignments_removed=removed,
-            at=now,
-        )
+        end(relationship, terminated_by, by, now=now or timezone.now())
     return relationship
 
 
@@ -328,6 +318,12 @@ def admin_relationship_approve(
         )
         # Made from a template: its mappings give the partner's groups their roles now.
         template_mappings_apply(relationship=relationship, approved_by=user, now=now)
+        if relationship.upgrade_of_id is not None:
+            # An upgrade: the relationship it replaces ends in this same transaction (unless it
+            # already has: the customer removed it meanwhile, or it ran out).
+            replaced = locked(relationship.upgrade_of_id)
+            if replaced.is_in_force(now):
+                end(replaced, user, customer, now=now, replaced_by=str(relationship.pk))
     return relationship
 
 
@@ -386,16 +382,10 @@ def agent_roles_in(membership: Membership, customer: Tenant, now=None) -> frozen
     """The Microsoft Entra roles a partner's agent holds in `customer`: those its security
     groups were assigned on the partner's admin relationships in force there (and that the
     relationship still has). Nothing else gives any."""
-    relationships = AdminRelationship.objects.in_force(now).filter(
-        partner_id=membership.tenant_id, customer=customer
+    # The access trace's paths, so what the pages show and what the services allow are one
+    # rule (tenancy.selectors.access_trace).
+    return roles_held(
+        access_paths(
+            partner=membership.tenant_id, membership=membership, customer=customer, now=now
+        )
     )
-    rows = AccessAssignment.objects.filter(
-        removed_at__isnull=True,
-        state=AssignmentState.ACTIVE,
-        relationship__in=relationships,
-        group__memberships__membership=membership,
-    ).values_list("roles", "relationship__roles")
-    held: set[str] = set()
-    for assigned, granted in rows:
-        held.update(set(assigned) & set(granted))
-    return frozenset(held)

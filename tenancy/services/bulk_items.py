@@ -33,6 +33,12 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.services.admin_relationship_base import locked
+from tenancy.services.admin_relationship_changes import (
+    auto_extend_decision,
+    change_auto_extend,
+    remove_global_admin,
+    remove_global_admin_decision,
+)
 from tenancy.services.admin_relationships import (
     AdminRequest,
     admin_relationship_withdraw_decision,
@@ -51,6 +57,7 @@ from tenancy.services.compiled import (
     value_slot,
 )
 from tenancy.services.templates import request_name_for
+from tenancy.services.upgrades import upgrade, upgrade_decision
 
 logger = logging.getLogger(__name__)
 
@@ -335,8 +342,7 @@ def _do(statements: _Statements, item: BulkJobItem, now, *, unique_name: bool) -
     job = statements.job
     if job.kind == BulkJobKind.REQUEST:
         return _request(statements, item, now, unique_name=unique_name)
-    work = {BulkJobKind.REMIND: _remind, BulkJobKind.WITHDRAW: _withdraw}[job.kind]
-    return work(job, item, now)
+    return _on_relationship(job, item, now)
 
 
 def _request(
@@ -401,21 +407,36 @@ def _request(
     return BulkItemState.DONE, ""
 
 
-def _remind(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
-    relationship = locked(item.relationship_id)
-    decision = admin_request_remind_decision(relationship, now)
-    if not decision:
-        return BulkItemState.SKIPPED, decision.code
-    remind(relationship, by=job.created_by, now=now)
-    return BulkItemState.DONE, ""
+# Each kind of job on relationships: whether its step may be taken now (the decision the pages
+# and the API ask too), and the step, on the relationship locked.
+RELATIONSHIP_WORK = {
+    BulkJobKind.REMIND: (admin_request_remind_decision, remind),
+    BulkJobKind.WITHDRAW: (
+        lambda relationship, now: admin_relationship_withdraw_decision(relationship),
+        withdraw,
+    ),
+    BulkJobKind.AUTO_EXTEND_ON: (
+        lambda relationship, now: auto_extend_decision(relationship, True, now),
+        lambda relationship, *, by, now: change_auto_extend(relationship, True, by=by, now=now),
+    ),
+    BulkJobKind.AUTO_EXTEND_OFF: (
+        lambda relationship, now: auto_extend_decision(relationship, False, now),
+        lambda relationship, *, by, now: change_auto_extend(relationship, False, by=by, now=now),
+    ),
+    BulkJobKind.REMOVE_GLOBAL_ADMIN: (remove_global_admin_decision, remove_global_admin),
+    BulkJobKind.UPGRADE: (upgrade_decision, upgrade),
+}
 
 
-def _withdraw(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
+def _on_relationship(job: BulkJob, item: BulkJobItem, now) -> tuple[str, str]:
+    decide, act = RELATIONSHIP_WORK[job.kind]
     relationship = locked(item.relationship_id)
-    decision = admin_relationship_withdraw_decision(relationship)
+    decision = decide(relationship, now)
     if not decision:
         return BulkItemState.SKIPPED, decision.code
-    withdraw(relationship, by=job.created_by, now=now)
+    made = act(relationship, by=job.created_by, now=now)
+    if isinstance(made, AdminRelationship):
+        item.relationship = made  # an upgrade: the request it made, with its link
     return BulkItemState.DONE, ""
 
 

@@ -163,12 +163,14 @@ def bulk_request_start(
 def bulk_relationships_start(
     *, membership, kind: str, relationships, selection: dict, now=None
 ) -> BulkJob:
-    """A job that sends each of `relationships` (a queryset of the partner's requests: those
-    picked, or all a search of Pending approvals matches) to its customer again, or withdraws
-    it. The items in one INSERT … SELECT, whatever their number."""
+    """A job that takes one step on each of `relationships` (a queryset of the partner's: those
+    picked, or all a search matches): send a waiting request again, withdraw it, turn
+    auto-extend on or off, remove Global Administrator, upgrade to the template's latest version
+    (tenancy.services.bulk_items.RELATIONSHIP_WORK). The items in one INSERT … SELECT, whatever
+    their number."""
     partner = membership.tenant
     acting_member(membership.user, partner, Action.MANAGE_ADMIN_RELATIONSHIPS)
-    if kind not in (BulkJobKind.REMIND, BulkJobKind.WITHDRAW):
+    if kind == BulkJobKind.REQUEST:
         raise ValueError(kind)
     now = now or timezone.now()
     with transaction.atomic():
@@ -202,7 +204,12 @@ def bulk_relationships_start(
             ["job_id", "key", "customer_id", "relationship_id", "line", "state", "reason"],
         )
         if not total:
-            raise ServiceError(_("Select at least one request."), code="empty")
+            raise ServiceError(
+                _("Select at least one request.")
+                if kind in (BulkJobKind.REMIND, BulkJobKind.WITHDRAW)
+                else _("Select at least one admin relationship."),
+                code="empty",
+            )
         job.total = total
         job.save(update_fields=["total"])
         record(

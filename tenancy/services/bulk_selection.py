@@ -49,8 +49,23 @@ ITEM_REASONS = {
     "not_waiting": gettext_lazy("No longer waiting for approval (answered, withdrawn or lapsed)"),
     "not_pending": gettext_lazy("No longer waiting for approval (answered, withdrawn or lapsed)"),
     "any_customer": gettext_lazy("A request for any customer: send its link yourself"),
-    "no_address": gettext_lazy("The customer has no Global administrator with an email address"),
+    "no_address": gettext_lazy(
+        "Nobody in the customer's organization who can approve admin relationships has an email "
+        "address"
+    ),
     "name": gettext_lazy("A request with this name already exists"),
+    # Steps on relationships in force (auto-extend, Remove Global Administrator, upgrades).
+    "not_in_force": gettext_lazy("Not active any more (ended, terminated or not yet approved)"),
+    "already_on": gettext_lazy("It already extends automatically"),
+    "already_off": gettext_lazy("It already ends on its date"),
+    "global_administrator": gettext_lazy(
+        "It holds Global Administrator, so it can't extend automatically: remove Global "
+        "Administrator first"
+    ),
+    "not_held": gettext_lazy("It doesn't hold Global Administrator"),
+    "only_role": gettext_lazy("Global Administrator is its only role: terminate it instead"),
+    "latest": gettext_lazy("Already on the template's latest version"),
+    "waiting": gettext_lazy("An upgrade already waits for the customer's approval"),
     "error": gettext_lazy(
         "Something went wrong on our side and nothing was made for this customer; the job went "
         "on with the others. Start a request for this customer again."

@@ -66,7 +66,7 @@ def admin_request_remind_decision(relationship: AdminRelationship, now=None) -> 
     if not selectors.global_administrator_emails(relationship.customer):
         return Decision(
             False,
-            _("%(customer)s has no Global administrator with an email address.")
+            _("Nobody in %(customer)s who can approve admin relationships has an email address.")
             % {"customer": relationship.customer.name},
             "no_address",
         )

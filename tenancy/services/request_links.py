@@ -416,6 +416,13 @@ class AdminRequests(RequestKind):
     refused_action = AuditAction.ADMIN_REFUSED
     sent_action = AuditAction.ADMIN_SENT
 
+    def lock_more(self, request: AdminRelationship) -> None:
+        """An upgrade's answer ends the relationship it replaces: that row is locked next,
+        before the customer's, as Terminate and auto-extend take them (relationship, then
+        customer), so no two of them wait on each other."""
+        if request.upgrade_of_id is not None:
+            AdminRelationship.objects.select_for_update().filter(pk=request.upgrade_of_id).first()
+
     def find(self, token: object, **lookups):
         return super().find(token, pk=lookups["relationship_id"])
 

@@ -350,8 +350,12 @@ class TestRefusals:
         response = client.get(request_url(admin_request))
         assert response.status_code == 403
         page = html.unescape(response.content.decode())
-        assert "Only a Global administrator can approve admin roles" in page
-        assert "Forward the partner's email to a Global administrator of Northwind Traders" in page
+        assert "Your role can't approve admin roles" in page
+        assert (
+            "Only Global administrators and Delegated Admin Relationship Administrators can "
+            "approve or decline"
+        ) in page
+        assert "Forward the partner's email to someone in Northwind Traders who can" in page
         assert "Approve all" not in page
         assert client.post(approve_url(admin_request)).status_code == 403
         assert client.post(decline_url(admin_request)).status_code == 403

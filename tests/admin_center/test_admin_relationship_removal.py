@@ -147,9 +147,10 @@ class TestRemoveRoles:
         client = client_for(customer_billing_admin)
         response = client.post(remove_url(relationship))
         assert response.status_code == 403
-        assert b"Only Global administrators can remove a partner&#x27;s admin roles" in (
-            response.content
-        )
+        assert (
+            b"Only Global administrators and Delegated Admin Relationship Administrators can "
+            b"remove a partner&#x27;s admin roles"
+        ) in response.content
         assert in_force(relationship)
         page = client.get(LIST).content.decode()
         assert "Northwind support" in page and "Remove roles" not in page

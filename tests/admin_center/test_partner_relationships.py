@@ -28,8 +28,9 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("admin_center:partner-relationships")
 # Session, user, membership with its roles; the reseller relationships and the admin
-# relationships, each with its partner and country, however many of them there are.
-LIST_QUERIES = 5
+# relationships, each with its partner and country, however many of them there are; and what
+# each partner's security groups hold here (one query: tenancy.selectors.access_trace).
+LIST_QUERIES = 6
 
 
 def end_reseller_url(partner):
@@ -167,7 +168,10 @@ class TestTheList:
     def test_a_plain_user_gets_403_saying_who_may(self, client_for, customer_user):
         response = client_for(customer_user).get(LIST)
         assert response.status_code == 403
-        assert b"Only Global administrators and Billing administrators" in response.content
+        assert (
+            b"Only Global administrators, Billing administrators and Delegated Admin "
+            b"Relationship Administrators can see partner relationships"
+        ) in response.content
 
     def test_a_partner_agent_gets_403(self, client_for, sales_agent):
         assert client_for(sales_agent).get(LIST).status_code == 403

@@ -390,8 +390,12 @@ class TestWhoMayAnswer:
         response = client.get(page_url(partner_a))
         assert response.status_code == 403
         page = text(response)
-        assert "Only a Global administrator can approve admin roles" in page
-        assert "Forward the partner's email to a Global administrator of Northwind Traders" in page
+        assert "Your role can't approve admin roles" in page
+        assert (
+            "Only Global administrators and Delegated Admin Relationship Administrators can "
+            "approve or decline"
+        ) in page
+        assert "Forward the partner's email to someone in Northwind Traders who can" in page
         assert "Least privilege" not in page
         assert client.post(approve_url(partner_a), ids(*two_waiting)).status_code == 403
         assert client.post(decline_url(partner_a), ids(*two_waiting)).status_code == 403

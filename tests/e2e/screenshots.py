@@ -177,3 +177,33 @@ def test_templates_bulk_requests_and_pending_approvals(page, demo, sign_in, sign
     page.goto(page.url.split("/admin-center/")[0] + "/admin-center/settings/partner-relationships/")
     page.get_by_role("link", name="Review 2 pending requests").click()
     shoot(page, "admin-center-pending-requests")
+
+
+def test_expiry_upgrade_and_access(page, demo, sign_in, sign_out):
+    from tenancy.models import AdminRelationship
+
+    sign_in("adminagent@contosopartners.onmicrosoft.com")
+    page.get_by_role("link", name="Admin relationships").first.click()
+    page.get_by_role("navigation", name="Admin relationships").get_by_role(
+        "link", name="Expiring"
+    ).click()
+    shoot(page, "partner-center-expiring")
+    old = AdminRelationship.objects.get(name="Margie's Travel - least privilege")
+    base = page.url.split("/partner-center/")[0]
+    page.goto(f"{base}/partner-center/admin-relationships/{old.pk}/")
+    page.get_by_role("button", name="Upgrade to version 2").click()
+    sign_out()
+    new = AdminRelationship.objects.get(upgrade_of=old)
+    admin = old.customer.memberships.filter(role_rows__role="customer.global_admin").first().user
+    admin.set_password(DEMO_PASSWORD)  # a book customer's administrator: no demo password
+    admin.save(update_fields=["password"])
+    admin.membership.must_change_password = False
+    admin.membership.save(update_fields=["must_change_password"])
+    page.goto(new.link())
+    sign_in(admin.get_username())
+    shoot(page, "admin-center-upgrade-request")
+    sign_out()
+    sign_in("globaladmin@contosopartners.onmicrosoft.com")
+    page.goto(f"{base}/partner-center/customers/?q=Relecloud")
+    page.get_by_role("link", name="Relecloud", exact=True).click()
+    shoot(page, "partner-center-customer-access")

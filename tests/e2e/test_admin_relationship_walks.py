@@ -150,7 +150,11 @@ def test_a_billing_administrator_is_refused_and_the_global_administrator_decline
 
     page.goto(link)
     sign_in(CUSTOMER_BILLING, PASSWORD)
-    expect(page.get_by_text("Only Global administrators can approve")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Only Global administrators and Delegated Admin Relationship Administrators can approve"
+        )
+    ).to_be_visible()
     axe.check("admin relationship refusal")
     sign_out()
 

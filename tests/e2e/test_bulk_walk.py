@@ -98,7 +98,8 @@ def test_template_select_all_preview_start_approve_and_act(page, world, sign_in,
     axe.check("new template")
     page.get_by_role("button", name="Create template").click()
     expect(page.get_by_role("heading", name="Helpdesk tier")).to_be_visible()
-    expect(page.get_by_role("row", name="Helpdesk – tier 1")).to_contain_text(
+    given = page.get_by_role("region", name="Given on approval")
+    expect(given.get_by_role("row", name="Helpdesk – tier 1")).to_contain_text(
         "License Administrator"
     )
 

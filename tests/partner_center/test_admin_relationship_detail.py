@@ -131,7 +131,10 @@ def test_the_email_says_who_asks_for_what_for_how_long_and_who_approves(
         assert "Global Administrator" in text and "full control" in text
         assert "For 30 days from your approval" in text
         assert "not extended automatically" in text
-        assert "a Global administrator of your organization" in text
+        assert (
+            "a Global administrator or a Delegated Admin Relationship Administrator of your "
+            "organization" in text
+        )
         assert "Microsoft 365 admin center" in text
         assert relationship.link() in text
     assert email.text.index("Helpdesk Administrator") < email.text.index("Global Administrator:")

@@ -16,8 +16,9 @@ from tests.partner_center.conftest import SIGNED_IN_QUERIES, offer, url
 pytestmark = pytest.mark.django_db
 
 # The customer, the reseller and admin relationships, the agreement, the subscriptions with
-# their offers, and the offers of the purchase form.
-PAGE_QUERIES = SIGNED_IN_QUERIES + 6
+# their offers, the offers of the purchase form, and Who has access (every agent's access paths
+# here, one query: partner_center/views/access_trace.py).
+PAGE_QUERIES = SIGNED_IN_QUERIES + 7
 # With an admin relationship in force: and the Entra roles the agent's groups hold there.
 PAGE_WITH_ADMIN_QUERIES = PAGE_QUERIES + 1
 

@@ -162,7 +162,9 @@ class TestAnswer:
         with pytest.raises(services.RequestRefused) as refused:
             approve(relationship, billing)
         assert refused.value.refusal.code == "role"
-        assert "Only Global administrators can approve" in refused.value.refusal.message
+        assert (
+            "Only Global administrators and Delegated Admin Relationship Administrators can approve"
+        ) in refused.value.refusal.message
         relationship.refresh_from_db()
         assert relationship.display_status() == AdminRelationshipStatus.APPROVAL_PENDING
 

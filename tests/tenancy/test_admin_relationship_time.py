@@ -279,10 +279,11 @@ def test_the_email_says_which_customer_relationship_end_roles_and_what_to_do(
         assert "Northwind support" in body
         assert "June 8, 2026, 12:30 UTC" in body
         assert "Global Administrator" in body and "Helpdesk Administrator" in body
-        assert "Global administrator of Northwind Traders to approve" in body
-        assert (
-            "auto-extend isn't available for a request that includes Global Administrator" in body
-        )
+        # What to do, without a new approval: Remove Global Administrator, then auto-extend,
+        # from the Expiring page's tile for 30 days.
+        assert "Remove Global Administrator (no new approval is needed" in body
+        assert "then turn on auto-extend" in body
+        assert "/partner-center/admin-relationships/expiring/?window=30" in body
     assert "<script" not in html
 
 
