@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from tenancy import rules, selectors
 from tenancy.models import Tenant
+from tenancy.paging import InvalidCursor, keyset_page
 from tenancy.rules import Action
 
 MAX_SIZE = 500
@@ -75,12 +76,65 @@ class LinksSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     description = serializers.CharField()
-    field = serializers.CharField(required=False)
+    field = serializers.CharField(
+        required=False, help_text="The request's field at fault, when one is."
+    )
+
+
+class GraphInnerErrorSerializer(serializers.Serializer):
+    date = serializers.DateTimeField()
+    request_id = serializers.CharField()
+    client_request_id = serializers.CharField(required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # Graph's names have hyphens, which no Python attribute has.
+        fields["request-id"] = fields.pop("request_id")
+        fields["client-request-id"] = fields.pop("client_request_id")
+        return fields
+
+
+class GraphErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    target = serializers.CharField(
+        required=False, help_text="The request's field at fault, when one is."
+    )
+    details = serializers.ListField(child=serializers.DictField())
+    innerError = GraphInnerErrorSerializer()
+
+
+class GraphErrorSerializer(serializers.Serializer):
+    error = GraphErrorDetailSerializer()
+
+
+# Every operation can answer these: no key or a revoked one, and the app's rate passed.
+ALWAYS = (401, 429)
 
 
 def errors(*codes: int) -> dict:
-    """The error answers an operation documents, all in the one shape of `api.errors`."""
-    return dict.fromkeys(codes, ErrorSerializer)
+    """The error answers a Partner Center operation documents (401 and 429 always), in
+    Partner Center's shape of `api.errors`."""
+    return dict.fromkeys(sorted({*codes, *ALWAYS}), ErrorSerializer)
+
+
+def graph_errors(*codes: int) -> dict:
+    """The same for an operation on Graph's paths, in Graph's error shape."""
+    return dict.fromkeys(sorted({*codes, *ALWAYS}), GraphErrorSerializer)
+
+
+def api_page(queryset, *, order: list[str], cursor: str | None, size: int, parameter: str):
+    """A keyset page for the API: a token it did not give is a 400 naming `parameter`."""
+    try:
+        return keyset_page(queryset, order=order, cursor=cursor, size=size, strict=True)
+    except InvalidCursor:
+        raise serializers.ValidationError(
+            {
+                parameter: _(
+                    "This continuation token is not one this API gave. Start again without it."
+                )
+            }
+        ) from None
 
 
 def iso(moment) -> str:
@@ -92,3 +146,21 @@ customer_of = selectors.customer_of
 
 
 CUSTOMER_ID = OpenApiParameter("customer_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+def continuation_token(request) -> str | None:
+    """Partner Center's continuation token: the `MS-ContinuationToken` header (or the
+    `continuationToken` parameter)."""
+    return request.headers.get(CONTINUATION_HEADER) or request.query_params.get("continuationToken")
+
+
+def continued_page(queryset, request, *, order: list[str], size: int):
+    """The page of a Partner Center collection the request's continuation token asks for (a
+    token this API did not give: a 400)."""
+    return api_page(
+        queryset,
+        order=order,
+        cursor=continuation_token(request),
+        size=size,
+        parameter=CONTINUATION_HEADER,
+    )

@@ -1,14 +1,27 @@
-"""Every API error in one shape: {"code", "description", "field"?}. The descriptions are the
-sentences the pages show (the same services and rules raise them)."""
+"""Every answer under /v1/ that is an error, in JSON, in the shape of the API it belongs to:
+
+- Partner Center's paths: `{"code", "description", "field"?}` (`field` names the one field at
+  fault, when one is);
+- Microsoft Graph's paths (`/v1/tenantRelationships/…`): Graph's
+  `{"error": {"code", "message", "target"?, "details": [], "innerError": {"date", "request-id",
+  "client-request-id"?}}}`, which the Graph SDK reads into its ODataError.
+
+The descriptions are the sentences the pages show (the same services and rules raise them).
+Unknown paths and malformed ids (`NotFoundView`), methods not allowed, throttling and server
+errors (`server_error`) come in the same shapes.
+"""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import APIView, exception_handler
 
+from api.request_ids import GRAPH_PREFIX, ids_of
 from tenancy.services import ServiceError
 
 CODES = {
@@ -17,8 +30,24 @@ CODES = {
     status.HTTP_403_FORBIDDEN: "forbidden",
     status.HTTP_404_NOT_FOUND: "not_found",
     status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_406_NOT_ACCEPTABLE: "not_acceptable",
     status.HTTP_409_CONFLICT: "refused",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
     status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+    status.HTTP_500_INTERNAL_SERVER_ERROR: "server_error",
+}
+# Graph's codes for the same answers (its documented error codes).
+GRAPH_CODES = {
+    status.HTTP_400_BAD_REQUEST: "invalidRequest",
+    status.HTTP_401_UNAUTHORIZED: "unauthenticated",
+    status.HTTP_403_FORBIDDEN: "accessDenied",
+    status.HTTP_404_NOT_FOUND: "itemNotFound",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "notSupported",
+    status.HTTP_406_NOT_ACCEPTABLE: "notSupported",
+    status.HTTP_409_CONFLICT: "conflict",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "invalidRequest",
+    status.HTTP_429_TOO_MANY_REQUESTS: "activityLimitReached",
+    status.HTTP_500_INTERNAL_SERVER_ERROR: "generalException",
 }
 
 # DRF's own descriptions, in the project's catalogs too: with the same msgids, the project's
@@ -67,11 +96,28 @@ def _throttled(exc: exceptions.Throttled) -> str:
     ) % {"count": exc.wait}
 
 
-def error(status_code: int, description: str, *, code: str = "", field: str = "") -> Response:
-    body = {"code": code or CODES.get(status_code, "error"), "description": description}
+def body(request, status_code: int, description: str, *, code: str = "", field: str = "") -> dict:
+    """An error's body in the shape of the API `request` is on."""
+    if request is not None and request.path.startswith(GRAPH_PREFIX):
+        shaped = {"code": code or GRAPH_CODES.get(status_code, "generalException")}
+        shaped["message"] = description
+        if field:
+            shaped["target"] = field
+        inner = {"date": timezone.now().isoformat(timespec="seconds").replace("+00:00", "Z")}
+        inner.update(ids_of(request))
+        return {"error": {**shaped, "details": [], "innerError": inner}}
+    shaped = {"code": code or CODES.get(status_code, "error"), "description": description}
     if field:
-        body["field"] = field
-    return Response(body, status=status_code)
+        shaped["field"] = field
+    return shaped
+
+
+def error(
+    status_code: int, description: str, *, code: str = "", field: str = "", request=None
+) -> Response:
+    return Response(
+        body(request, status_code, description, code=code, field=field), status=status_code
+    )
 
 
 def _first(detail) -> tuple[str, str]:
@@ -86,8 +132,11 @@ def _first(detail) -> tuple[str, str]:
 
 
 def handle(exc, context):
+    request = context.get("request")
     if isinstance(exc, ServiceError):
-        return error(status.HTTP_409_CONFLICT, exc.message, code=exc.code or "refused")
+        return error(
+            status.HTTP_409_CONFLICT, exc.message, code=exc.code or "refused", request=request
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("No such object, or it belongs to another partner."))
     elif isinstance(exc, DjangoPermissionDenied):
@@ -97,12 +146,40 @@ def handle(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         field, message = _first(exc.detail)
-        shaped = error(response.status_code, message, field=field)
+        shaped = error(response.status_code, message, field=field, request=request)
     elif isinstance(exc, exceptions.Throttled):
-        shaped = error(response.status_code, _throttled(exc))
+        shaped = error(response.status_code, _throttled(exc), request=request)
     else:
-        shaped = error(response.status_code, str(exc.detail))
+        shaped = error(response.status_code, str(exc.detail), request=request)
     for header in ("Retry-After", "WWW-Authenticate", "Allow"):
         if header in response:
             shaped[header] = response[header]
     return shaped
+
+
+class NotFoundView(APIView):
+    """Every path under /v1/ that names no operation, or names one with a malformed id (the
+    `<uuid:…>` routes do not match it): a 404 in the API's shape, to anyone."""
+
+    authentication_classes = ()
+    permission_classes = ()
+    throttle_classes = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        self.request = self.initialize_request(request, *args, **kwargs)
+        self.headers = self.default_response_headers
+        response = error(
+            status.HTTP_404_NOT_FOUND,
+            _("There is no such operation, or the id in the path is not one."),
+            request=request,
+        )
+        self.response = self.finalize_response(self.request, response, *args, **kwargs)
+        return self.response
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: under /v1/ the API's JSON; elsewhere Django's page."""
+    if request.path.startswith("/v1/"):
+        return JsonResponse(body(request, 500, _("A server error occurred.")), status=500)
+    return defaults.server_error(request, *args, **kwargs)

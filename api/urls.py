@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
+from api.errors import NotFoundView
 from api.resources import (
     access_trace,
     admin_relationship_actions,
@@ -10,8 +11,10 @@ from api.resources import (
     customers,
     delegated_admin_relationships,
     reference,
+    relationship_history,
     relationship_requests,
     templates,
+    webhooks,
 )
 
 app_name = "api"
@@ -76,8 +79,25 @@ urlpatterns = [
     ),
     path(
         "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/requests",
-        delegated_admin_relationships.AdminRelationshipRequestView.as_view(),
+        relationship_history.AdminRelationshipRequestView.as_view(),
         name="admin-relationship-requests",
+    ),
+    path(
+        "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/requests/"
+        "<int:request_id>",
+        relationship_history.AdminRelationshipRequestDetailView.as_view(),
+        name="admin-relationship-request",
+    ),
+    path(
+        "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/operations",
+        relationship_history.AdminRelationshipOperationListView.as_view(),
+        name="admin-relationship-operations",
+    ),
+    path(
+        "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/operations/"
+        "<int:operation_id>",
+        relationship_history.AdminRelationshipOperationDetailView.as_view(),
+        name="admin-relationship-operation",
     ),
     path(
         "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/accessAssignments",
@@ -108,6 +128,39 @@ urlpatterns = [
         bulk_jobs.BulkJobResultsView.as_view(),
         name="bulk-job-results",
     ),
+    path(
+        "relationshiprequests/<uuid:request_id>",
+        webhooks.RelationshipRequestView.as_view(),
+        name="relationship-request-detail",
+    ),
+    path(
+        "tenantRelationships/delegatedAdminRelationships/<uuid:relationship_id>/accessAssignments"
+        "/<uuid:assignment_id>",
+        webhooks.AccessAssignmentView.as_view(),
+        name="admin-relationship-access-assignment",
+    ),
+    path(
+        "webhooks/registration",
+        webhooks.WebhookRegistrationView.as_view(),
+        name="webhook-registration",
+    ),
+    path(
+        "webhooks/registration/validationEvents",
+        webhooks.ValidationEventsView.as_view(),
+        name="webhook-validation-events",
+    ),
+    path(
+        "webhooks/registration/validationEvents/<uuid:correlation_id>",
+        webhooks.ValidationEventView.as_view(),
+        name="webhook-validation-event",
+    ),
+    path(
+        "webhooks/eventTypes", webhooks.WebhookEventTypesView.as_view(), name="webhook-event-types"
+    ),
+    path("auditrecords", webhooks.AuditRecordListView.as_view(), name="audit-records"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", reference.reference, name="docs"),
 ]
+
+# Last: any other path under /v1/ (an unknown one, or a malformed id) is a 404 in the API's shape.
+urlpatterns += [re_path(r"", NotFoundView.as_view(), name="not-found")]

@@ -38,3 +38,6 @@ urlpatterns = [
     path(ADMIN_CENTER.mount, include("admin_center.urls", namespace=ADMIN_CENTER.namespace)),
     path(OFFICE_ADMIN.mount, include("admin_center.urls", namespace=OFFICE_ADMIN.namespace)),
 ]
+
+# Under /v1/ a server error is the API's JSON (api.errors); elsewhere Django's page.
+handler500 = "api.errors.server_error"

@@ -20,6 +20,11 @@ from django.db.models import Q, QuerySet
 NEXT, PREVIOUS = "n", "p"
 
 
+class InvalidCursor(ValueError):
+    """A cursor given to a strict `keyset_page` that is not one it wrote (an API's continuation
+    token: a script must hear that its token is wrong, not get page 1 again)."""
+
+
 @dataclass(frozen=True)
 class KeysetPage:
     object_list: list
@@ -103,14 +108,21 @@ def _beyond(order: list[str], values: list, *, forward: bool) -> Q:
     return condition
 
 
-def keyset_page(queryset: QuerySet, *, order: list[str], cursor: str | None, size: int):
-    """One page of `queryset` in `order` (its last field unique, e.g. the primary key)."""
+def keyset_page(
+    queryset: QuerySet, *, order: list[str], cursor: str | None, size: int, strict: bool = False
+):
+    """One page of `queryset` in `order` (its last field unique, e.g. the primary key).
+
+    Pages treat a cursor they can't read as none (the first page). `strict` (the API) raises
+    InvalidCursor instead, and answers a page past the end as empty rather than as page 1."""
     model = queryset.model
     by_name = {f.attname: f for f in model._meta.concrete_fields} | {
         f.name: f for f in model._meta.concrete_fields
     }
     fields = [by_name[name.lstrip("-")] for name in order]
     decoded = _decode(cursor, fields)
+    if strict and cursor and decoded is None:
+        raise InvalidCursor(cursor)
     reverse = [name[1:] if name.startswith("-") else f"-{name}" for name in order]
 
     def key(row: Any) -> list:
@@ -129,6 +141,8 @@ def keyset_page(queryset: QuerySet, *, order: list[str], cursor: str | None, siz
         more = len(rows) > size
         rows = rows[:size]
         if not rows:
+            if strict:
+                return KeysetPage([], None, None)
             return keyset_page(queryset, order=order, cursor=None, size=size)
         return KeysetPage(
             rows,

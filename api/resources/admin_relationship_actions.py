@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.base import AppView, errors, lazy_sentence
+from api.base import AppView, graph_errors, lazy_sentence
 from api.resources.delegated_admin_relationships import (
     BASE,
     EXTENSION,
@@ -23,6 +23,7 @@ from api.resources.delegated_admin_relationships import (
     RELATIONSHIP_ID,
     AccessDetailsSerializer,
     AdminRelationshipDetailView,
+    AutoExtendField,
     DelegatedAdminRelationshipSerializer,
     _relationship_of,
     _roles,
@@ -77,19 +78,10 @@ ExpiryCountsSerializer = inline_serializer(
 
 
 class RelationshipUpdateSerializer(StrictSerializer):
-    autoExtendDuration = serializers.ChoiceField(
-        choices=[NO_EXTENSION, EXTENSION],
+    autoExtendDuration = AutoExtendField(
         required=False,
         help_text=f"{EXTENSION}: extend by itself (not while Global Administrator is among the "
         f"roles); {NO_EXTENSION}: end on its date.",
-        error_messages={
-            "invalid_choice": lazy_sentence(
-                # Translators: %(extension)s and %(no_extension)s are the API's values, as they are.
-                gettext_noop("Use %(extension)s or %(no_extension)s."),
-                extension=EXTENSION,
-                no_extension=NO_EXTENSION,
-            )
-        },
     )
     accessDetails = AccessDetailsSerializer(
         required=False,
@@ -303,7 +295,7 @@ class ExpiryCountsView(AppView):
         description="The Expiring page's tiles, counted in one query: relationships with a fixed "
         "end (not auto-extending) ending within 30, 7 or 1 days, or ended in the last 30 or 365 "
         "days. Each `link` lists the window's relationships (the list with `expiring`).",
-        responses={200: ExpiryCountsSerializer, **errors(403)},
+        responses={200: ExpiryCountsSerializer, **graph_errors(403)},
     )
     def get(self, request):
         counts = selectors.expiry_counts(self.partner, timezone.now())
@@ -341,7 +333,7 @@ class AdminRelationshipView(AdminRelationshipDetailView):
         "forbids it.",
         parameters=[RELATIONSHIP_ID],
         request=RelationshipUpdateSerializer,
-        responses={200: DelegatedAdminRelationshipSerializer, **errors(400, 403, 404, 409)},
+        responses={200: DelegatedAdminRelationshipSerializer, **graph_errors(400, 403, 404, 409)},
     )
     def patch(self, request, relationship_id):
         relationship = _relationship_of(self.partner, relationship_id)
@@ -397,7 +389,7 @@ class AdminRelationshipUpgradeView(AppView):
         "waiting.",
         parameters=[RELATIONSHIP_ID],
         request=None,
-        responses={201: UpgradeRequestSerializer, **errors(403, 404, 409)},
+        responses={201: UpgradeRequestSerializer, **graph_errors(403, 404, 409)},
     )
     def post(self, request, relationship_id):
         relationship = _relationship_of(self.partner, relationship_id)

@@ -1,8 +1,12 @@
 """A customer's acceptances of the Microsoft Customer Agreement (`GET`), and the partner's
 attestation of one (`POST`)."""
 
+from datetime import UTC
+
 from django.db.models import F
-from drf_spectacular.utils import extend_schema
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -47,9 +51,47 @@ class PrimaryContactInSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "date-time", "example": "2026-11-30T08:00:00Z"},
+            {"type": "string", "format": "date", "example": "2026-11-30"},
+        ]
+    }
+)
+class DateAgreedField(serializers.DateField):
+    """Partner Center's `dateAgreed`: a UTC date-time (2026-11-30T08:00:00Z, or with
+    milliseconds: 2026-11-30T08:00:00.000Z), or a date. The day is kept, as it is in UTC (a
+    date-time without an offset is read as UTC)."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy(
+            "Use a UTC date and time for dateAgreed, such as 2026-11-30T08:00:00Z, or a date, "
+            "such as 2026-11-30."
+        )
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and len(value.strip()) > len("2026-11-30"):
+            try:
+                moment = parse_datetime(value.strip())
+            except ValueError:  # well formed, but no such day or time (2026-02-30T…)
+                moment = None
+            if moment is None:
+                self.fail("invalid")
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+            return moment.date()
+        return super().to_internal_value(value)
+
+
 class AgreementInSerializer(serializers.Serializer):
     primaryContact = PrimaryContactInSerializer()
-    dateAgreed = serializers.DateField()
+    dateAgreed = DateAgreedField(
+        help_text="The day the customer accepted: a UTC date-time as Partner Center writes it "
+        "(2026-11-30T08:00:00Z, or 2026-11-30T08:00:00.000Z), or a date (2026-11-30). Only the "
+        "day is kept, as it is in UTC."
+    )
     type = serializers.ChoiceField(choices=["MicrosoftCustomerAgreement"])
     templateId = serializers.CharField(required=False, allow_blank=True, max_length=40)
 

@@ -20,6 +20,7 @@ from api.base import (
     AttributesSerializer,
     LinkSerializer,
     LinksSerializer,
+    continued_page,
     errors,
     iso,
     lazy_sentence,
@@ -36,12 +37,10 @@ from api.resources.templates import (
     PageQuerySerializer,
     StrictSerializer,
     collection,
-    continuation_token,
 )
 from tenancy import rules, selectors, services
 from tenancy.choices import BulkItemState, BulkJobKind, BulkJobStatus, CustomerState
 from tenancy.models import BulkJob, BulkJobItem, Tenant
-from tenancy.paging import keyset_page
 from tenancy.rules import Action
 from tenancy.services.bulk_selection import (
     PASTE_MAX_LINES,
@@ -413,7 +412,7 @@ class BulkJobListView(SelectionMixin, AppView):
         params.is_valid(raise_exception=True)
         size = params.validated_data["size"]
         jobs = BulkJob.objects.filter(partner=self.partner).select_related("template_version")
-        page = keyset_page(jobs, order=ORDER, cursor=continuation_token(request), size=size)
+        page = continued_page(jobs, request, order=ORDER, size=size)
         query = {"size": size} if "size" in request.query_params else {}
         return Response(
             collection(
@@ -560,9 +559,7 @@ class BulkJobResultsView(AppView):
         items = BulkJobItem.objects.filter(job=job).select_related("customer", "relationship")
         if "state" in data:
             items = items.filter(state=data["state"])
-        page = keyset_page(
-            items, order=["id"], cursor=continuation_token(request), size=data["size"]
-        )
+        page = continued_page(items, request, order=["id"], size=data["size"])
         query = {key: data[key] for key in ("size", "state") if key in request.query_params}
         return Response(
             collection(

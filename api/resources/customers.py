@@ -20,12 +20,12 @@ from api.base import (
     AppView,
     AttributesSerializer,
     LinksSerializer,
+    continued_page,
     customer_of,
     errors,
 )
 from tenancy import services
 from tenancy.models import AdminRelationship, CustomerListCount, CustomerListRow, CustomerState
-from tenancy.paging import keyset_page
 from tenancy.rules import Action
 
 ORDER = ["customer_name", "customer_id"]
@@ -123,10 +123,7 @@ class CustomerListView(AppView):
         filtered = request.query_params.get("filter")
         if filtered:
             rows = rows.filter(**self._filter(filtered))
-        token = request.headers.get(CONTINUATION_HEADER) or request.query_params.get(
-            "continuationToken"
-        )
-        page = keyset_page(rows, order=ORDER, cursor=token, size=size)
+        page = continued_page(rows, request, order=ORDER, size=size)
         if filtered:
             total = rows.count()
         else:

@@ -14,7 +14,26 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.base import DEFAULT_SIZE, GRAPH_STATUS, MAX_SIZE, AppView, errors, iso, lazy_sentence
+from api import odata
+from api.base import (
+    DEFAULT_SIZE,
+    GRAPH_STATUS,
+    MAX_SIZE,
+    AppView,
+    api_page,
+    graph_errors,
+    iso,
+    lazy_sentence,
+)
+from api.resources.relationship_filters import (
+    ASSIGNMENT_PROPERTIES,
+    ASSIGNMENT_SELECTABLE,
+    EXTENSION,
+    NO_EXTENSION,
+    ORDERBY,
+    SELECTABLE,
+    relationship_properties,
+)
 from tenancy import selectors, services
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
@@ -23,12 +42,13 @@ from tenancy.models import (
     SecurityGroup,
     Tenant,
 )
-from tenancy.paging import keyset_page
 from tenancy.rules import Action
 
 BASE = "/v1/tenantRelationships/delegatedAdminRelationships"
-NO_EXTENSION, EXTENSION = "PT0S", f"P{AUTO_EXTEND_DAYS}D"
-DAYS = re.compile(r"P(\d{1,4})D")
+# Whole days as Graph writes them (P730D, P730DT0S), and as the Python Graph SDK sends a
+# timedelta (str(): "730 days, 0:00:00", "1 day, 0:00:00", "0:00:00").
+ISO_DAYS = re.compile(r"P(\d{1,4})D(?:T(?=\d)(?:0+H)?(?:0+M)?(?:0+S)?)?|PT0+S")
+SDK_DAYS = re.compile(r"(?:(\d{1,4}) days?, )?0:00:00")
 ORDER = ["-created_at", "-id"]
 # A window of expiry, as the Expiring page lists it: soonest end first.
 EXPIRING_ORDER = ["ends_at", "id"]
@@ -42,6 +62,51 @@ RELATIONSHIP_FIELDS = {
     "customer": "customer",
 }
 ASSIGNMENT_FIELDS = {"group": "accessContainer", "roles": "accessDetails"}
+
+
+def graph_days(text: str) -> int | None:
+    """The whole days of a duration as Graph or its SDK writes it; None for anything else."""
+    match = ISO_DAYS.fullmatch(text.strip()) or SDK_DAYS.fullmatch(text.strip())
+    if match is None:
+        return None
+    return int(match[1] or 0)
+
+
+class DurationField(serializers.CharField):
+    """A relationship's duration: P1D to P730D (whole days), as days."""
+
+    def to_internal_value(self, data) -> int:
+        days = graph_days(super().to_internal_value(data))
+        if days is None:
+            raise serializers.ValidationError(
+                _("Give the duration in ISO 8601 days, from P1D to P730D.")
+            )
+        return days
+
+
+class AutoExtendField(serializers.ChoiceField):
+    """`autoExtendDuration`: P180D or PT0S (the SDK's "180 days, 0:00:00" and "0:00:00" too)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": lazy_sentence(
+                    # Translators: %(extension)s and %(no_extension)s are the API's values, as
+                    # they are.
+                    gettext_noop("Use %(extension)s or %(no_extension)s."),
+                    extension=EXTENSION,
+                    no_extension=NO_EXTENSION,
+                )
+            },
+        )
+        super().__init__(choices=[NO_EXTENSION, EXTENSION], **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            days = graph_days(data)
+            data = {AUTO_EXTEND_DAYS: EXTENSION, 0: NO_EXTENSION}.get(days, data)
+        return super().to_internal_value(data)
 
 
 def _field_errors(problems: dict[str, str], names: dict[str, str]) -> serializers.ValidationError:
@@ -133,7 +198,7 @@ class RelationshipCreateSerializer(serializers.Serializer):
         trim_whitespace=False,
         error_messages={"required": gettext_lazy("Enter a name for the admin relationship.")},
     )
-    duration = serializers.CharField(
+    duration = DurationField(
         error_messages={"required": gettext_lazy("Give a duration in days, from P1D to P730D.")}
     )
     customer = CustomerRefSerializer(
@@ -145,27 +210,7 @@ class RelationshipCreateSerializer(serializers.Serializer):
     accessDetails = AccessDetailsSerializer(
         error_messages={"required": gettext_lazy("Select at least one Microsoft Entra role.")}
     )
-    autoExtendDuration = serializers.ChoiceField(
-        choices=[NO_EXTENSION, EXTENSION],
-        required=False,
-        default=NO_EXTENSION,
-        error_messages={
-            "invalid_choice": lazy_sentence(
-                # Translators: %(extension)s and %(no_extension)s are the API's values, as they are.
-                gettext_noop("Use %(extension)s or %(no_extension)s."),
-                extension=EXTENSION,
-                no_extension=NO_EXTENSION,
-            )
-        },
-    )
-
-    def validate_duration(self, value: str) -> int:
-        match = DAYS.fullmatch(value.strip())
-        if match is None:
-            raise serializers.ValidationError(
-                _("Give the duration in ISO 8601 days, from P1D to P730D.")
-            )
-        return int(match[1])
+    autoExtendDuration = AutoExtendField(required=False, default=NO_EXTENSION)
 
     def validate_customer(self, value):
         if value is None:
@@ -190,13 +235,6 @@ class DelegatedAdminRelationshipRequestSerializer(serializers.Serializer):
             )
         },
     )
-
-
-class DelegatedAdminRelationshipRequestResultSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["lockForApproval", "terminate"])
-    status = serializers.ChoiceField(choices=["succeeded"])
-    createdDateTime = serializers.DateTimeField()
-    lastModifiedDateTime = serializers.DateTimeField()
 
 
 class AccessContainerSerializer(serializers.Serializer):
@@ -296,7 +334,6 @@ def _assignment(assignment: AccessAssignment) -> dict:
 
 RELATIONSHIP_ID = OpenApiParameter("relationship_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
-
 # --- Endpoints -------------------------------------------------------------------------------
 
 
@@ -307,13 +344,37 @@ class AdminRelationshipListView(AppView):
     @extend_schema(
         operation_id="delegated_admin_relationships_list",
         summary="Your admin relationships, a page at a time",
-        description="Newest first. `@odata.nextLink` leads to the next page (its `$skiptoken` "
-        "is a keyset cursor: a page costs the same wherever it is). `expiring` keeps those of "
-        "one window of the Expiring page (a fixed end in the next 30, 7 or 1 days, or passed in "
-        "the last 30 or 365), soonest end first; `…/expiryCounts` counts each window.",
+        description="Newest first. Graph's query options: `$filter` (`eq`, `ne`, `in`, `and`, "
+        "`or`, `not`, and `lt`/`le`/`gt`/`ge` on dates, `startswith` on names) on `id`, "
+        "`displayName`, `status`, `customer/tenantId`, `customer/displayName`, "
+        "`createdDateTime`, `activatedDateTime`, `endDateTime` and `autoExtendDuration` — e.g. "
+        "`status eq 'active' and customer/tenantId eq '…'`; `$select`, `$orderby` "
+        "(`createdDateTime` or `displayName`, `asc` or `desc`), `$top` (1 to 500), "
+        "`$count=true` (`@odata.count`, the number that match). Anything else, or a property or "
+        "operator not listed, is a 400: a filter is never ignored. `@odata.nextLink` is the "
+        "next page's absolute URL (its `$skiptoken` a keyset cursor: a page costs the same "
+        "wherever it is). `expiring` keeps those of one window of the Expiring page (a fixed "
+        "end in the next 30, 7 or 1 days, or passed in the last 30 or 365), soonest end first; "
+        "`…/expiryCounts` counts each window.",
         parameters=[
-            OpenApiParameter("$top", int, description=f"1 to {MAX_SIZE} (default {DEFAULT_SIZE})"),
-            OpenApiParameter("$skiptoken", str),
+            OpenApiParameter("$filter", str, description="An OData filter (see above)."),
+            OpenApiParameter(
+                "$select",
+                str,
+                description="Comma-separated: " + ", ".join(SELECTABLE),
+            ),
+            OpenApiParameter(
+                "$orderby",
+                str,
+                description="createdDateTime or displayName, then asc or desc.",
+            ),
+            OpenApiParameter(
+                "$top",
+                int,
+                description=f"1 to {MAX_SIZE} (default {DEFAULT_SIZE})",
+            ),
+            OpenApiParameter("$count", bool),
+            OpenApiParameter("$skiptoken", str, description="From `@odata.nextLink`."),
             OpenApiParameter(
                 "expiring",
                 str,
@@ -322,42 +383,55 @@ class AdminRelationshipListView(AppView):
                 "ended in the last 30 or 365 days (a fixed end, not auto-extending).",
             ),
         ],
-        responses={200: DelegatedAdminRelationshipCollection, **errors(400, 403)},
+        responses={200: DelegatedAdminRelationshipCollection, **graph_errors(400, 403)},
     )
     def get(self, request):
-        top = request.query_params.get("$top")
-        size = DEFAULT_SIZE
-        if top not in (None, ""):
-            size = int(top) if top.isdigit() else 0
-            if not 1 <= size <= MAX_SIZE:
+        try:
+            options = odata.query_options(request)
+            size = odata.top(options.get("$top"), default=DEFAULT_SIZE, maximum=MAX_SIZE)
+            chosen = odata.select(options.get("$select"), SELECTABLE)
+            counted = odata.count(options.get("$count"))
+            now = timezone.now()
+            window = request.query_params.get("expiring") or ""
+            if not window:
+                relationships = AdminRelationship.objects.filter(partner=self.partner)
+                order = ORDER
+            elif window in selectors.WINDOW_CODES:
+                # The Expiring page's rule and order.
+                relationships = selectors.expiring(self.partner, window, now)
+                order = EXPIRING_ORDER
+            else:
                 raise serializers.ValidationError(
-                    {"$top": _("Use $top from 1 to %(max)s.") % {"max": MAX_SIZE}}
+                    {
+                        "expiring": _("Use one of: %(values)s.")
+                        % {"values": ", ".join(selectors.WINDOW_CODES)}
+                    }
                 )
-        now = timezone.now()
-        window = request.query_params.get("expiring") or ""
-        if not window:
-            relationships = AdminRelationship.objects.filter(partner=self.partner)
-            order, query = ORDER, ""
-        elif window in selectors.WINDOW_CODES:
-            # The Expiring page's rule and order.
-            relationships = selectors.expiring(self.partner, window, now)
-            order, query = EXPIRING_ORDER, f"expiring={window}&"
-        else:
-            raise serializers.ValidationError(
-                {
-                    "expiring": _("Use one of: %(values)s.")
-                    % {"values": ", ".join(selectors.WINDOW_CODES)}
-                }
-            )
-        page = keyset_page(
+            order = odata.orderby(options.get("$orderby"), ORDERBY, order)
+            if "$filter" in options:
+                properties = relationship_properties(relationships, now)
+                relationships = relationships.filter(
+                    odata.FilterTranslator(properties).q(options["$filter"])
+                )
+        except odata.ODataError as error:
+            raise odata.as_400(error) from None
+        page = api_page(
             relationships.select_related("customer"),
             order=order,
-            cursor=request.query_params.get("$skiptoken"),
+            cursor=options.get("$skiptoken"),
             size=size,
+            parameter="$skiptoken",
         )
-        body = {"value": [_relationship(r, now) for r in page.object_list]}
+        body = {
+            "@odata.context": odata.context_link(
+                request, "tenantRelationships/delegatedAdminRelationships"
+            )
+        }
+        if counted:
+            body["@odata.count"] = relationships.count()
+        body["value"] = [odata.only(_relationship(r, now), chosen) for r in page.object_list]
         if page.next_cursor:
-            body["@odata.nextLink"] = f"{BASE}?{query}$top={size}&$skiptoken={page.next_cursor}"
+            body["@odata.nextLink"] = odata.next_link(request, BASE, page.next_cursor)
         return Response(body)
 
     @extend_schema(
@@ -369,7 +443,7 @@ class AdminRelationshipListView(AppView):
         f"`autoExtendDuration` {EXTENSION} (not with Global Administrator) or {NO_EXTENSION}. "
         "Each problem with the request is a 400 naming its field.",
         request=RelationshipCreateSerializer,
-        responses={201: DelegatedAdminRelationshipSerializer, **errors(400, 403)},
+        responses={201: DelegatedAdminRelationshipSerializer, **graph_errors(400, 403)},
     )
     def post(self, request):
         body = RelationshipCreateSerializer(data=request.data, context={"partner": self.partner})
@@ -398,54 +472,21 @@ class AdminRelationshipDetailView(AppView):
     @extend_schema(
         operation_id="delegated_admin_relationship_get",
         summary="One admin relationship",
-        parameters=[RELATIONSHIP_ID],
-        responses={200: DelegatedAdminRelationshipSerializer, **errors(403, 404)},
+        parameters=[
+            RELATIONSHIP_ID,
+            OpenApiParameter("$select", str, description=", ".join(SELECTABLE)),
+        ],
+        responses={200: DelegatedAdminRelationshipSerializer, **graph_errors(403, 404)},
     )
     def get(self, request, relationship_id):
-        relationship = _relationship_of(self.partner, relationship_id)
-        return Response(relationship_detail(relationship, timezone.now()))
-
-
-class AdminRelationshipRequestView(AppView):
-    action = Action.MANAGE_ADMIN_RELATIONSHIPS
-
-    @extend_schema(
-        operation_id="delegated_admin_relationship_requests_create",
-        summary="Lock a request for approval, or terminate a relationship",
-        description="`lockForApproval` is **Finalize request**: the request gets its link for "
-        "the customer's Global administrator. `terminate` is **Terminate relationship**: it "
-        "ends at once, with its access assignments. Either is audited as the app; a request "
-        "that can't be done is refused (409) with the page's sentence.",
-        parameters=[RELATIONSHIP_ID],
-        request=DelegatedAdminRelationshipRequestSerializer,
-        responses={
-            201: DelegatedAdminRelationshipRequestResultSerializer,
-            **errors(400, 403, 404, 409),
-        },
-    )
-    def post(self, request, relationship_id):
-        relationship = _relationship_of(self.partner, relationship_id)
-        body = DelegatedAdminRelationshipRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        action = body.validated_data["action"]
-        if action == "lockForApproval":
-            services.admin_relationship_finalize(
-                relationship=relationship, finalized_by=request.user
+        try:
+            chosen = odata.select(
+                odata.query_options(request, {"$select"}).get("$select"), SELECTABLE
             )
-        else:
-            services.admin_relationship_terminate(
-                relationship=relationship, terminated_by=request.user, by=self.partner
-            )
-        now = iso(timezone.now())
-        return Response(
-            {
-                "action": action,
-                "status": "succeeded",
-                "createdDateTime": now,
-                "lastModifiedDateTime": now,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        except odata.ODataError as error:
+            raise odata.as_400(error) from None
+        relationship = _relationship_of(self.partner, relationship_id)
+        return Response(odata.only(relationship_detail(relationship, timezone.now()), chosen))
 
 
 class AccessAssignmentListView(AppView):
@@ -455,15 +496,58 @@ class AccessAssignmentListView(AppView):
     @extend_schema(
         operation_id="delegated_admin_access_assignments_list",
         summary="The roles each of your security groups holds through the relationship",
-        parameters=[RELATIONSHIP_ID],
-        responses={200: AccessAssignmentCollection, **errors(403, 404)},
+        description="Oldest first. `$filter` on `id`, `status` (`active`, `error`), "
+        "`accessContainer/accessContainerId` and `createdDateTime`; `$select`, `$orderby` "
+        "(`createdDateTime`), `$top` (1 to 500, the default), `$count=true`; anything else "
+        "is a 400.",
+        parameters=[
+            RELATIONSHIP_ID,
+            OpenApiParameter("$filter", str),
+            OpenApiParameter("$select", str, description=", ".join(ASSIGNMENT_SELECTABLE)),
+            OpenApiParameter("$orderby", str),
+            OpenApiParameter("$top", int, description=f"1 to {MAX_SIZE}"),
+            OpenApiParameter("$count", bool),
+            OpenApiParameter("$skiptoken", str),
+        ],
+        responses={200: AccessAssignmentCollection, **graph_errors(403, 404)},
     )
     def get(self, request, relationship_id):
         relationship = _relationship_of(self.partner, relationship_id)
         assignments = AccessAssignment.objects.filter(
             relationship=relationship, removed_at__isnull=True
-        ).order_by("created_at", "id")
-        return Response({"value": [_assignment(a) for a in assignments]})
+        )
+        try:
+            options = odata.query_options(request)
+            size = odata.top(options.get("$top"), default=MAX_SIZE, maximum=MAX_SIZE)
+            chosen = odata.select(options.get("$select"), ASSIGNMENT_SELECTABLE)
+            counted = odata.count(options.get("$count"))
+            order = odata.orderby(
+                options.get("$orderby"), {"createdDateTime": "created_at"}, ["created_at", "id"]
+            )
+            if "$filter" in options:
+                assignments = assignments.filter(
+                    odata.FilterTranslator(ASSIGNMENT_PROPERTIES).q(options["$filter"])
+                )
+        except odata.ODataError as error:
+            raise odata.as_400(error) from None
+        page = api_page(
+            assignments,
+            order=order,
+            cursor=options.get("$skiptoken"),
+            size=size,
+            parameter="$skiptoken",
+        )
+        body = {
+            "@odata.context": odata.context_link(
+                request, "tenantRelationships/delegatedAdminRelationships('…')/accessAssignments"
+            )
+        }
+        if counted:
+            body["@odata.count"] = assignments.count()
+        body["value"] = [odata.only(_assignment(a), chosen) for a in page.object_list]
+        if page.next_cursor:
+            body["@odata.nextLink"] = odata.next_link(request, request.path, page.next_cursor)
+        return Response(body)
 
     @extend_schema(
         operation_id="delegated_admin_access_assignments_create",
@@ -474,7 +558,7 @@ class AccessAssignmentListView(AppView):
         "relationship is active.",
         parameters=[RELATIONSHIP_ID],
         request=AccessAssignmentCreateSerializer,
-        responses={201: AccessAssignmentSerializer, **errors(400, 403, 404, 409)},
+        responses={201: AccessAssignmentSerializer, **graph_errors(400, 403, 404, 409)},
     )
     def post(self, request, relationship_id):
         relationship = _relationship_of(self.partner, relationship_id)

@@ -23,13 +23,13 @@ from api.base import (
     AppView,
     AttributesSerializer,
     LinksSerializer,
+    continued_page,
     errors,
     iso,
     lazy_sentence,
 )
 from tenancy import rules, services
 from tenancy.models import Invitation, InvitationStatus, Partnership, Tenant
-from tenancy.paging import keyset_page
 from tenancy.rules import Action
 
 INDIRECT_RESELLER_ID = "indirectResellerId"
@@ -179,9 +179,10 @@ def _relationship_request(invitation: Invitation, now) -> dict:
 
 
 TWO_TIERS = (
-    f"Two tiers: an indirect provider names one of its indirect resellers (`{INDIRECT_RESELLER_ID}`) "
-    "and gets that reseller's two-tier request, naming the provider; an indirect reseller must "
-    f"name one of its indirect providers (`{INDIRECT_PROVIDER_ID}`). Either link carries "
+    "Two tiers: an indirect provider names one of its indirect resellers "
+    f"(`{INDIRECT_RESELLER_ID}`) and gets that reseller's two-tier request, naming the provider; "
+    "an indirect reseller must name one of its indirect providers "
+    f"(`{INDIRECT_PROVIDER_ID}`). Either link carries "
     "`invType=IndirectResellerRelationship`: accepting it makes the customer the provider's and "
     "the reseller's through it. Naming a partner you have no active partnership with is refused "
     "(409, code `partnership`); the parameters are for indirect providers and indirect resellers "
@@ -376,12 +377,7 @@ class RelationshipRequestListView(AppView):
             invitations = invitations.filter(created_at__gte=data["createdAfter"])
         if "createdBefore" in data:
             invitations = invitations.filter(created_at__lt=data["createdBefore"])
-        token = request.headers.get(CONTINUATION_HEADER) or request.query_params.get(
-            "continuationToken"
-        )
-        page = keyset_page(
-            invitations, order=["-created_at", "-id"], cursor=token, size=data["size"]
-        )
+        page = continued_page(invitations, request, order=["-created_at", "-id"], size=data["size"])
         query = urlencode(
             {
                 key: request.query_params[key]

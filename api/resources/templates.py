@@ -21,19 +21,20 @@ from api.base import (
     AppView,
     AttributesSerializer,
     LinksSerializer,
+    continued_page,
     errors,
     iso,
     lazy_sentence,
 )
 from api.resources.delegated_admin_relationships import (
-    DAYS,
     EXTENSION,
     NO_EXTENSION,
     AccessDetailsSerializer,
+    AutoExtendField,
+    DurationField,
 )
 from tenancy import selectors, services
 from tenancy.models import AdminRelationshipTemplate, SecurityGroup, TemplateMapping, Tenant
-from tenancy.paging import keyset_page
 from tenancy.rules import Action
 
 BASE = "/v1/adminRelationshipTemplates"
@@ -105,10 +106,6 @@ PAGE_PARAMETERS = [
 ]
 
 
-def continuation_token(request) -> str | None:
-    return request.headers.get(CONTINUATION_HEADER) or request.query_params.get("continuationToken")
-
-
 def collection(items: list, *, path: str, query: dict, next_cursor: str | None) -> dict:
     """A page as Partner Center's lists answer: `links.next` carries the continuation token."""
     encoded = urlencode(query)
@@ -174,25 +171,16 @@ class AdminRelationshipTemplateWriteSerializer(StrictSerializer):
         error_messages={"required": gettext_lazy("Enter a name for the template.")},
     )
     description = serializers.CharField(required=False, allow_blank=True)
-    duration = serializers.CharField(
+    duration = DurationField(
         help_text="ISO 8601 days: P1D to P730D.",
         error_messages={"required": gettext_lazy("Give a duration in days, from P1D to P730D.")},
     )
     accessDetails = AccessDetailsSerializer(
         error_messages={"required": gettext_lazy("Select at least one Microsoft Entra role.")}
     )
-    autoExtendDuration = serializers.ChoiceField(
-        choices=[NO_EXTENSION, EXTENSION],
+    autoExtendDuration = AutoExtendField(
         required=False,
         help_text=f"{EXTENSION} (not with Global Administrator) or {NO_EXTENSION} (the default).",
-        error_messages={
-            "invalid_choice": lazy_sentence(
-                # Translators: %(extension)s and %(no_extension)s are the API's values, as they are.
-                gettext_noop("Use %(extension)s or %(no_extension)s."),
-                extension=EXTENSION,
-                no_extension=NO_EXTENSION,
-            )
-        },
     )
     mappings = TemplateMappingWriteSerializer(
         many=True,
@@ -207,14 +195,6 @@ class AdminRelationshipTemplateWriteSerializer(StrictSerializer):
         if changing:
             for field in self.fields.values():
                 field.required = False
-
-    def validate_duration(self, value: str) -> int:
-        match = DAYS.fullmatch(value.strip())
-        if match is None:
-            raise serializers.ValidationError(
-                _("Give the duration in ISO 8601 days, from P1D to P730D.")
-            )
-        return int(match[1])
 
 
 def _roles(access_details: dict) -> list[str]:
@@ -288,7 +268,7 @@ class TemplateListView(AppView):
             .select_related("latest")
             .prefetch_related(MAPPINGS)
         )
-        page = keyset_page(templates, order=ORDER, cursor=continuation_token(request), size=size)
+        page = continued_page(templates, request, order=ORDER, size=size)
         query = {"size": size} if "size" in request.query_params else {}
         return Response(
             collection(

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The API's request ids (MS-RequestId, MS-CorrelationId; Graph's request-id) on /v1/ answers.
+    "api.request_ids.RequestIdsMiddleware",
     # Before the sign-in lock, so that its 429 page speaks the browser's language too.
     "django.middleware.locale.LocaleMiddleware",
     "tenancy.web.middleware.SignInLockMiddleware",
@@ -207,6 +209,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Every operation's shared error answers (401, 429, and 400/404 where they apply).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_hooks.complete_errors",
+    ],
+    # Choice sets that share a field name ("status") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "RequestDoneStatusEnum": ["succeeded"],
+        "ValidationEventStatusEnum": ["pending", "succeeded", "failed"],
+    },
 }
 
 LOGIN_URL = "sign-in"

@@ -86,30 +86,41 @@ def _request_accepted(change: Change) -> None:
         if provider_line
         else WebhookEventName.RESELLER_ACCEPTED
     )
-    webhook_events.customer_event(change.partner, change.customer, name)
+    webhook_events.customer_event(change.partner, change.customer, name, audited_at=change.event.at)
 
 
 def _request_declined(change: Change) -> None:
     webhook_events.relationship_request_event(
-        change.partner, change.invitation.pk, WebhookEventName.RESELLER_DECLINED
+        change.partner,
+        change.invitation.pk,
+        WebhookEventName.RESELLER_DECLINED,
+        audited_at=change.event.at,
     )
 
 
 def _admin_relationship(name: WebhookEventName) -> Effect:
-    return lambda change: webhook_events.admin_relationship_event(change.subject, name)
+    return lambda change: webhook_events.admin_relationship_event(
+        change.subject, name, audited_at=change.event.at
+    )
 
 
 def _access_assignment(name: WebhookEventName) -> Effect:
-    return lambda change: webhook_events.access_assignment_event(change.subject, name)
+    return lambda change: webhook_events.access_assignment_event(
+        change.subject, name, audited_at=change.event.at
+    )
 
 
 def _bulk_job_finished(change: Change) -> None:
-    webhook_events.bulk_job_event(change.subject, WebhookEventName.BULK_JOB_FINISHED)
+    webhook_events.bulk_job_event(
+        change.subject, WebhookEventName.BULK_JOB_FINISHED, audited_at=change.event.at
+    )
 
 
 def _expired(change: Change) -> None:
     if change.details.get("notice") == NoticeKind.EXPIRED:
-        webhook_events.admin_relationship_event(change.subject, WebhookEventName.ADMIN_EXPIRED)
+        webhook_events.admin_relationship_event(
+            change.subject, WebhookEventName.ADMIN_EXPIRED, audited_at=change.event.at
+        )
 
 
 # --- The Customer list --------------------------------------------------------------------------

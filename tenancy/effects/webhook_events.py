@@ -10,14 +10,17 @@ transaction, so the change, its deliveries and their tasks commit together; the 
 the task before the commit. With another backend (the test settings run a task at once), it is
 queued as the transaction commits: a process that dies between the commit and the queueing
 leaves the delivery Pending in the delivery log, where Redeliver sends it.
+
+Each event's ResourceUri and AuditUri are Partner Center API GETs the partner's app can read
+(tests/api/test_webhooks_api.py follows every event kind's): the resource, and the partner's
+audit records on the day of the change.
 """
 
-from datetime import UTC, date
+from datetime import UTC, datetime
 from urllib.parse import urlencode, urljoin
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
 from tenancy.choices import WebhookEventName
@@ -81,9 +84,11 @@ def webhook_emit(
     resource_uri: str,
     resource_name: str,
     audit_uri: str | None = None,
+    audited_at: datetime | None = None,
 ) -> WebhookEvent | None:
     """Raise `name` for `partner`: the event and a delivery to each active subscription that
-    wants it, sent once the caller's transaction commits. None when no subscription wants it."""
+    wants it, sent once the caller's transaction commits. None when no subscription wants it.
+    `audited_at`: when the change's audit line was written (its day is the AuditUri's)."""
     name = WebhookEventName(name)
     wanting = [
         subscription
@@ -98,7 +103,11 @@ def webhook_emit(
             event,
             resource_uri=resource_uri,
             resource_name=resource_name,
-            audit_uri=audit_uri if audit_uri is not None else activity_uri(timezone.localdate()),
+            audit_uri=(
+                audit_uri
+                if audit_uri is not None
+                else audit_records_uri(audited_at or event.created_at)
+            ),
         )
         event.save()
         for subscription in wanting:
@@ -111,16 +120,19 @@ def api_uri(path: str) -> str:
     return urljoin(settings.PARTNER_CENTER_URL, f"/v1/{path}")
 
 
-def activity_uri(day: date) -> str:
-    """The partner's activity log on the day of the change: where its audit line is."""
-    query = urlencode({"start": day.isoformat(), "end": day.isoformat()})
-    return f"{urljoin(settings.PARTNER_CENTER_URL, 'activity/')}?{query}"
+def audit_records_uri(at: datetime) -> str:
+    """The partner's audit records (`GET /v1/auditrecords`) on the UTC day of `at`, the time of
+    the change's audit line: where that line is."""
+    day = at.astimezone(UTC).date().isoformat()
+    return api_uri("auditrecords?" + urlencode({"startDate": day, "endDate": day}))
 
 
 # --- The events the record table raises --------------------------------------------------------
 
 
-def customer_event(partner: Tenant, customer: Tenant, name: str) -> None:
+def customer_event(
+    partner: Tenant, customer: Tenant, name: str, *, audited_at: datetime | None = None
+) -> None:
     """A customer accepted a partner's request (its own, or, for an indirect provider, its
     reseller's): the resource is the customer."""
     webhook_emit(
@@ -128,29 +140,38 @@ def customer_event(partner: Tenant, customer: Tenant, name: str) -> None:
         name=name,
         resource_uri=api_uri(f"customers/{customer.id}"),
         resource_name="customer",
+        audited_at=audited_at,
     )
 
 
-def relationship_request_event(partner: Tenant, request_id, name: str) -> None:
+def relationship_request_event(
+    partner: Tenant, request_id, name: str, *, audited_at: datetime | None = None
+) -> None:
     """A customer declined a reseller relationship request: the resource is the request."""
     webhook_emit(
         partner=partner,
         name=name,
         resource_uri=api_uri(f"relationshiprequests/{request_id}"),
         resource_name="relationshipRequest",
+        audited_at=audited_at,
     )
 
 
-def admin_relationship_event(relationship: AdminRelationship, name: str) -> None:
+def admin_relationship_event(
+    relationship: AdminRelationship, name: str, *, audited_at: datetime | None = None
+) -> None:
     webhook_emit(
         partner=relationship.partner,
         name=name,
         resource_uri=api_uri(f"tenantRelationships/delegatedAdminRelationships/{relationship.id}"),
         resource_name="delegatedAdminRelationship",
+        audited_at=audited_at,
     )
 
 
-def access_assignment_event(assignment: AccessAssignment, name: str) -> None:
+def access_assignment_event(
+    assignment: AccessAssignment, name: str, *, audited_at: datetime | None = None
+) -> None:
     relationship = assignment.relationship
     webhook_emit(
         partner=relationship.partner,
@@ -160,14 +181,16 @@ def access_assignment_event(assignment: AccessAssignment, name: str) -> None:
             f"/accessAssignments/{assignment.id}"
         ),
         resource_name="delegatedAdminAccessAssignment",
+        audited_at=audited_at,
     )
 
 
-def bulk_job_event(job, name: str) -> None:
+def bulk_job_event(job, name: str, *, audited_at: datetime | None = None) -> None:
     """A bulk job finished: the resource is the job (its progress and results)."""
     webhook_emit(
         partner=job.partner,
         name=name,
         resource_uri=api_uri(f"bulkJobs/{job.id}"),
         resource_name="bulkJob",
+        audited_at=audited_at,
     )

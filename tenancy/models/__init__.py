@@ -55,6 +55,7 @@ from tenancy.models.admin_relationships import (
     AdminRelationshipQuerySet,
     SecurityGroup,
     SecurityGroupMember,
+    status_condition,
 )
 from tenancy.models.agreements import (
     AgreementAcceptance,
@@ -207,5 +208,6 @@ __all__ = [
     "domain_prefix_validator",
     "role_names",
     "sorted_roles",
+    "status_condition",
     "validate_tenant_domain",
 ]

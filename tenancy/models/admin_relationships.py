@@ -67,22 +67,26 @@ class AdminRelationshipQuerySet(LinkTokenQuerySet):
 
     def with_status(self, status: AdminRelationshipStatus, now=None):
         """Relationships a person would see with `status` (see `display_status`)."""
-        now = now or timezone.now()
-        lapse = now - timedelta(days=REQUEST_VALID_DAYS)
-        running = Q(status=AdminRelationshipStatus.ACTIVE)
-        fixed_end = running & Q(auto_extend=False)
-        condition = {
-            AdminRelationshipStatus.APPROVAL_PENDING: Q(
-                status=AdminRelationshipStatus.APPROVAL_PENDING, finalized_at__gt=lapse
-            ),
-            AdminRelationshipStatus.ACTIVE: running
-            & (Q(auto_extend=True) | Q(ends_at__gt=now + timedelta(days=EXPIRING_DAYS))),
-            AdminRelationshipStatus.EXPIRING: fixed_end
-            & Q(ends_at__gt=now, ends_at__lte=now + timedelta(days=EXPIRING_DAYS)),
-            AdminRelationshipStatus.EXPIRED: (fixed_end & Q(ends_at__lte=now))
-            | Q(status=AdminRelationshipStatus.APPROVAL_PENDING, finalized_at__lte=lapse),
-        }.get(status, Q(status=status))
-        return self.filter(condition)
+        return self.filter(status_condition(status, now or timezone.now()))
+
+
+def status_condition(status: AdminRelationshipStatus, now) -> Q:
+    """The rows whose `display_status(now)` is `status`, as a condition (the statuses computed
+    from dates are conditions on the dates)."""
+    lapse = now - timedelta(days=REQUEST_VALID_DAYS)
+    running = Q(status=AdminRelationshipStatus.ACTIVE)
+    fixed_end = running & Q(auto_extend=False)
+    return {
+        AdminRelationshipStatus.APPROVAL_PENDING: Q(
+            status=AdminRelationshipStatus.APPROVAL_PENDING, finalized_at__gt=lapse
+        ),
+        AdminRelationshipStatus.ACTIVE: running
+        & (Q(auto_extend=True) | Q(ends_at__gt=now + timedelta(days=EXPIRING_DAYS))),
+        AdminRelationshipStatus.EXPIRING: fixed_end
+        & Q(ends_at__gt=now, ends_at__lte=now + timedelta(days=EXPIRING_DAYS)),
+        AdminRelationshipStatus.EXPIRED: (fixed_end & Q(ends_at__lte=now))
+        | Q(status=AdminRelationshipStatus.APPROVAL_PENDING, finalized_at__lte=lapse),
+    }.get(status, Q(status=status))
 
 
 class AdminRelationship(LinkToken, models.Model):

@@ -53,12 +53,116 @@ def invitation_create(
     provider making the request for one of its resellers (through the API). Both partners'
     activity logs then show it, done by the provider. `now`: when (the demo data's history)."""
     acting_partner = acting_partner or partner
+    include_admin = _request_allowed(
+        partner=partner,
+        created_by=created_by,
+        include_admin=include_admin,
+        indirect_provider=indirect_provider,
+        acting_partner=acting_partner,
+    )
+    with transaction.atomic():
+        return _invitation_insert(
+            partner=partner,
+            created_by=created_by,
+            include_admin=include_admin,
+            label=label,
+            recipient_email=recipient_email,
+            indirect_provider=indirect_provider,
+            acting_partner=acting_partner,
+            # The email's language: as asked, else the one the agent works in.
+            language=email_language(language or translation.get_language()),
+            now=now or timezone.now(),
+        )
+
+
+def invitation_open_general(
+    *,
+    partner: Tenant,
+    created_by,
+    include_admin: bool,
+    indirect_provider: Tenant | None = None,
+    acting_partner: Tenant | None = None,
+    language: str | None = None,
+) -> Invitation:
+    """The general-purpose request `created_by` (an app's principal) has open for these terms
+    (partner, indirect provider, delegated admin, email language): one with no label and no
+    recipient, still pending and unexpired, whose link can still be shown. Made, and audited,
+    only when there is none, so asking again (a retry, a crawler) adds no request; once it is
+    answered, revoked or has expired, the next call makes a new one. The rules are those of
+    `invitation_create`, checked on every call (a partnership that ended refuses even an open
+    one)."""
+    acting_partner = acting_partner or partner
+    include_admin = _request_allowed(
+        partner=partner,
+        created_by=created_by,
+        include_admin=include_admin,
+        indirect_provider=indirect_provider,
+        acting_partner=acting_partner,
+    )
+    language = email_language(language or translation.get_language())
+    with transaction.atomic():
+        # Two calls at once must not both find none and both make one: they queue on the acting
+        # partner's row. FOR NO KEY UPDATE, so rows inserted meanwhile that point at the partner
+        # (its requests, its audit lines) are not held up by it.
+        Tenant.objects.select_for_update(no_key=True).filter(pk=acting_partner.pk).first()
+        now = timezone.now()
+        open_ones = Invitation.objects.filter(
+            partner=partner,
+            indirect_provider=indirect_provider,
+            created_by=created_by,
+            include_admin=include_admin,
+            language=language,
+            label="",
+            recipient_email="",
+            status=InvitationStatus.PENDING,
+            expires_at__gt=now,
+        ).order_by("-created_at", "-pk")
+        for invitation in open_ones:
+            # A link made under a key since retired can't be shown again: not one to hand out.
+            if invitation.token() is not None:
+                return invitation
+        return _invitation_insert(
+            partner=partner,
+            created_by=created_by,
+            include_admin=include_admin,
+            indirect_provider=indirect_provider,
+            acting_partner=acting_partner,
+            language=language,
+            now=now,
+        )
+
+
+def _request_allowed(
+    *,
+    partner: Tenant,
+    created_by,
+    include_admin: bool,
+    indirect_provider: Tenant | None,
+    acting_partner: Tenant,
+) -> bool:
+    """Raise if `created_by` may not make this request; its delegated admin choice as it will
+    be (a US Government partner's always includes it)."""
     acting_member(created_by, acting_partner, Action.REQUEST_RELATIONSHIP)
     if rules.admin_permissions_required(partner):
         include_admin = True
     if indirect_provider is not None or rules.partnership_side(partner) == "reseller":
         _check_two_tier(partner, indirect_provider)
-    now = now or timezone.now()
+    return include_admin
+
+
+def _invitation_insert(
+    *,
+    partner: Tenant,
+    created_by,
+    include_admin: bool,
+    indirect_provider: Tenant | None,
+    acting_partner: Tenant,
+    language: str,
+    now,
+    label: str = "",
+    recipient_email: str = "",
+) -> Invitation:
+    """Save a new request and record it (in the caller's transaction)."""
     invitation = Invitation(
         created_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
@@ -66,28 +170,26 @@ def invitation_create(
         indirect_provider=indirect_provider,
         created_by=created_by,
         include_admin=include_admin,
-        # The email's language: as asked, else the one the agent works in.
-        language=email_language(language or translation.get_language()),
+        language=language,
         label=label.strip(),
         recipient_email=recipient_email.strip(),
     )
     invitation.mint_token()
-    with transaction.atomic():
-        invitation.save(force_insert=True)
-        for logged in dict.fromkeys([partner, acting_partner]):
-            record(
-                AuditAction.INVITATION_CREATED,
-                actor=created_by,
-                actor_tenant=acting_partner,
-                partner=logged,
-                invitation=invitation,
-                details={
-                    "include_admin": include_admin,
-                    "label": invitation.label,
-                    **({"indirect_provider": indirect_provider.name} if indirect_provider else {}),
-                },
-                at=now,
-            )
+    invitation.save(force_insert=True)
+    for logged in dict.fromkeys([partner, acting_partner]):
+        record(
+            AuditAction.INVITATION_CREATED,
+            actor=created_by,
+            actor_tenant=acting_partner,
+            partner=logged,
+            invitation=invitation,
+            details={
+                "include_admin": include_admin,
+                "label": invitation.label,
+                **({"indirect_provider": indirect_provider.name} if indirect_provider else {}),
+            },
+            at=now,
+        )
     return invitation
 
 

@@ -94,9 +94,11 @@ def _locked(membership: Membership, subscription: WebhookSubscription) -> Webhoo
 
 
 def webhook_subscription_create(
-    *, membership: Membership, url: str, events: list[str]
+    *, membership: Membership, url: str, events: list[str], sole: bool = False
 ) -> WebhookSubscription:
-    """A new webhook, with a new secret (the caller shows it once)."""
+    """A new webhook, with a new secret (the caller shows it once). `sole`: the API's
+    registration, which Partner Center keeps one of per partner: refused while the partner has
+    an active webhook (the pages allow several)."""
     rules.require(membership, Action.MANAGE_WEBHOOKS)
     cleaned = _clean(url, events)
     partner = membership.tenant
@@ -104,6 +106,14 @@ def webhook_subscription_create(
         # The partner's row, so two additions at once count each other.
         Tenant.objects.select_for_update().filter(pk=partner.pk).first()
         active = WebhookSubscription.objects.filter(partner=partner, is_active=True)
+        if sole and active.exists():
+            raise ServiceError(
+                _(
+                    "You already have a webhook registration: change it, or delete it before "
+                    "registering another."
+                ),
+                code="registered",
+            )
         if active.filter(url=cleaned.url).exists():
             raise WebhookInvalid({"url": _("You already have a webhook for this URL.")})
         if active.count() >= MAX_ACTIVE:
@@ -189,8 +199,9 @@ def webhook_send_test(
         event = WebhookEvent(partner=membership.tenant, name=WebhookEventName.TEST)
         event.payload = event_payload(
             event,
-            resource_uri=api_uri(f"webhooks/validationEvents/{event.id}"),
+            resource_uri=api_uri(f"webhooks/registration/validationEvents/{event.id}"),
             resource_name="test",
+            # As Partner Center's: a test changes nothing, so no audit line says so.
             audit_uri=None,
         )
         event.save()

@@ -34,3 +34,17 @@ def assert_matches(path: str, method: str, response) -> None:
     )
     validator = jsonschema.Draft202012Validator({"$ref": f"urn:doc#/{pointer}"}, registry=registry)
     validator.validate(response.json())
+
+
+def graph_error(response) -> dict:
+    """A Graph-path error as {"code", "description", "field"?}: its `error.code`, `message` and
+    `target`, after checking the rest of Graph's shape (innerError's date and request id)."""
+    error = response.json()["error"]
+    assert set(error) <= {"code", "message", "target", "details", "innerError"}
+    assert error["details"] == []
+    assert error["innerError"]["request-id"] == response["request-id"]
+    assert error["innerError"]["date"].endswith("Z")
+    shaped = {"code": error["code"], "description": error["message"]}
+    if "target" in error:
+        shaped["field"] = error["target"]
+    return shaped

@@ -79,9 +79,9 @@ class TestKeys:
 
 
 class TestRelationshipRequests:
-    def test_it_returns_a_link_audited_as_the_app(self, api, partner_a):
-        response = api.get(LINK, {"label": "Fourth Coffee"})
-        assert response.status_code == 200
+    def test_it_makes_a_request_audited_as_the_app(self, api, partner_a):
+        response = api.post(LINK, {"label": "Fourth Coffee"}, format="json")
+        assert response.status_code == 201
         body = response.json()
         assert body["attributes"] == {"objectType": "RelationshipRequest"}
         assert "invType=ResellerRelationship" in body["url"] and "token=" in body["url"]
@@ -91,7 +91,7 @@ class TestRelationshipRequests:
         assert event.partner == partner_a
         assert event.actor.partner_app.name == "Contoso automation"
         assert event.actor_label.startswith("app-")
-        assert_matches(LINK, "get", response)
+        assert_matches(LINK, "post", response)
 
     def test_an_app_without_the_role_gets_the_pages_sentence(self, app_key):
         client = APIClient()
@@ -106,7 +106,7 @@ class TestRelationshipRequests:
         assert not Invitation.objects.exists()
 
     def test_a_bad_recipient_is_a_field_error(self, api):
-        response = api.get(LINK, {"recipient": "not an address"})
+        response = api.post(LINK, {"recipient": "not an address"}, format="json")
         assert response.status_code == 400
         assert response.json()["field"] == "recipient"
         assert not Invitation.objects.exists()

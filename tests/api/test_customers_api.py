@@ -15,7 +15,7 @@ from tenancy.models import (
     ResellerRelationship,
     Role,
 )
-from tests.api.schema import assert_matches
+from tests.api.schema import assert_matches, document
 from tests.factories import (
     AdminRelationshipFactory,
     AgreementAcceptanceFactory,
@@ -279,6 +279,60 @@ class TestAttestation:
         assert again.json()["code"] == "duplicate_agreement"
         assert "You already attested that" in again.json()["description"]
         assert customer.agreement_acceptances.count() == 1
+
+    @pytest.mark.parametrize(
+        ("date_agreed", "day"),
+        [
+            ("2026-11-20T08:00:00Z", "2026-11-20"),
+            ("2026-11-20T08:00:00.000Z", "2026-11-20"),
+            ("2026-11-20T23:30:00-05:00", "2026-11-21"),  # the day it was in UTC
+            ("2026-11-20T08:00:00", "2026-11-20"),  # no offset: read as UTC
+            ("2026-11-20", "2026-11-20"),
+        ],
+    )
+    def test_date_agreed_is_a_utc_date_time_or_a_date_and_the_day_is_kept(
+        self, api, reseller, customer, date_agreed, day
+    ):
+        response = api.post(
+            at(AGREEMENTS, customer), {**self.BODY, "dateAgreed": date_agreed}, format="json"
+        )
+        assert response.status_code == 201, response.json()
+        assert response.json()["dateAgreed"] == day
+        assert str(customer.agreement_acceptances.get().accepted_on) == day
+
+    @pytest.mark.parametrize(
+        "date_agreed",
+        [
+            "not a date",
+            "2026-11-30T25:00:00Z",
+            "2026-02-30T08:00:00Z",
+            "2026-02-30",
+            "30/11/2026",
+            "2026-11-30T08:00:00Z tomorrow",
+            "",
+            20261130,
+        ],
+    )
+    def test_other_text_for_date_agreed_is_refused_naming_it(
+        self, api, reseller, customer, date_agreed
+    ):
+        response = api.post(
+            at(AGREEMENTS, customer), {**self.BODY, "dateAgreed": date_agreed}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "code": "invalid",
+            "description": "Use a UTC date and time for dateAgreed, such as "
+            "2026-11-30T08:00:00Z, or a date, such as 2026-11-30.",
+            "field": "dateAgreed",
+        }
+        assert_matches(AGREEMENTS, "post", response)
+        assert not customer.agreement_acceptances.exists()
+
+    def test_date_agreed_is_documented_as_a_date_time_or_a_date(self):
+        schema = document()["components"]["schemas"]["AgreementIn"]["properties"]["dateAgreed"]
+        assert [choice["format"] for choice in schema["oneOf"]] == ["date-time", "date"]
+        assert "2026-11-30T08:00:00Z" in schema["description"]
 
     @pytest.mark.parametrize(
         ("change", "field"),

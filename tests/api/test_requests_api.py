@@ -55,6 +55,12 @@ class TestList:
         assert "next" not in response.json()["links"]
         assert_matches(REQUESTS, "get", response)
 
+    def test_asking_for_the_link_again_adds_no_request_to_the_list(self, api):
+        urls = {api.get("/v1/customers/relationshiprequests").json()["url"] for _ in range(3)}
+        assert len(urls) == 1
+        (item,) = api.get(REQUESTS).json()["items"]
+        assert (item["label"], item["status"]) == ("", "pending")
+
     def test_an_answered_request_names_the_organization(
         self, api, partner_a, sales_agent, customer_admin
     ):

@@ -62,6 +62,17 @@ def query_of(url: str) -> dict:
     return {key: value for key, [value] in parse_qs(urlsplit(url).query).items()}
 
 
+def ask(client: APIClient, method: str, params: dict | None = None):
+    """The link (`get`, parameters in the query) or a new request (`post`, the same in a JSON
+    body): both take the two tiers' parameters and refuse alike."""
+    if method == "get":
+        return client.get(LINK, params)
+    return client.post(LINK, params or {}, format="json")
+
+
+BOTH = pytest.mark.parametrize("method", ["get", "post"])
+
+
 def relationships_of(customer) -> str:
     return RELATIONSHIPS.format(customer_id=customer.pk)
 
@@ -82,22 +93,38 @@ def item(tenant, relationship_type: str) -> dict:
 
 
 class TestTwoTierLinks:
-    def test_a_provider_gets_the_link_of_one_of_its_resellers(
+    def test_a_provider_makes_a_request_for_one_of_its_resellers(
         self, provider_api, provider, reseller, partnership
     ):
-        response = provider_api.get(LINK, {RESELLER_ID: str(reseller.pk), "label": "Fourth"})
-        assert response.status_code == 200
-        assert_matches(LINK, "get", response)
+        response = ask(provider_api, "post", {RESELLER_ID: str(reseller.pk), "label": "Fourth"})
+        assert response.status_code == 201
+        assert_matches(LINK, "post", response)
         query = query_of(response.json()["url"])
         assert query["invType"] == "IndirectResellerRelationship"
         assert query["partnerId"] == str(reseller.pk)
         assert query["indirectCSPId"] == str(provider.pk)
         assert query["msppId"] == "0"
         invitation = Invitation.objects.get()
+        assert response.json()["id"] == str(invitation.pk)
         assert invitation.partner == reseller
         assert invitation.indirect_provider == provider
         assert invitation.created_by == principal_of(provider)
         assert invitation.label == "Fourth"
+
+    def test_a_providers_link_for_a_reseller_is_the_same_on_every_call(
+        self, provider_api, provider, reseller, partnership
+    ):
+        params = {RESELLER_ID: str(reseller.pk)}
+        first = provider_api.get(LINK, params)
+        assert first.status_code == 200
+        assert_matches(LINK, "get", first)
+        assert query_of(first.json()["url"])["indirectCSPId"] == str(provider.pk)
+        assert provider_api.get(LINK, params).json()["url"] == first.json()["url"]
+        own = provider_api.get(LINK)  # the provider's own link is another request
+        assert own.json()["url"] != first.json()["url"]
+        assert sorted(
+            (i.partner.name, i.indirect_provider_id is not None) for i in Invitation.objects.all()
+        ) == [("Fabrikam Resellers", True), ("Tailspin Distribution", False)]
 
     def test_a_reseller_gets_a_link_naming_its_provider(
         self, reseller_api, provider, reseller, partnership
@@ -123,10 +150,11 @@ class TestTwoTierLinks:
         invitation = Invitation.objects.get()
         assert (invitation.partner, invitation.indirect_provider) == (provider, None)
 
-    def test_a_reseller_must_name_its_provider(self, reseller_api, partnership):
-        response = reseller_api.get(LINK)
+    @BOTH
+    def test_a_reseller_must_name_its_provider(self, reseller_api, partnership, method):
+        response = ask(reseller_api, method)
         assert response.status_code == 400
-        assert_matches(LINK, "get", response)
+        assert_matches(LINK, method, response)
         assert response.json() == {
             "code": "invalid",
             "description": "Choose the indirect provider this customer will buy through.",
@@ -134,14 +162,15 @@ class TestTwoTierLinks:
         }
         assert not Invitation.objects.exists()
 
+    @BOTH
     @pytest.mark.parametrize("who", ["provider", "reseller"])
     @pytest.mark.parametrize("value", ["not-a-guid", "12345", " "])
-    def test_a_malformed_id_is_a_field_error(self, who, value, request, partnership):
+    def test_a_malformed_id_is_a_field_error(self, who, value, request, partnership, method):
         client = request.getfixturevalue(f"{who}_api")
         field = RESELLER_ID if who == "provider" else PROVIDER_ID
-        response = client.get(LINK, {field: value})
+        response = ask(client, method, {field: value})
         assert response.status_code == 400
-        assert_matches(LINK, "get", response)
+        assert_matches(LINK, method, response)
         assert response.json()["field"] == field
         assert "GUID" in response.json()["description"]
         assert not Invitation.objects.exists()
@@ -164,10 +193,11 @@ class TestTwoTierLinks:
             (provider_api, {RESELLER_ID: str(reseller.pk)}),
             (reseller_api, {PROVIDER_ID: str(provider.pk)}),
         ):
-            response = client.get(LINK, params)
-            assert response.status_code == 409
-            assert_matches(LINK, "get", response)
-            assert response.json() == {"code": "partnership", "description": sentence}
+            for method in ("get", "post"):
+                response = ask(client, method, params)
+                assert response.status_code == 409
+                assert_matches(LINK, method, response)
+                assert response.json() == {"code": "partnership", "description": sentence}
         assert not Invitation.objects.exists()
 
     def test_a_partner_never_partnered_with_is_refused_without_naming_anyone(
@@ -186,10 +216,12 @@ class TestTwoTierLinks:
             (reseller_api, PROVIDER_ID, customer.pk, "providers", "provider"),
             (reseller_api, PROVIDER_ID, uuid.uuid4(), "providers", "provider"),
         ]
-        for client, field, other_id, plural, one in cases:
-            response = client.get(LINK, {field: str(other_id)})
+        for (client, field, other_id, plural, one), method in zip(
+            cases, ["get", "post"] * 3, strict=True
+        ):
+            response = ask(client, method, {field: str(other_id)})
             assert response.status_code == 409
-            assert_matches(LINK, "get", response)
+            assert_matches(LINK, method, response)
             assert response.json() == {
                 "code": "partnership",
                 "description": f"Choose one of your indirect {plural}: only a {one} you partner "
@@ -197,40 +229,47 @@ class TestTwoTierLinks:
             }
         assert Invitation.objects.count() == before
 
-    def test_a_direct_partner_passing_either_is_told_whom_it_is_for(self, api, partner_a):
+    @BOTH
+    def test_a_direct_partner_passing_either_is_told_whom_it_is_for(self, api, partner_a, method):
         some_id = str(uuid.uuid4())
         for field, whom in (
             (RESELLER_ID, "indirect providers"),
             (PROVIDER_ID, "indirect resellers"),
         ):
-            response = api.get(LINK, {field: some_id})
+            response = ask(api, method, {field: some_id})
             assert response.status_code == 400
-            assert_matches(LINK, "get", response)
+            assert_matches(LINK, method, response)
             body = response.json()
             assert body["field"] == field
             assert body["description"].startswith(f"{field} is for {whom}")
         assert not Invitation.objects.exists()
 
+    @BOTH
     def test_each_tier_is_told_which_parameter_is_not_its_own(
-        self, provider_api, reseller_api, provider, reseller, partnership
+        self, provider_api, reseller_api, provider, reseller, partnership, method
     ):
-        response = provider_api.get(LINK, {PROVIDER_ID: str(provider.pk)})
+        response = ask(provider_api, method, {PROVIDER_ID: str(provider.pk)})
         assert response.status_code == 400
-        assert_matches(LINK, "get", response)
+        assert_matches(LINK, method, response)
         assert response.json()["field"] == PROVIDER_ID
         assert response.json()["description"].startswith(f"{PROVIDER_ID} is for indirect resellers")
-        response = reseller_api.get(LINK, {RESELLER_ID: str(reseller.pk)})
+        response = ask(reseller_api, method, {RESELLER_ID: str(reseller.pk)})
         assert response.status_code == 400
         assert response.json()["field"] == RESELLER_ID
         assert response.json()["description"].startswith(f"{RESELLER_ID} is for indirect providers")
         assert not Invitation.objects.exists()
 
     def test_both_parameters_are_documented(self):
-        parameters = {p["name"]: p for p in document()["paths"][LINK]["get"]["parameters"]}
+        doc = document()
+        parameters = {p["name"]: p for p in doc["paths"][LINK]["get"]["parameters"]}
+        body = doc["paths"][LINK]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        fields = doc["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["properties"]
         for name in (RESELLER_ID, PROVIDER_ID):
             assert parameters[name]["in"] == "query"
             assert parameters[name]["schema"] == {"type": "string", "format": "uuid"}
             assert parameters[name]["description"]
+            assert (fields[name]["type"], fields[name]["format"]) == ("string", "uuid")
+            assert fields[name]["description"]
 
 
 # --- A customer's relationships ------------------------------------------------------------------

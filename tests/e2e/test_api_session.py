@@ -20,11 +20,15 @@ NORTHWIND_ADMIN = "admin@northwindtraders.onmicrosoft.com"
 ACCEPTED = "reseller-relationship-accepted-by-customer"
 
 
-def call(site: str, key: str, path: str) -> dict:
+def call(site: str, key: str, path: str, body: dict | None = None) -> dict:
+    """GET `path`, or POST `body` to it as JSON."""
+    headers = {"Authorization": f"Bearer {key}"}
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
     # Our own live server, over http.
-    request = urllib.request.Request(  # noqa: S310
-        site + path, headers={"Authorization": f"Bearer {key}"}
-    )
+    request = urllib.request.Request(site + path, data=data, headers=headers)  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
         return json.load(answer)
 
@@ -44,7 +48,7 @@ def test_key_link_acceptance_webhook_and_customer_list(page, site, sign_in, sett
         subscription = services.webhook_subscription_create(
             membership=admin, url=receiver.url, events=[ACCEPTED]
         )
-        link = call(site, key, "/v1/customers/relationshiprequests?label=Northwind")["url"]
+        link = call(site, key, "/v1/customers/relationshiprequests", {"label": "Northwind"})["url"]
 
         page.goto(link)
         sign_in(NORTHWIND_ADMIN)

@@ -170,7 +170,7 @@ def test_a_delivery_is_signed_and_the_receiver_verifies_it_with_the_secret(
         "ResourceChangeUtcDate": payload["ResourceChangeUtcDate"],
         "EventId": str(event.id),
     }
-    assert "/partner-center/activity/?start=" in payload["AuditUri"]
+    assert "/v1/auditrecords?startDate=" in payload["AuditUri"]
     assert payload["ResourceChangeUtcDate"].endswith("Z")
     # The check a receiver runs, by hand: HMAC-SHA256 of "<id>.<timestamp>.<body>".
     timestamp = got.headers["webhook-timestamp"]

@@ -1,0 +1,48 @@
+"""The OpenAPI document's error answers, completed where every operation shares them: drf-
+spectacular's postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+
+Every operation can answer 401 (no key, or a revoked one) and 429 (the app's rate); one with a
+path parameter 404 (nothing of yours has that id); one that takes parameters or a body 400. Each
+in the shape of the API its path belongs to (api.errors): Graph's under /v1/tenantRelationships/,
+Partner Center's elsewhere.
+"""
+
+from api.request_ids import GRAPH_PREFIX
+
+SHAPES = {"graph": "#/components/schemas/GraphError", "partner": "#/components/schemas/Error"}
+DESCRIPTIONS = {
+    "400": "A parameter or the body is not what the operation takes (`field` or `target` says "
+    "which).",
+    "401": "No key, or a key that is revoked or unknown.",
+    "403": "The app's roles don't allow this.",
+    "404": "Nothing of yours has this id (another partner's objects are a 404 too).",
+    "409": "A rule refuses it; the description says which, in the page's words.",
+    "429": "The app's rate is spent: wait for `Retry-After` seconds.",
+}
+
+
+def complete_errors(result, generator, request, public):
+    for path, methods in result.get("paths", {}).items():
+        shape = SHAPES["graph" if path.startswith(GRAPH_PREFIX) else "partner"]
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            wanted = {"401", "429"}
+            parameters = operation.get("parameters", [])
+            if any(p.get("in") == "path" for p in parameters):
+                wanted.add("404")
+            if parameters or "requestBody" in operation:
+                wanted.add("400")
+            responses = operation["responses"]
+            for status in sorted(wanted):
+                responses.setdefault(
+                    status,
+                    {
+                        "content": {"application/json": {"schema": {"$ref": shape}}},
+                        "description": "",
+                    },
+                )
+            for status, response in responses.items():
+                if status in DESCRIPTIONS and not response.get("description"):
+                    response["description"] = DESCRIPTIONS[status]
+    return result
