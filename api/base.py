@@ -1,13 +1,17 @@
 """What every resource of the Partner Center API shares: the app's view (`AppView`), the shapes
 its answers have in common (`attributes`, `links`, errors), paging sizes and small helpers."""
 
+import functools
+import re
 from datetime import UTC
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.views import APIView
 
 from tenancy import rules, selectors
@@ -16,6 +20,7 @@ from tenancy.paging import InvalidCursor, keyset_page
 from tenancy.rules import Action
 
 MAX_SIZE = 500
+WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 DEFAULT_SIZE = 40
 CONTINUATION_HEADER = "MS-ContinuationToken"
 
@@ -40,19 +45,57 @@ GRAPH_STATUS = {
 
 
 class AppView(APIView):
-    """Every endpoint: an app's key, and the app's roles must allow `action`."""
+    """Every endpoint: an app's key, and the app's roles must allow `action`; a query
+    parameter the operation doesn't document is a 400 (a misspelt one must not pass for
+    absent)."""
 
     action: Action
     # Where a method needs another action than `action` (a GET reads, a POST writes).
     method_actions: dict[str, Action] = {}
+    # Parameters the view refuses itself, with a sentence of its own.
+    explained_parameters: frozenset[str] = frozenset()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         rules.require(request.membership, self.method_actions.get(request.method, self.action))
+        if not hasattr(self, request.method.lower()):
+            return  # DRF answers 405
+        known = documented_query(request.resolver_match.route, request.method)
+        for name in request.query_params:
+            if name not in known and name not in self.explained_parameters:
+                raise serializers.ValidationError(
+                    {
+                        name[:100]: _("This operation takes no such parameter: use %(names)s.")
+                        % {"names": ", ".join(sorted(known)) or "—"}
+                    }
+                )
 
     @property
     def partner(self) -> Tenant:
         return self.request.membership.tenant
+
+
+# `seekOperation=Next` rides on Partner Center's `links.next` URIs (the token is the header).
+ALWAYS_ACCEPTED = frozenset({"seekOperation"})
+
+
+@functools.cache
+def documented_query(route: str, method: str) -> frozenset[str]:
+    """The query parameters the OpenAPI document gives the operation at `route` (a URL pattern
+    as Django names it), read from the document once per process."""
+    document = _document()
+    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+    operation = document["paths"].get(path, {}).get(method.lower(), {})
+    return ALWAYS_ACCEPTED | {
+        p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"
+    }
+
+
+@functools.cache
+def _document() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
 
 
 # --- Shapes ----------------------------------------------------------------------------------
@@ -164,3 +207,63 @@ def continued_page(queryset, request, *, order: list[str], size: int):
         size=size,
         parameter=CONTINUATION_HEADER,
     )
+
+
+def query_data(serializer_class, request, **kwargs) -> dict:
+    """The request's query parameters, validated by `serializer_class` (a 400 naming the first
+    at fault). Read as plain values, not as a form: an empty `status=` is a value to check, never
+    a parameter left out."""
+    params = serializer_class(data=request.query_params.dict(), **kwargs)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def unknown(field: str, message: str) -> serializers.ValidationError:
+    """A field naming nothing of the partner's: answered 404 with `field` (api.errors)."""
+    return serializers.ValidationError({field: ErrorDetail(message, code="unknown")})
+
+
+class SizeField(serializers.IntegerField):
+    """A page's `size`: 1 to MAX_SIZE, written in ASCII digits (`²` or `1.0` is no size)."""
+
+    def __init__(self, **kwargs):
+        problem = lazy_sentence(gettext_noop("Use a size from 1 to %(max)s."), max=MAX_SIZE)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", DEFAULT_SIZE)
+        super().__init__(
+            min_value=1,
+            max_value=MAX_SIZE,
+            error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), problem),
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        if not isinstance(data, int) and not WHOLE_NUMBER.fullmatch(str(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PageQuerySerializer(serializers.Serializer):
+    size = SizeField()
+
+
+class TextField(serializers.CharField):
+    """A string of a request's body: a number or a boolean is no string (DRF's CharField would
+    take 0 for "0")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# A name: one line with something in it (what the services check), as the schema's pattern.
+NAME_PATTERN = (
+    r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]"
+    r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+)
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "pattern": NAME_PATTERN})
+class NameField(TextField):
+    """A display name: its validators give the page's sentences; its schema, their pattern."""

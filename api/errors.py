@@ -120,23 +120,28 @@ def error(
     )
 
 
-def _first(detail) -> tuple[str, str]:
-    """(field, message) of the first problem in a DRF error detail."""
+# The code of a field's problem that is a reference to nothing of the partner's (a template, a
+# customer, a security group): a 404 naming the field, as another partner's object is anywhere.
+UNKNOWN = "unknown"
+
+
+def _first(detail) -> tuple[str, str, str]:
+    """(field, message, code) of the first problem in a DRF error detail."""
     if isinstance(detail, dict):
         field, problems = next(iter(detail.items()))
-        _, message = _first(problems)
-        return ("" if field == "non_field_errors" else str(field)), message
+        _, message, code = _first(problems)
+        return ("" if field == "non_field_errors" else str(field)), message, code
     if isinstance(detail, list) and detail:
         return _first(detail[0])
-    return "", str(detail)
+    return "", str(detail), getattr(detail, "code", "")
 
 
 def handle(exc, context):
     request = context.get("request")
     if isinstance(exc, ServiceError):
-        return error(
-            status.HTTP_409_CONFLICT, exc.message, code=exc.code or "refused", request=request
-        )
+        # A name already taken (AdminRequestInvalid.taken) is a conflict of its own.
+        code = "name_taken" if getattr(exc, "taken", False) else exc.code or "refused"
+        return error(status.HTTP_409_CONFLICT, exc.message, code=code, request=request)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("No such object, or it belongs to another partner."))
     elif isinstance(exc, DjangoPermissionDenied):
@@ -145,8 +150,9 @@ def handle(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        field, message = _first(exc.detail)
-        shaped = error(response.status_code, message, field=field, request=request)
+        field, message, code = _first(exc.detail)
+        status_code = 404 if code == UNKNOWN else response.status_code
+        shaped = error(status_code, message, field=field, request=request)
     elif isinstance(exc, exceptions.Throttled):
         shaped = error(response.status_code, _throttled(exc), request=request)
     else:

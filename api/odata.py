@@ -252,7 +252,7 @@ def select(text: str | None, allowed: list[str]) -> list[str] | None:
     """The properties `$select` keeps (None: all of them)."""
     if text is None:
         return None
-    chosen = [name.strip() for name in text.split(",")]
+    chosen = text.split(",")
     unknown = [name for name in chosen if name not in allowed]
     if not chosen or unknown:
         raise ODataError(
@@ -266,7 +266,7 @@ def orderby(text: str | None, columns: dict[str, str], default: list[str]) -> li
     in the same direction (a keyset page needs a unique last key)."""
     if text is None:
         return default
-    match = re.fullmatch(r"\s*([A-Za-z/]+)(?:\s+(asc|desc))?\s*", text)
+    match = re.fullmatch(r"([A-Za-z/]+)(?: (asc|desc))?", text)
     if match is None or match[1] not in columns:
         raise ODataError(
             "$orderby",
@@ -332,3 +332,36 @@ def context_link(request, entity: str) -> str:
 def as_400(error: ODataError) -> serializers.ValidationError:
     """An ODataError as the 400 naming its option."""
     return serializers.ValidationError({error.option: error.message})
+
+
+def documented(
+    *, filterable: list[str], selectable: list[str], orderable: list[str], top_default: int
+) -> list:
+    """The query options a Graph list takes, as its OpenAPI parameters: each limit the server
+    enforces is in the schema (`$top`'s range, `$select`'s names, `$orderby`'s choices)."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    names = "|".join(re.escape(name) for name in selectable)
+    orders = [f"{name}{way}" for name in orderable for way in ("", " asc", " desc")]
+    return [
+        OpenApiParameter(
+            "$filter",
+            {"type": "string", "minLength": 1, "maxLength": MAX_FILTER},
+            description="An OData filter on " + ", ".join(filterable) + ".",
+        ),
+        OpenApiParameter(
+            "$select",
+            {"type": "string", "pattern": f"^(?:{names})(?:,(?:{names}))*$"},
+            description="Comma-separated, no spaces: " + ", ".join(selectable) + ".",
+        ),
+        OpenApiParameter("$orderby", {"type": "string", "enum": orders}),
+        OpenApiParameter(
+            "$top",
+            {"type": "integer", "minimum": 1, "maximum": 500},
+            description=f"1 to 500 (default {top_default}).",
+        ),
+        OpenApiParameter("$count", {"type": "boolean"}),
+        OpenApiParameter(
+            "$skiptoken", str, description="The next page's token, from `@odata.nextLink`."
+        ),
+    ]

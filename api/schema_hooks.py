@@ -7,6 +7,8 @@ in the shape of the API its path belongs to (api.errors): Graph's under /v1/tena
 Partner Center's elsewhere.
 """
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+
 from api.request_ids import GRAPH_PREFIX
 
 SHAPES = {"graph": "#/components/schemas/GraphError", "partner": "#/components/schemas/Error"}
@@ -21,7 +23,26 @@ DESCRIPTIONS = {
 }
 
 
+# Graph's answers whose properties `$select` may leave out: only `id` is always there.
+SELECTABLE = ("DelegatedAdminRelationship", "AccessAssignment", "AccessAssignmentDetail")
+# Bodies whose fields exclude each other: exactly one of these is given.
+EXACTLY_ONE = {
+    "RelationshipJobCreateRequest": [
+        {"required": ["relationshipIds"]},
+        {"required": ["expiring"]},
+        {"required": ["templateId"], "properties": {"kind": {"enum": ["upgrade"]}}},
+    ],
+}
+
+
 def complete_errors(result, generator, request, public):
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in SELECTABLE:
+        if name in schemas:
+            schemas[name]["required"] = ["id"]
+    for name, choices in EXACTLY_ONE.items():
+        if name in schemas:
+            schemas[name]["oneOf"] = choices
     for path, methods in result.get("paths", {}).items():
         shape = SHAPES["graph" if path.startswith(GRAPH_PREFIX) else "partner"]
         for operation in methods.values():
@@ -46,3 +67,17 @@ def complete_errors(result, generator, request, public):
                 if status in DESCRIPTIONS and not response.get("description"):
                     response["description"] = DESCRIPTIONS[status]
     return result
+
+
+class StrictBodies(OpenApiSerializerExtension):
+    """A body that refuses keys it doesn't know (api.resources.templates.StrictSerializer)
+    says so: `additionalProperties: false`."""
+
+    target_class = "api.resources.templates.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema

@@ -14,6 +14,7 @@ from api.base import (
     CUSTOMER_ID,
     AppView,
     AttributesSerializer,
+    TextField,
     customer_of,
     errors,
     iso,
@@ -33,24 +34,24 @@ TASK_CODES = [access_trace.task_code(task) for task in CustomerTask]
 
 class AccessAgentSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The user's id in your organization.")
-    userPrincipalName = serializers.CharField()
+    userPrincipalName = TextField()
     accountEnabled = serializers.BooleanField()
 
 
 class AccessCustomerSerializer(serializers.Serializer):
     tenantId = serializers.UUIDField()
-    displayName = serializers.CharField()
+    displayName = TextField()
 
 
 class AccessSecurityGroupSerializer(serializers.Serializer):
     accessContainerId = serializers.UUIDField(help_text="One of your security groups.")
     accessContainerType = serializers.ChoiceField(choices=["securityGroup"])
-    displayName = serializers.CharField()
+    displayName = TextField()
 
 
 class AccessRelationshipSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    displayName = serializers.CharField()
+    displayName = TextField()
     endDateTime = serializers.DateTimeField(
         help_text="When it ends; an auto-extending one's next end."
     )
@@ -58,8 +59,8 @@ class AccessRelationshipSerializer(serializers.Serializer):
 
 
 class AccessRoleSerializer(serializers.Serializer):
-    roleDefinitionId = serializers.CharField(help_text="A Microsoft Entra role template id.")
-    displayName = serializers.CharField()
+    roleDefinitionId = TextField(help_text="A Microsoft Entra role template id.")
+    displayName = TextField()
 
 
 class AccessRolesSerializer(serializers.Serializer):
@@ -107,7 +108,7 @@ class AccessIfApprovedAgentSerializer(serializers.Serializer):
 class AccessNotMadeSerializer(serializers.Serializer):
     accessContainer = AccessSecurityGroupSerializer()
     code = serializers.ChoiceField(choices=[NO_MEMBERS, ROLE_NOT_HELD])
-    description = serializers.CharField()
+    description = TextField()
 
 
 class AccessIfApprovedSerializer(serializers.Serializer):

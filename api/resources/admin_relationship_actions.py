@@ -15,16 +15,16 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.base import AppView, graph_errors, lazy_sentence
+from api.base import AppView, TextField, graph_errors, lazy_sentence, unknown
 from api.resources.delegated_admin_relationships import (
     BASE,
     EXTENSION,
     NO_EXTENSION,
     RELATIONSHIP_ID,
-    AccessDetailsSerializer,
     AdminRelationshipDetailView,
     AutoExtendField,
     DelegatedAdminRelationshipSerializer,
+    UnifiedRoleSerializer,
     _relationship_of,
     _roles,
     relationship_detail,
@@ -64,17 +64,24 @@ ExpiryCountsSerializer = inline_serializer(
         "value": inline_serializer(
             "DelegatedAdminRelationshipExpiryWindow",
             fields={
-                "window": serializers.CharField(
+                "window": TextField(
                     help_text=f"The list's `expiring` value: {', '.join(selectors.WINDOW_CODES)}."
                 ),
-                "displayName": serializers.CharField(help_text="The Expiring page's tile."),
+                "displayName": TextField(help_text="The Expiring page's tile."),
                 "count": serializers.IntegerField(),
-                "link": serializers.CharField(help_text="The relationships of the window."),
+                "link": TextField(help_text="The relationships of the window."),
             },
             many=True,
         )
     },
 )
+
+
+class RemainingRolesSerializer(serializers.Serializer):
+    """The roles a relationship keeps (none: the service says Global Administrator is its only
+    role)."""
+
+    unifiedRoles = serializers.ListField(child=UnifiedRoleSerializer(), max_length=100)
 
 
 class RelationshipUpdateSerializer(StrictSerializer):
@@ -83,7 +90,7 @@ class RelationshipUpdateSerializer(StrictSerializer):
         help_text=f"{EXTENSION}: extend by itself (not while Global Administrator is among the "
         f"roles); {NO_EXTENSION}: end on its date.",
     )
-    accessDetails = AccessDetailsSerializer(
+    accessDetails = RemainingRolesSerializer(
         required=False,
         help_text="The relationship's roles without Global Administrator, to remove it; no "
         "other change of roles is possible without a new request.",
@@ -120,18 +127,18 @@ class RelationshipUpdateSerializer(StrictSerializer):
 
 
 class RoleChangeSerializer(serializers.Serializer):
-    roleDefinitionId = serializers.CharField()
-    displayName = serializers.CharField()
+    roleDefinitionId = TextField()
+    displayName = TextField()
 
 
 class DurationChangeSerializer(serializers.Serializer):
-    before = serializers.CharField(help_text="ISO 8601 days.")
-    after = serializers.CharField()
+    before = TextField(help_text="ISO 8601 days.")
+    after = TextField()
 
 
 class AutoExtendChangeSerializer(serializers.Serializer):
-    before = serializers.CharField(help_text=f"{EXTENSION} or {NO_EXTENSION}.")
-    after = serializers.CharField()
+    before = TextField(help_text=f"{EXTENSION} or {NO_EXTENSION}.")
+    after = TextField()
 
 
 class UpgradeRequestSerializer(DelegatedAdminRelationshipSerializer):
@@ -163,6 +170,7 @@ class RelationshipJobCreateSerializer(StrictSerializer):
         child=serializers.UUIDField(),
         required=False,
         allow_empty=False,
+        min_length=1,
         max_length=MAX_RELATIONSHIP_IDS,
         help_text="Your admin relationships' ids. One of relationshipIds, expiring or templateId.",
     )
@@ -245,11 +253,9 @@ def _chosen(partner, data: dict):
         relationships = AdminRelationship.objects.filter(partner=partner, pk__in=ids)
         found = set(relationships.values_list("pk", flat=True))
         if missing := next((pk for pk in ids if pk not in found), None):
-            raise serializers.ValidationError(
-                {
-                    "relationshipIds": _("Not one of your admin relationships: %(id)s.")
-                    % {"id": missing}
-                }
+            raise unknown(
+                "relationshipIds",
+                _("Not one of your admin relationships: %(id)s.") % {"id": missing},
             )
         return relationships, {"picked": len(ids)}, "relationshipIds"
     if "expiring" in data:
@@ -258,9 +264,7 @@ def _chosen(partner, data: dict):
     try:
         template = selectors.template_of(partner, data["templateId"])
     except Http404:
-        raise serializers.ValidationError(
-            {"templateId": _("Choose one of your organization's templates.")}
-        ) from None
+        raise unknown("templateId", _("Choose one of your organization's templates.")) from None
     return services.upgradable(partner, template), {"upgradable": str(template.pk)}, "templateId"
 
 
@@ -269,7 +273,7 @@ def relationship_job_start(request, partner) -> BulkJob:
     body = RelationshipJobCreateSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     data = body.validated_data
-    relationships, selection, field = _chosen(partner, data)
+    relationships, selection, _field = _chosen(partner, data)
     try:
         return services.bulk_relationships_start(
             membership=request.membership,
@@ -277,9 +281,9 @@ def relationship_job_start(request, partner) -> BulkJob:
             relationships=relationships,
             selection=selection,
         )
-    except services.ServiceError as refusal:
-        if refusal.code == "empty":  # the request can fix it: a 400 naming its field
-            raise serializers.ValidationError({field: refusal.message}) from None
+    except services.ServiceError:
+        # Nothing chosen (a window or a template with no relationship in it today) is the
+        # service's refusal, code `empty`: a 409, as the data decides it, not the request.
         raise
 
 

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from api.base import CUSTOMER_ID, AppView, AttributesSerializer, customer_of, errors
+from api.base import CUSTOMER_ID, AppView, AttributesSerializer, TextField, customer_of, errors
 from tenancy import services
 from tenancy.models import AgreementAcceptance
 from tenancy.rules import Action
@@ -18,10 +18,10 @@ from tenancy.validators import validate_phone, validate_single_line
 
 
 class PrimaryContactSerializer(serializers.Serializer):
-    firstName = serializers.CharField()
-    lastName = serializers.CharField()
+    firstName = TextField()
+    lastName = TextField()
     email = serializers.EmailField()
-    phoneNumber = serializers.CharField(allow_blank=True)
+    phoneNumber = TextField(allow_blank=True)
 
 
 class AgreementSerializer(serializers.Serializer):
@@ -32,7 +32,7 @@ class AgreementSerializer(serializers.Serializer):
     )
     dateAgreed = serializers.DateField()
     type = serializers.ChoiceField(choices=["MicrosoftCustomerAgreement"])
-    templateId = serializers.CharField(help_text="The agreement's version, e.g. MCA 2026-09.")
+    templateId = TextField(help_text="The agreement's version, e.g. MCA 2026-09.")
     attributes = AttributesSerializer()
 
 
@@ -43,10 +43,10 @@ class AgreementCollectionSerializer(serializers.Serializer):
 
 
 class PrimaryContactInSerializer(serializers.Serializer):
-    firstName = serializers.CharField(max_length=100, validators=[validate_single_line])
-    lastName = serializers.CharField(max_length=100, validators=[validate_single_line])
+    firstName = TextField(max_length=100, validators=[validate_single_line])
+    lastName = TextField(max_length=100, validators=[validate_single_line])
     email = serializers.EmailField(max_length=254)
-    phoneNumber = serializers.CharField(
+    phoneNumber = TextField(
         max_length=40, required=False, default="", allow_blank=True, validators=[validate_phone]
     )
 
@@ -93,7 +93,7 @@ class AgreementInSerializer(serializers.Serializer):
         "day is kept, as it is in UTC."
     )
     type = serializers.ChoiceField(choices=["MicrosoftCustomerAgreement"])
-    templateId = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    templateId = TextField(required=False, allow_blank=True, max_length=40)
 
 
 class CustomerAgreementsView(AppView):

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, status
 from rest_framework.response import Response
 
 from api.base import (
@@ -20,11 +21,14 @@ from api.base import (
     AttributesSerializer,
     LinkSerializer,
     LinksSerializer,
+    TextField,
     continued_page,
     errors,
     iso,
     lazy_sentence,
+    query_data,
 )
+from api.errors import UNKNOWN as UNKNOWN_REFERENCE
 from api.resources.admin_relationship_actions import (
     MAX_RELATIONSHIP_IDS,
     RELATIONSHIP_JOB_KINDS,
@@ -53,8 +57,9 @@ from tenancy.services.bulk_selection import (
 BASE = "/v1/bulkJobs"
 ORDER = ["-created_at", "-id"]
 RELATIONSHIP_FILTERS = [*CustomerState.values, selectors.WITH_ADMIN]
-# The selection's problems a request can fix (the rest are refusals: 409).
-SELECTION_PROBLEMS = ("paste_size", "empty")
+# The selection's problems a request can fix (the rest are refusals: 409, `empty` among them:
+# a filter that matches no customer today is the data's answer, not a malformed request).
+SELECTION_PROBLEMS = ("paste_size",)
 # Each kind of job as the API names it.
 KIND_NAMES = {
     BulkJobKind.REQUEST: "request",
@@ -116,7 +121,7 @@ class BulkJobCollectionSerializer(serializers.Serializer):
 
 
 class CustomerFilterSerializer(StrictSerializer):
-    q = serializers.CharField(
+    q = TextField(
         required=False,
         default="",
         allow_blank=True,
@@ -171,7 +176,7 @@ class BulkJobCreateSerializer(StrictSerializer):
         "all of them). Either this or `customers`.",
     )
     customers = serializers.ListField(
-        child=serializers.CharField(max_length=300),
+        child=TextField(max_length=300),
         required=False,
         allow_empty=False,
         max_length=PASTE_MAX_LINES,
@@ -203,7 +208,9 @@ class BulkJobCreateSerializer(StrictSerializer):
             return selectors.template_of(self.context["partner"], value)
         except Http404:
             raise serializers.ValidationError(
-                _("Choose one of your organization's templates.")
+                ErrorDetail(
+                    _("Choose one of your organization's templates."), code=UNKNOWN_REFERENCE
+                )
             ) from None
 
     def validate(self, attrs):
@@ -222,13 +229,13 @@ class BulkJobCreateSerializer(StrictSerializer):
 
 class SkippedReasonSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=list(SKIP_REASONS))
-    description = serializers.CharField()
+    description = TextField()
     count = serializers.IntegerField()
 
 
 class SkippedLineSerializer(serializers.Serializer):
     lineNumber = serializers.IntegerField(help_text="Its position in `customers`, from 1.")
-    value = serializers.CharField()
+    value = TextField()
     reason = serializers.ChoiceField(choices=[UNREADABLE, UNKNOWN])
 
 
@@ -246,13 +253,13 @@ class BulkJobPreviewSerializer(serializers.Serializer):
 
 class ResultCustomerSerializer(serializers.Serializer):
     tenantId = serializers.UUIDField()
-    domain = serializers.CharField()
-    companyName = serializers.CharField()
+    domain = TextField()
+    companyName = TextField()
 
 
 class ResultReasonSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    description = serializers.CharField()
+    code = TextField()
+    description = TextField()
 
 
 class BulkJobResultSerializer(serializers.Serializer):
@@ -261,7 +268,7 @@ class BulkJobResultSerializer(serializers.Serializer):
     lineNumber = serializers.IntegerField(
         required=False, help_text="An entry of `customers` that named none of your customers."
     )
-    line = serializers.CharField(required=False, help_text="That entry, as it was sent.")
+    line = TextField(required=False, help_text="That entry, as it was sent.")
     reason = ResultReasonSerializer(required=False, help_text="Why it was skipped or failed.")
     relationshipId = serializers.UUIDField(
         required=False,
@@ -408,9 +415,7 @@ class BulkJobListView(SelectionMixin, AppView):
         responses={200: BulkJobCollectionSerializer, **errors(400, 403)},
     )
     def get(self, request):
-        params = PageQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        size = params.validated_data["size"]
+        size = query_data(PageQuerySerializer, request)["size"]
         jobs = BulkJob.objects.filter(partner=self.partner).select_related("template_version")
         page = continued_page(jobs, request, order=ORDER, size=size)
         query = {"size": size} if "size" in request.query_params else {}
@@ -443,7 +448,7 @@ class BulkJobListView(SelectionMixin, AppView):
             serializers=[BulkJobCreateSerializer, RelationshipJobCreateSerializer],
             resource_type_field_name=None,
         ),
-        responses={201: BulkJobSerializer, **errors(400, 403, 409)},
+        responses={201: BulkJobSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request):
         if relationship_job_requested(request.data):
@@ -475,7 +480,7 @@ class BulkJobPreviewView(SelectionMixin, AppView):
         "request, and how many would be skipped and why (counted over the whole selection, "
         "however large).",
         request=BulkJobCreateSerializer,
-        responses={200: BulkJobPreviewSerializer, **errors(400, 403)},
+        responses={200: BulkJobPreviewSerializer, **errors(400, 403, 404)},
     )
     def post(self, request):
         data, selection = self.selection(request)
@@ -553,9 +558,7 @@ class BulkJobResultsView(AppView):
     )
     def get(self, request, job_id):
         job = job_of(self.partner, job_id)
-        params = ResultQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_data(ResultQuerySerializer, request)
         items = BulkJobItem.objects.filter(job=job).select_related("customer", "relationship")
         if "state" in data:
             items = items.filter(state=data["state"])

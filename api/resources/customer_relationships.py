@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from api.base import CUSTOMER_ID, AppView, AttributesSerializer, customer_of, errors
+from api.base import CUSTOMER_ID, AppView, AttributesSerializer, TextField, customer_of, errors
 from tenancy import rules
 from tenancy.models import CspRole, ResellerRelationship, Tenant
 from tenancy.rules import Action
@@ -21,11 +21,11 @@ RELATIONSHIP_TYPES = {
 
 class PartnerRelationshipSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="The partner's tenant id.")
-    name = serializers.CharField()
-    mpnId = serializers.CharField(help_text="The PartnerID.")
-    location = serializers.CharField(help_text="The partner's country (ISO 3166 code).")
+    name = TextField()
+    mpnId = TextField(help_text="The PartnerID.")
+    location = TextField(help_text="The partner's country (ISO 3166 code).")
     relationshipType = serializers.ChoiceField(choices=list(RELATIONSHIP_TYPES.values()))
-    state = serializers.CharField(help_text='"active" (an ended relationship is not listed).')
+    state = TextField(help_text='"active" (an ended relationship is not listed).')
     attributes = AttributesSerializer()
 
 

@@ -14,15 +14,16 @@ from rest_framework.response import Response
 from api.base import (
     CONTINUATION_HEADER,
     CUSTOMER_ID,
-    DEFAULT_SIZE,
     GRAPH_STATUS,
-    MAX_SIZE,
     AppView,
     AttributesSerializer,
     LinksSerializer,
+    PageQuerySerializer,
+    TextField,
     continued_page,
     customer_of,
     errors,
+    query_data,
 )
 from tenancy import services
 from tenancy.models import AdminRelationship, CustomerListCount, CustomerListRow, CustomerState
@@ -34,14 +35,14 @@ FILTER_FIELDS = {"CompanyName": "customer_name", "Domain": "customer_domain"}
 
 class CompanyProfileSerializer(serializers.Serializer):
     tenantId = serializers.UUIDField()
-    domain = serializers.CharField()
-    companyName = serializers.CharField()
+    domain = TextField()
+    companyName = TextField()
 
 
 class AdminRelationshipRefSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    displayName = serializers.CharField()
-    status = serializers.CharField()
+    displayName = TextField()
+    status = TextField()
 
 
 class CustomerSerializer(serializers.Serializer):
@@ -72,7 +73,7 @@ def _customer(row_id, name, domain, state) -> dict:
 
 
 class CustomerPatchSerializer(serializers.Serializer):
-    relationshipToPartner = serializers.CharField(
+    relationshipToPartner = TextField(
         help_text='"none": ends your reseller relationship with the customer.'
     )
 
@@ -108,7 +109,7 @@ class CustomerListView(AppView):
         'one. `filter`: {"Field": "CompanyName" | "Domain", "Value": "Cont", '
         '"Operator": "starts_with"}.',
         parameters=[
-            OpenApiParameter("size", int, description=f"1 to {MAX_SIZE} (default {DEFAULT_SIZE})"),
+            PageQuerySerializer,
             OpenApiParameter("filter", str, description="JSON, as above"),
             OpenApiParameter("continuationToken", str),
             OpenApiParameter(
@@ -118,7 +119,7 @@ class CustomerListView(AppView):
         responses=CustomerCollectionSerializer,
     )
     def get(self, request):
-        size = self._size(request.query_params.get("size"))
+        size = query_data(PageQuerySerializer, request)["size"]
         rows = CustomerListRow.objects.filter(partner=self.partner)
         filtered = request.query_params.get("filter")
         if filtered:
@@ -148,20 +149,6 @@ class CustomerListView(AppView):
                 "attributes": {"objectType": "Collection"},
             }
         )
-
-    @staticmethod
-    def _size(value) -> int:
-        if value in (None, ""):
-            return DEFAULT_SIZE
-        try:
-            size = int(value)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= MAX_SIZE:
-            raise serializers.ValidationError(
-                {"size": _("Use a size from 1 to %(max)s.") % {"max": MAX_SIZE}}
-            )
-        return size
 
     @staticmethod
     def _filter(raw: str) -> dict:

@@ -5,13 +5,20 @@ security groups get some of an active relationship's roles (access assignments).
 
 import re
 
+from django.core.validators import RegexValidator
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 
 from api import odata
@@ -20,11 +27,15 @@ from api.base import (
     GRAPH_STATUS,
     MAX_SIZE,
     AppView,
+    NameField,
+    TextField,
     api_page,
     graph_errors,
     iso,
     lazy_sentence,
+    unknown,
 )
+from api.errors import UNKNOWN
 from api.resources.relationship_filters import (
     ASSIGNMENT_PROPERTIES,
     ASSIGNMENT_SELECTABLE,
@@ -35,6 +46,7 @@ from api.resources.relationship_filters import (
     relationship_properties,
 )
 from tenancy import selectors, services
+from tenancy.entra_roles import ENTRA_ROLES, NAME_MAX_LENGTH
 from tenancy.models import (
     AUTO_EXTEND_DAYS,
     AccessAssignment,
@@ -72,16 +84,32 @@ def graph_days(text: str) -> int | None:
     return int(match[1] or 0)
 
 
-class DurationField(serializers.CharField):
+# A relationship's duration, 1 to 730 whole days, in those two forms (the schema's pattern and
+# the server's check are this one expression).
+DAYS_1_TO_730 = r"(?:730|7[0-2][0-9]|[1-6][0-9]{2}|[1-9][0-9]?)"
+DURATION = (
+    rf"^(?:P({DAYS_1_TO_730})D(?:T(?=0)(?:0+H)?(?:0+M)?(?:0+S)?)?"
+    rf"|({DAYS_1_TO_730}) days?, 0:00:00)$"
+)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": DURATION,
+        "description": "P1D to P730D (whole days; the Python Graph SDK's '730 days, 0:00:00' too).",
+    }
+)
+class DurationField(TextField):
     """A relationship's duration: P1D to P730D (whole days), as days."""
 
     def to_internal_value(self, data) -> int:
-        days = graph_days(super().to_internal_value(data))
-        if days is None:
+        match = re.fullmatch(DURATION, super().to_internal_value(data))
+        if match is None:
             raise serializers.ValidationError(
                 _("Give the duration in ISO 8601 days, from P1D to P730D.")
             )
-        return days
+        return int(match[1] or match[2])
 
 
 class AutoExtendField(serializers.ChoiceField):
@@ -133,24 +161,38 @@ def _relationship_of(partner: Tenant, relationship_id) -> AdminRelationship:
 
 
 class UnifiedRoleSerializer(serializers.Serializer):
-    roleDefinitionId = serializers.CharField(
-        max_length=100, help_text="A Microsoft Entra role template id."
+    roleDefinitionId = serializers.ChoiceField(
+        choices=sorted(ENTRA_ROLES),
+        help_text="A Microsoft Entra role template id.",
+        error_messages={
+            # Translators: {input} is the id sent, as it is.
+            "invalid_choice": gettext_lazy("Unknown Microsoft Entra role: {input}.")
+        },
     )
 
 
 class AccessDetailsSerializer(serializers.Serializer):
-    unifiedRoles = UnifiedRoleSerializer(many=True, max_length=100)
+    unifiedRoles = serializers.ListField(
+        child=UnifiedRoleSerializer(),
+        allow_empty=False,
+        min_length=1,
+        max_length=100,
+        error_messages={
+            "empty": gettext_lazy("Select at least one Microsoft Entra role."),
+            "min_length": gettext_lazy("Select at least one Microsoft Entra role."),
+        },
+    )
 
 
 class RelationshipCustomerSerializer(serializers.Serializer):
     tenantId = serializers.UUIDField()
-    displayName = serializers.CharField()
+    displayName = TextField()
 
 
 class DelegatedAdminRelationshipSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    displayName = serializers.CharField()
-    duration = serializers.CharField(help_text="ISO 8601 days: P1D to P730D.")
+    displayName = TextField()
+    duration = TextField(help_text="ISO 8601 days: P1D to P730D.")
     customer = RelationshipCustomerSerializer(
         required=False, help_text="Absent while a request for any customer is unanswered."
     )
@@ -181,7 +223,7 @@ DelegatedAdminRelationshipCollection = inline_serializer(
     "DelegatedAdminRelationshipCollection",
     fields={
         "value": DelegatedAdminRelationshipSerializer(many=True),
-        "@odata.nextLink": serializers.CharField(
+        "@odata.nextLink": TextField(
             required=False, help_text="The next page, while there is one."
         ),
     },
@@ -193,10 +235,23 @@ class CustomerRefSerializer(serializers.Serializer):
 
 
 class RelationshipCreateSerializer(serializers.Serializer):
-    displayName = serializers.CharField(
-        allow_blank=True,
+    displayName = NameField(
         trim_whitespace=False,
-        error_messages={"required": gettext_lazy("Enter a name for the admin relationship.")},
+        max_length=NAME_MAX_LENGTH,
+        validators=[
+            RegexValidator(r"\S", gettext_lazy("Enter a name for the admin relationship.")),
+            # One line, as the service wants it (tenancy.validators.validate_single_line).
+            RegexValidator(
+                r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$",
+                gettext_lazy("Use a single line without control characters."),
+            ),
+        ],
+        error_messages={
+            "required": gettext_lazy("Enter a name for the admin relationship."),
+            "blank": gettext_lazy("Enter a name for the admin relationship."),
+            # Translators: {max_length} is the number of characters a name may have.
+            "max_length": gettext_lazy("Use at most {max_length} characters."),
+        },
     )
     duration = DurationField(
         error_messages={"required": gettext_lazy("Give a duration in days, from P1D to P730D.")}
@@ -220,7 +275,13 @@ class RelationshipCreateSerializer(serializers.Serializer):
         if customer is None:
             # The request form's sentence.
             raise serializers.ValidationError(
-                _("Choose one of your customers, or request the relationship for any customer.")
+                ErrorDetail(
+                    _(
+                        "Choose one of your customers, or request the relationship for any "
+                        "customer."
+                    ),
+                    code=UNKNOWN,
+                )
             )
         return customer
 
@@ -357,24 +418,12 @@ class AdminRelationshipListView(AppView):
         "end in the next 30, 7 or 1 days, or passed in the last 30 or 365), soonest end first; "
         "`…/expiryCounts` counts each window.",
         parameters=[
-            OpenApiParameter("$filter", str, description="An OData filter (see above)."),
-            OpenApiParameter(
-                "$select",
-                str,
-                description="Comma-separated: " + ", ".join(SELECTABLE),
+            *odata.documented(
+                filterable=list(relationship_properties(None, None)),
+                selectable=SELECTABLE,
+                orderable=list(ORDERBY),
+                top_default=DEFAULT_SIZE,
             ),
-            OpenApiParameter(
-                "$orderby",
-                str,
-                description="createdDateTime or displayName, then asc or desc.",
-            ),
-            OpenApiParameter(
-                "$top",
-                int,
-                description=f"1 to {MAX_SIZE} (default {DEFAULT_SIZE})",
-            ),
-            OpenApiParameter("$count", bool),
-            OpenApiParameter("$skiptoken", str, description="From `@odata.nextLink`."),
             OpenApiParameter(
                 "expiring",
                 str,
@@ -392,8 +441,8 @@ class AdminRelationshipListView(AppView):
             chosen = odata.select(options.get("$select"), SELECTABLE)
             counted = odata.count(options.get("$count"))
             now = timezone.now()
-            window = request.query_params.get("expiring") or ""
-            if not window:
+            window = request.query_params.get("expiring")
+            if window is None:
                 relationships = AdminRelationship.objects.filter(partner=self.partner)
                 order = ORDER
             elif window in selectors.WINDOW_CODES:
@@ -443,7 +492,7 @@ class AdminRelationshipListView(AppView):
         f"`autoExtendDuration` {EXTENSION} (not with Global Administrator) or {NO_EXTENSION}. "
         "Each problem with the request is a 400 naming its field.",
         request=RelationshipCreateSerializer,
-        responses={201: DelegatedAdminRelationshipSerializer, **graph_errors(400, 403)},
+        responses={201: DelegatedAdminRelationshipSerializer, **graph_errors(400, 403, 404, 409)},
     )
     def post(self, request):
         body = RelationshipCreateSerializer(data=request.data, context={"partner": self.partner})
@@ -462,6 +511,8 @@ class AdminRelationshipListView(AppView):
                 customer=data.get("customer"),
             )
         except services.AdminRequestInvalid as error:
+            if error.taken:
+                raise
             raise _field_errors(error.problems, RELATIONSHIP_FIELDS) from None
         return Response(_relationship(relationship, timezone.now()), status=status.HTTP_201_CREATED)
 
@@ -474,7 +525,7 @@ class AdminRelationshipDetailView(AppView):
         summary="One admin relationship",
         parameters=[
             RELATIONSHIP_ID,
-            OpenApiParameter("$select", str, description=", ".join(SELECTABLE)),
+            odata.documented(filterable=[], selectable=SELECTABLE, orderable=[], top_default=0)[1],
         ],
         responses={200: DelegatedAdminRelationshipSerializer, **graph_errors(403, 404)},
     )
@@ -502,12 +553,12 @@ class AccessAssignmentListView(AppView):
         "is a 400.",
         parameters=[
             RELATIONSHIP_ID,
-            OpenApiParameter("$filter", str),
-            OpenApiParameter("$select", str, description=", ".join(ASSIGNMENT_SELECTABLE)),
-            OpenApiParameter("$orderby", str),
-            OpenApiParameter("$top", int, description=f"1 to {MAX_SIZE}"),
-            OpenApiParameter("$count", bool),
-            OpenApiParameter("$skiptoken", str),
+            *odata.documented(
+                filterable=list(ASSIGNMENT_PROPERTIES),
+                selectable=ASSIGNMENT_SELECTABLE,
+                orderable=["createdDateTime"],
+                top_default=MAX_SIZE,
+            ),
         ],
         responses={200: AccessAssignmentCollection, **graph_errors(403, 404)},
     )
@@ -574,8 +625,8 @@ class AccessAssignmentListView(AppView):
             pk=data["accessContainer"]["accessContainerId"], partner=self.partner
         ).first()
         if group is None:
-            raise serializers.ValidationError(
-                {"accessContainer": _("Choose one of your organization's security groups.")}
+            raise unknown(
+                "accessContainer", _("Choose one of your organization's security groups.")
             )
         try:
             assignment = services.access_assignment_create(
@@ -585,5 +636,7 @@ class AccessAssignmentListView(AppView):
                 created_by=request.user,
             )
         except services.AdminRequestInvalid as error:
+            if error.taken:
+                raise
             raise _field_errors(error.problems, ASSIGNMENT_FIELDS) from None
         return Response(_assignment(assignment), status=status.HTTP_201_CREATED)

@@ -14,7 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api import odata
-from api.base import MAX_SIZE, AppView, graph_errors, iso
+from api.base import MAX_SIZE, AppView, TextField, graph_errors, iso
 from api.resources.delegated_admin_relationships import (
     RELATIONSHIP_ID,
     DelegatedAdminRelationshipRequestSerializer,
@@ -27,7 +27,7 @@ from tenancy.rules import Action
 
 
 class DelegatedAdminRelationshipRequestResultSerializer(serializers.Serializer):
-    id = serializers.CharField(help_text="Read it back at `…/{id}/requests/{requestId}`.")
+    id = TextField(help_text="Read it back at `…/{id}/requests/{requestId}`.")
     action = serializers.ChoiceField(
         choices=["lockForApproval", "approve", "reject", "terminate"],
         help_text="approve and reject are the customer's answers.",
@@ -40,19 +40,19 @@ class DelegatedAdminRelationshipRequestResultSerializer(serializers.Serializer):
 DelegatedAdminRelationshipRequestCollection = inline_serializer(
     "DelegatedAdminRelationshipRequestCollection",
     fields={
-        "@odata.context": serializers.CharField(),
+        "@odata.context": TextField(),
         "value": DelegatedAdminRelationshipRequestResultSerializer(many=True),
     },
 )
 
 
 class DelegatedAdminRelationshipOperationSerializer(serializers.Serializer):
-    id = serializers.CharField()
+    id = TextField()
     operationType = serializers.ChoiceField(
         choices=["delegatedAdminRelationshipUpdate", "delegatedAdminAccessAssignmentUpdate"]
     )
     status = serializers.ChoiceField(choices=["succeeded"])
-    data = serializers.CharField(help_text="What changed, as JSON.")
+    data = TextField(help_text="What changed, as JSON.")
     createdDateTime = serializers.DateTimeField()
     lastModifiedDateTime = serializers.DateTimeField()
 
@@ -60,7 +60,7 @@ class DelegatedAdminRelationshipOperationSerializer(serializers.Serializer):
 DelegatedAdminRelationshipOperationCollection = inline_serializer(
     "DelegatedAdminRelationshipOperationCollection",
     fields={
-        "@odata.context": serializers.CharField(),
+        "@odata.context": TextField(),
         "value": DelegatedAdminRelationshipOperationSerializer(many=True),
     },
 )

@@ -3,7 +3,6 @@
 customer (`POST` there, as New relationship), one tier or two; the partner's requests a page at a
 time, and revoking one."""
 
-from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,20 +12,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from api.base import (
     CONTINUATION_HEADER,
-    DEFAULT_SIZE,
-    MAX_SIZE,
     AppView,
     AttributesSerializer,
     LinksSerializer,
+    SizeField,
+    TextField,
     continued_page,
     errors,
     iso,
     lazy_sentence,
+    query_data,
 )
 from tenancy import rules, services
 from tenancy.models import Invitation, InvitationStatus, Partnership, Tenant
@@ -80,7 +80,7 @@ class QuerySerializer(serializers.Serializer):
 class RelationshipRequestInSerializer(QuerySerializer):
     """A request for one customer: the link's terms, and whom it is for."""
 
-    label = serializers.CharField(
+    label = TextField(
         required=False,
         default="",
         allow_blank=True,
@@ -98,15 +98,7 @@ ADDRESSED_ONLY = ("label", "recipient")
 
 class RequestListQuerySerializer(serializers.Serializer):
     DATE_PROBLEM = gettext_lazy("Use an ISO 8601 date or time: 2026-01-31 or 2026-01-31T12:00:00Z.")
-    SIZE_PROBLEM = lazy_sentence(gettext_noop("Use a size from 1 to %(max)s."), max=MAX_SIZE)
-
-    size = serializers.IntegerField(
-        required=False,
-        default=DEFAULT_SIZE,
-        min_value=1,
-        max_value=MAX_SIZE,
-        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), SIZE_PROBLEM),
-    )
+    size = SizeField()
     status = serializers.ChoiceField(
         choices=InvitationStatus.values,
         required=False,
@@ -128,13 +120,13 @@ class RequestListQuerySerializer(serializers.Serializer):
 
 class AnsweredBySerializer(serializers.Serializer):
     tenantId = serializers.UUIDField()
-    companyName = serializers.CharField()
-    domain = serializers.CharField()
+    companyName = TextField()
+    domain = TextField()
 
 
 class RelationshipRequestItemSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    label = serializers.CharField(allow_blank=True)
+    label = TextField(allow_blank=True)
     status = serializers.ChoiceField(choices=[*InvitationStatus.values])
     delegatedAdmin = serializers.BooleanField(
         help_text="Whether it includes delegated administration permissions."
@@ -192,6 +184,8 @@ TWO_TIERS = (
 
 class RelationshipRequestView(AppView):
     action = Action.REQUEST_RELATIONSHIP
+    # On GET, who the request is for: its own refusal says to POST.
+    explained_parameters = frozenset({"label", "recipient"})
 
     @extend_schema(
         operation_id="relationship_request_link",
@@ -221,19 +215,16 @@ class RelationshipRequestView(AppView):
                         % {"parameter": name}
                     }
                 )
-        params = QuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_data(QuerySerializer, request)
         partner, provider = self._tiers(data)
-        with _provider_named():
-            invitation = services.invitation_open_general(
-                partner=partner,
-                created_by=request.user,
-                include_admin=data["delegatedAdmin"],
-                indirect_provider=provider,
-                acting_partner=self.partner,
-                language=data.get("language"),
-            )
+        invitation = services.invitation_open_general(
+            partner=partner,
+            created_by=request.user,
+            include_admin=data["delegatedAdmin"],
+            indirect_provider=provider,
+            acting_partner=self.partner,
+            language=data.get("language"),
+        )
         return Response(
             {"url": invitation.link(), "attributes": {"objectType": "RelationshipRequest"}}
         )
@@ -253,17 +244,16 @@ class RelationshipRequestView(AppView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         partner, provider = self._tiers(data)
-        with _provider_named():
-            invitation = services.invitation_create(
-                partner=partner,
-                created_by=request.user,
-                include_admin=data["delegatedAdmin"],
-                label=data["label"],
-                recipient_email=data["recipient"],
-                indirect_provider=provider,
-                acting_partner=self.partner,
-                language=data.get("language"),
-            )
+        invitation = services.invitation_create(
+            partner=partner,
+            created_by=request.user,
+            include_admin=data["delegatedAdmin"],
+            label=data["label"],
+            recipient_email=data["recipient"],
+            indirect_provider=provider,
+            acting_partner=self.partner,
+            language=data.get("language"),
+        )
         return Response(
             {
                 "id": str(invitation.pk),
@@ -280,26 +270,24 @@ class RelationshipRequestView(AppView):
         side = rules.partnership_side(caller)
         reseller_id, provider_id = data.get(INDIRECT_RESELLER_ID), data.get(INDIRECT_PROVIDER_ID)
         if reseller_id is not None and side != "provider":
-            raise serializers.ValidationError(
-                {
-                    INDIRECT_RESELLER_ID: _(
-                        # Translators: %(parameter)s is the API's parameter name, as it is.
-                        "%(parameter)s is for indirect providers, requesting a relationship "
-                        "for one of their indirect resellers."
-                    )
-                    % {"parameter": INDIRECT_RESELLER_ID}
-                }
+            # Who may name it is a rule about the caller: a 403, like any other role's.
+            raise exceptions.PermissionDenied(
+                _(
+                    # Translators: %(parameter)s is the API's parameter name, as it is.
+                    "%(parameter)s is for indirect providers, requesting a relationship "
+                    "for one of their indirect resellers."
+                )
+                % {"parameter": INDIRECT_RESELLER_ID}
             )
         if provider_id is not None and side != "reseller":
-            raise serializers.ValidationError(
-                {
-                    INDIRECT_PROVIDER_ID: _(
-                        # Translators: %(parameter)s is the API's parameter name, as it is.
-                        "%(parameter)s is for indirect resellers, naming the indirect provider "
-                        "the customer will buy through."
-                    )
-                    % {"parameter": INDIRECT_PROVIDER_ID}
-                }
+            # Who may name it is a rule about the caller: a 403, like any other role's.
+            raise exceptions.PermissionDenied(
+                _(
+                    # Translators: %(parameter)s is the API's parameter name, as it is.
+                    "%(parameter)s is for indirect resellers, naming the indirect provider "
+                    "the customer will buy through."
+                )
+                % {"parameter": INDIRECT_PROVIDER_ID}
             )
         if reseller_id is not None:
             return self._partnered(caller, reseller_id, other="reseller"), caller
@@ -332,17 +320,6 @@ class RelationshipRequestView(AppView):
         return found
 
 
-@contextmanager
-def _provider_named():
-    """An indirect reseller that named no provider gets a field error, not a refusal."""
-    try:
-        yield
-    except services.ServiceError as refusal:
-        if refusal.code == "provider":
-            raise serializers.ValidationError({INDIRECT_PROVIDER_ID: refusal.message}) from None
-        raise
-
-
 class RelationshipRequestListView(AppView):
     action = Action.VIEW_REQUESTS
 
@@ -364,9 +341,7 @@ class RelationshipRequestListView(AppView):
         responses={200: RelationshipRequestCollectionSerializer, **errors(400, 403)},
     )
     def get(self, request):
-        params = RequestListQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_data(RequestListQuerySerializer, request)
         now = timezone.now()
         invitations = Invitation.objects.filter(partner=self.partner).select_related(
             "answered_tenant"

@@ -6,9 +6,10 @@ continuation token, as Partner Center's lists. Also the collection shapes bulk j
 
 from urllib.parse import urlencode
 
+from django.core.validators import RegexValidator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -16,15 +17,17 @@ from rest_framework.response import Response
 
 from api.base import (
     CONTINUATION_HEADER,
-    DEFAULT_SIZE,
-    MAX_SIZE,
     AppView,
     AttributesSerializer,
     LinksSerializer,
+    NameField,
+    PageQuerySerializer,
+    TextField,
     continued_page,
     errors,
     iso,
-    lazy_sentence,
+    query_data,
+    unknown,
 )
 from api.resources.delegated_admin_relationships import (
     EXTENSION,
@@ -34,7 +37,13 @@ from api.resources.delegated_admin_relationships import (
     DurationField,
 )
 from tenancy import selectors, services
-from tenancy.models import AdminRelationshipTemplate, SecurityGroup, TemplateMapping, Tenant
+from tenancy.models import (
+    TEMPLATE_NAME_MAX,
+    AdminRelationshipTemplate,
+    SecurityGroup,
+    TemplateMapping,
+    Tenant,
+)
 from tenancy.rules import Action
 
 BASE = "/v1/adminRelationshipTemplates"
@@ -88,18 +97,6 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class PageQuerySerializer(serializers.Serializer):
-    SIZE_PROBLEM = lazy_sentence(gettext_noop("Use a size from 1 to %(max)s."), max=MAX_SIZE)
-
-    size = serializers.IntegerField(
-        required=False,
-        default=DEFAULT_SIZE,
-        min_value=1,
-        max_value=MAX_SIZE,
-        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), SIZE_PROBLEM),
-    )
-
-
 PAGE_PARAMETERS = [
     OpenApiParameter("continuationToken", str),
     OpenApiParameter(CONTINUATION_HEADER, str, location=OpenApiParameter.HEADER, required=False),
@@ -132,13 +129,13 @@ class TemplateMappingSerializer(serializers.Serializer):
 
 class AdminRelationshipTemplateSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    displayName = serializers.CharField()
-    description = serializers.CharField(allow_blank=True)
+    displayName = TextField()
+    description = TextField(allow_blank=True)
     version = serializers.IntegerField(
         help_text="The latest version's number: what new requests and bulk jobs use."
     )
     accessDetails = AccessDetailsSerializer()
-    duration = serializers.CharField(help_text="ISO 8601 days: P1D to P730D.")
+    duration = TextField(help_text="ISO 8601 days: P1D to P730D.")
     autoExtendDuration = serializers.ChoiceField(choices=[EXTENSION, NO_EXTENSION])
     mappings = TemplateMappingSerializer(many=True)
     createdDateTime = serializers.DateTimeField()
@@ -166,11 +163,24 @@ class AdminRelationshipTemplateWriteSerializer(StrictSerializer):
     """A new template (every field but `description`, `autoExtendDuration` and `mappings`
     required), or a change to one (`PATCH`: only the fields sent change)."""
 
-    displayName = serializers.CharField(
-        allow_blank=True,
-        error_messages={"required": gettext_lazy("Enter a name for the template.")},
+    displayName = NameField(
+        max_length=TEMPLATE_NAME_MAX,
+        validators=[
+            RegexValidator(r"\S", gettext_lazy("Enter a name for the template.")),
+            # One line, as the service wants it (tenancy.validators.validate_single_line).
+            RegexValidator(
+                r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$",
+                gettext_lazy("Use a single line without control characters."),
+            ),
+        ],
+        error_messages={
+            "required": gettext_lazy("Enter a name for the template."),
+            "blank": gettext_lazy("Enter a name for the template."),
+            # Translators: {max_length} is the number of characters a name may have.
+            "max_length": gettext_lazy("Use at most {max_length} characters."),
+        },
     )
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = TextField(required=False, allow_blank=True)
     duration = DurationField(
         help_text="ISO 8601 days: P1D to P730D.",
         error_messages={"required": gettext_lazy("Give a duration in days, from P1D to P730D.")},
@@ -211,9 +221,7 @@ def _mappings(partner: Tenant, mappings: list[dict]) -> list[tuple[SecurityGroup
     ids = {mapping["securityGroupId"] for mapping in mappings}
     groups = SecurityGroup.objects.in_bulk([*ids]) if ids else {}
     if any(group.partner_id != partner.pk for group in groups.values()) or len(groups) < len(ids):
-        raise serializers.ValidationError(
-            {"mappings": _("Choose one of your organization's security groups.")}
-        )
+        raise unknown("mappings", _("Choose one of your organization's security groups."))
     return [
         (groups[mapping["securityGroupId"]], _roles(mapping["accessDetails"]))
         for mapping in mappings
@@ -259,9 +267,7 @@ class TemplateListView(AppView):
         responses={200: AdminRelationshipTemplateCollectionSerializer, **errors(400, 403)},
     )
     def get(self, request):
-        params = PageQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        size = params.validated_data["size"]
+        size = query_data(PageQuerySerializer, request)["size"]
         templates = (
             AdminRelationshipTemplate.objects.filter(partner=self.partner)
             .exclude(latest=None)
@@ -288,7 +294,7 @@ class TemplateListView(AppView):
         "template's roles each gets once a customer approves. Each problem is a 400 naming its "
         "field.",
         request=AdminRelationshipTemplateWriteSerializer,
-        responses={201: AdminRelationshipTemplateSerializer, **errors(400, 403)},
+        responses={201: AdminRelationshipTemplateSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request):
         body = AdminRelationshipTemplateWriteSerializer(data=request.data)
@@ -307,6 +313,8 @@ class TemplateListView(AppView):
                 partner=self.partner, created_by=request.user, content=content
             )
         except services.AdminRequestInvalid as error:
+            if error.taken:
+                raise
             raise field_errors(error.problems, TEMPLATE_FIELDS) from None
         return Response(
             template_body(template_of(self.partner, template.pk)), status=status.HTTP_201_CREATED
@@ -336,7 +344,7 @@ class TemplateDetailView(AppView):
         "description alone makes none.",
         parameters=[TEMPLATE_ID],
         request=AdminRelationshipTemplateWriteSerializer,
-        responses={200: AdminRelationshipTemplateSerializer, **errors(400, 403, 404)},
+        responses={200: AdminRelationshipTemplateSerializer, **errors(400, 403, 404, 409)},
     )
     def patch(self, request, template_id):
         template = template_of(self.partner, template_id)
@@ -363,5 +371,7 @@ class TemplateDetailView(AppView):
         try:
             services.template_update(template=template, changed_by=request.user, content=content)
         except services.AdminRequestInvalid as error:
+            if error.taken:
+                raise
             raise field_errors(error.problems, TEMPLATE_FIELDS) from None
         return Response(template_body(template_of(self.partner, template_id)))

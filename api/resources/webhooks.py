@@ -27,10 +27,12 @@ from api.base import (
     AppView,
     AttributesSerializer,
     LinksSerializer,
+    TextField,
     continued_page,
     errors,
     graph_errors,
     iso,
+    query_data,
 )
 from api.resources.delegated_admin_relationships import (
     RELATIONSHIP_ID,
@@ -61,6 +63,7 @@ from tenancy.models import (
     WebhookEventName,
     WebhookSubscription,
 )
+from tenancy.models.webhooks import URL_MAX_LENGTH
 from tenancy.rules import Action
 
 EVENT_NAMES = [name.value for name in SUBSCRIBABLE_EVENTS]
@@ -94,12 +97,12 @@ def registration_of(partner: Tenant) -> WebhookSubscription:
 
 class WebhookRegistrationSerializer(serializers.Serializer):
     SubscriberId = serializers.UUIDField(help_text="Your organization's tenant id.")
-    WebhookUrl = serializers.CharField()
+    WebhookUrl = TextField()
     WebhookEvents = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_NAMES))
 
 
 class NewWebhookRegistrationSerializer(WebhookRegistrationSerializer):
-    SigningSecret = serializers.CharField(
+    SigningSecret = TextField(
         help_text="Standard Webhooks' whsec_<base64>: every delivery is signed with it. Shown in "
         "this answer only: keep it now."
     )
@@ -108,18 +111,33 @@ class NewWebhookRegistrationSerializer(WebhookRegistrationSerializer):
 class WebhookRegistrationWriteSerializer(serializers.Serializer):
     """Blank values and unknown event names are the service's to refuse, in the page's words."""
 
-    WebhookUrl = serializers.CharField(
-        allow_blank=True,
-        trim_whitespace=False,
-        help_text="An https:// address on the internet that accepts POST requests (only public "
-        "addresses: private, loopback and link-local ones are refused).",
-        error_messages={"required": gettext_lazy("Enter the URL to send events to.")},
+    WebhookUrl = serializers.RegexField(
+        r"^https?://[^\x00-\x20/?#]+[^\x00-\x20]*$",
+        max_length=URL_MAX_LENGTH,
+        help_text="An address on the internet that accepts POST requests. One the address "
+        "filter refuses (private, loopback, link-local or reserved, or a name that doesn't "
+        "resolve) is refused with 409.",
+        error_messages={
+            "required": gettext_lazy("Enter the URL to send events to."),
+            "blank": gettext_lazy("Enter the URL to send events to."),
+            "invalid": gettext_lazy("Use an http:// or https:// URL."),
+        },
     )
     WebhookEvents = serializers.ListField(
-        child=serializers.CharField(),
+        child=serializers.ChoiceField(
+            choices=EVENT_NAMES,
+            # Translators: {input} is the name sent, as it is.
+            error_messages={"invalid_choice": gettext_lazy("Unknown event: {input}.")},
+        ),
+        allow_empty=False,
+        min_length=1,
         max_length=len(EVENT_NAMES),
         help_text="Names from GET /v1/webhooks/eventTypes.",
-        error_messages={"required": gettext_lazy("Select at least one event.")},
+        error_messages={
+            "required": gettext_lazy("Select at least one event."),
+            "empty": gettext_lazy("Select at least one event."),
+            "min_length": gettext_lazy("Select at least one event."),
+        },
     )
 
 
@@ -133,11 +151,11 @@ class ValidationEventStatusSerializer(serializers.Serializer):
     correlationId = serializers.UUIDField()
     partnerId = serializers.UUIDField()
     status = serializers.ChoiceField(choices=sorted(set(VALIDATION_STATUS.values())))
-    callbackUrl = serializers.CharField()
+    callbackUrl = TextField()
     responseCode = serializers.IntegerField(
         required=False, help_text="The receiver's HTTP status, at the latest attempt."
     )
-    responseMessage = serializers.CharField(
+    responseMessage = TextField(
         required=False,
         help_text="The status's reason phrase, or why the latest attempt got no answer.",
     )
@@ -152,8 +170,11 @@ def registration_body(subscription: WebhookSubscription) -> dict:
     }
 
 
-def _registration_fields(invalid: services.WebhookInvalid) -> serializers.ValidationError:
-    """The service's problems by field, as a 400 naming the registration's field."""
+def _registration_fields(invalid: services.WebhookInvalid) -> Exception:
+    """The service's problems by field, as a 400 naming the registration's field; an address
+    of the right form that the address filter refuses is a refusal (409)."""
+    if set(invalid.problems) == {"url"}:
+        return services.ServiceError(invalid.problems["url"], code="address")
     return serializers.ValidationError(
         {
             REGISTRATION_FIELDS.get(field, field): message
@@ -338,16 +359,16 @@ def _phrase(code: int | None) -> str:
 
 
 class AuditRecordSerializer(serializers.Serializer):
-    id = serializers.CharField()
+    id = TextField()
     partnerId = serializers.UUIDField()
     customerId = serializers.UUIDField(required=False)
-    customerName = serializers.CharField(required=False)
-    userPrincipalName = serializers.CharField(
+    customerName = TextField(required=False)
+    userPrincipalName = TextField(
         allow_blank=True,
         help_text="Who did it (an app's principal, for an app); blank: the portal.",
     )
-    operationType = serializers.CharField(help_text="The audit action's code: invitation.accepted.")
-    operationDescription = serializers.CharField(
+    operationType = TextField(help_text="The audit action's code: invitation.accepted.")
+    operationDescription = TextField(
         help_text="As the Activity page words it, in the request's language."
     )
     operationDate = serializers.DateTimeField()
@@ -376,30 +397,16 @@ class AuditRecordQuerySerializer(PageQuerySerializer):
         required=False, help_text="The last day (UTC), YYYY-MM-DD; default: today."
     )
 
-    def _in_range(self, day: date) -> date:
-        if not self.FIRST_DAY <= day <= self.LAST_DAY:
-            raise serializers.ValidationError(
-                _("Choose a date from %(first)s to %(last)s.")
-                % {"first": self.FIRST_DAY.isoformat(), "last": self.LAST_DAY.isoformat()}
-            )
-        return day
-
-    def validate_startDate(self, day: date) -> date:
-        return self._in_range(day)
-
-    def validate_endDate(self, day: date) -> date:
-        return self._in_range(day)
-
     def validate(self, data):
+        # Days outside the portal's calendar hold no lines: they are read as its ends. A start
+        # after the end is a period of no days: nothing.
         start, end = data.get("startDate"), data.get("endDate")
         if end is None:
             end = max(timezone.now().astimezone(UTC).date(), start or self.FIRST_DAY)
         if start is None:
             start = max(end - timedelta(days=self.DEFAULT_DAYS - 1), self.FIRST_DAY)
-        if start > end:
-            raise serializers.ValidationError(
-                {"endDate": _("The end date must be on or after the start date.")}
-            )
+        start = min(max(start, self.FIRST_DAY), self.LAST_DAY)
+        end = min(max(end, self.FIRST_DAY), self.LAST_DAY)
         return {**data, "startDate": start, "endDate": end}
 
 
@@ -435,9 +442,7 @@ class AuditRecordListView(AppView):
         responses={200: AuditRecordCollectionSerializer, **errors(400, 403)},
     )
     def get(self, request):
-        params = AuditRecordQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_data(AuditRecordQuerySerializer, request)
         start, end = data["startDate"], data["endDate"]
         # A range on the timestamp itself, so the (partner, at) index serves it.
         events = AuditEvent.objects.filter(

@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Request bodies as components of their own, with minLength 1 where a blank is refused.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Every operation's shared error answers (401, 429, and 400/404 where they apply).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

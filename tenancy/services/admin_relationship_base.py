@@ -13,10 +13,13 @@ from tenancy.services.base import ServiceError
 class AdminRequestInvalid(ServiceError):
     """Field errors of an admin relationship request (or of an access assignment)."""
 
-    def __init__(self, problems: dict[str, str]):
+    def __init__(self, problems: dict[str, str], *, taken: bool = False):
         field_name, message = next(iter(problems.items()))
         super().__init__(message, code=field_name)
         self.problems = problems
+        # A name another relationship or template has: the page shows it at its field; the
+        # API answers 409 (the data's conflict, not a malformed request).
+        self.taken = taken
 
 
 def record_admin(

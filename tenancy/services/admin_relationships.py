@@ -187,7 +187,8 @@ def admin_relationship_create(
                     "Names are unique, even among ended relationships: choose another."
                 )
                 % {"name": name}
-            }
+            },
+            taken=True,
         ) from None
 
 

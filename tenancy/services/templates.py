@@ -53,7 +53,7 @@ def _check(partner: Tenant, content: TemplateContent) -> None:
 
 def _name_taken(name: str) -> AdminRequestInvalid:
     return AdminRequestInvalid(
-        {"name": _("There is already a template named “%(name)s”.") % {"name": name}}
+        {"name": _("There is already a template named “%(name)s”.") % {"name": name}}, taken=True
     )
 
 

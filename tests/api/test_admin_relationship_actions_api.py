@@ -29,6 +29,9 @@ from tests.factories import (
     SecurityGroupFactory,
 )
 
+# A role the relationship doesn't hold.
+BILLING = "b0f54661-2d74-4c50-afa3-1ec803f12efe"
+
 pytestmark = pytest.mark.django_db
 LIST = "/v1/tenantRelationships/delegatedAdminRelationships"
 COUNTS = LIST + "/expiryCounts"
@@ -300,7 +303,7 @@ class TestRemoveGlobalAdministrator:
     @pytest.mark.parametrize(
         "wanted",
         [
-            [*DEFAULT_ROLES, LICENSE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR, READER, "new"],
+            [*DEFAULT_ROLES, LICENSE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR, READER, BILLING],
             [READER],  # Global Administrator and others
             sorted([*DEFAULT_ROLES, GLOBAL_ADMINISTRATOR, "f2ef992c-3afb-46b9-b7cf-a126ee74c451"]),
         ],

@@ -134,8 +134,6 @@ class TestStart:
             ({"customers": "a.example"}, "customers"),
             ({"customers": []}, "customers"),
             ({"customers": ["   "]}, "customers"),
-            ({"filter": {"q": "nobody at all"}}, "filter"),
-            ({"templateId": "00000000-0000-4000-8000-000000000000"}, "templateId"),
         ],
     )
     def test_each_problem_is_a_400_naming_its_field(
@@ -148,14 +146,24 @@ class TestStart:
         assert response.json()["field"] == field
         assert not BulkJob.objects.exists()
 
+    def test_a_filter_that_finds_nobody_is_refused(self, api, partner_a, template):
+        make_customers(partner_a, 2)
+        sent = {"templateId": str(template.pk), "filter": {"q": "nobody at all"}}
+        response = api.post(LIST, sent, format="json")
+        assert response.status_code == 409  # the data's answer today, not a malformed request
+        assert response.json()["code"] == "empty"
+        assert not BulkJob.objects.exists()
+
     def test_another_partners_template_is_refused_as_unknown(
         self, api, partner_a, partner_b, agent_b
     ):
         make_customers(partner_a, 2)
         theirs = make_template(partner_b, agent_b)
         response = api.post(LIST, {"templateId": str(theirs.pk), "filter": {}}, format="json")
-        assert response.status_code == 400
+        assert response.status_code == 404  # as another partner's objects are anywhere
         assert response.json()["field"] == "templateId"
+        nobodys = {"templateId": "00000000-0000-4000-8000-000000000000", "filter": {}}
+        assert api.post(LIST, nobodys, format="json").status_code == 404
         assert not BulkJob.objects.exists()
 
     def test_a_read_only_app_cannot_start_or_preview_one(self, helpdesk_api, partner_a, template):

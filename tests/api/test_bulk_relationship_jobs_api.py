@@ -196,27 +196,40 @@ class TestUpgrade:
         assert result["relationshipId"] == str(on_version_1[0].pk)
         assert "relationshipLink" not in result
 
-    def test_a_template_with_nothing_to_upgrade_is_a_field_error(self, api, template, on_version_1):
+    def test_a_template_with_nothing_to_upgrade_is_refused(self, api, template, on_version_1):
         response = api.post(
             LIST, {"kind": "upgrade", "templateId": str(template.pk)}, format="json"
         )
-        assert response.status_code == 400
+        assert response.status_code == 409  # the data's answer today, not a malformed request
         assert response.json() == {
-            "code": "invalid",
+            "code": "empty",
             "description": "Select at least one admin relationship.",
-            "field": "templateId",
         }
         assert not BulkJob.objects.exists()
 
-    def test_another_partners_template_is_a_field_error(self, api, partner_b, agent_b):
+    def test_another_partners_template_is_a_404_naming_the_field(self, api, partner_b, agent_b):
         theirs = make_template(partner_b, agent_b)
         response = api.post(LIST, {"kind": "upgrade", "templateId": str(theirs.pk)}, format="json")
-        assert response.status_code == 400
+        assert response.status_code == 404
         assert response.json()["field"] == "templateId"
         assert response.json()["description"] == "Choose one of your organization's templates."
 
 
 class TestBadInput:
+    def test_a_relationship_id_of_nobodys_is_a_404_naming_the_field(self, api):
+        body = {"kind": "autoExtendOn", "relationshipIds": [NOWHERE]}
+        response = api.post(LIST, body, format="json")
+        assert response.status_code == 404
+        assert response.json()["field"] == "relationshipIds"
+        assert response.json()["description"] == f"Not one of your admin relationships: {NOWHERE}."
+        assert not BulkJob.objects.exists()
+
+    def test_an_empty_window_is_refused(self, api):
+        response = api.post(LIST, {"kind": "autoExtendOn", "expiring": "30"}, format="json")
+        assert response.status_code == 409
+        assert response.json()["code"] == "empty"
+        assert not BulkJob.objects.exists()
+
     @pytest.mark.parametrize(
         ("body", "field", "message"),
         [
@@ -242,19 +255,9 @@ class TestBadInput:
                 "Must be a valid UUID.",
             ),
             (
-                {"kind": "autoExtendOn", "relationshipIds": [NOWHERE]},
-                "relationshipIds",
-                f"Not one of your admin relationships: {NOWHERE}.",
-            ),
-            (
                 {"kind": "autoExtendOn", "expiring": "90"},
                 "expiring",
                 "Use one of: 30, 7, 1, expired_30, expired_365.",
-            ),
-            (
-                {"kind": "autoExtendOn", "expiring": "30"},
-                "expiring",
-                "Select at least one admin relationship.",
             ),
             (
                 {"kind": "autoExtendOn", "expiring": "30", "sendEmail": True},
@@ -292,7 +295,7 @@ class TestBadInput:
             {"kind": "autoExtendOn", "relationshipIds": [str(mine.pk), *others]},
             format="json",
         )
-        assert response.status_code == 400
+        assert response.status_code == 404  # as another partner's objects are anywhere
         assert response.json()["description"] == (
             f"Not one of your admin relationships: {others[0]}."
         )
@@ -305,7 +308,7 @@ class TestBadInput:
             {"kind": "autoExtendOn", "relationshipIds": [str(mine.pk), str(theirs.pk)]},
             format="json",
         )
-        assert response.status_code == 400
+        assert response.status_code == 404  # as another partner's objects are anywhere
         assert response.json()["description"] == (
             f"Not one of your admin relationships: {theirs.pk}."
         )

@@ -330,7 +330,9 @@ class TestAttestation:
         assert not customer.agreement_acceptances.exists()
 
     def test_date_agreed_is_documented_as_a_date_time_or_a_date(self):
-        schema = document()["components"]["schemas"]["AgreementIn"]["properties"]["dateAgreed"]
+        schema = document()["components"]["schemas"]["AgreementInRequest"]["properties"][
+            "dateAgreed"
+        ]
         assert [choice["format"] for choice in schema["oneOf"]] == ["date-time", "date"]
         assert "2026-11-30T08:00:00Z" in schema["description"]
 

@@ -3,6 +3,7 @@ client nobody here wrote, against the live server: list, page with its PageItera
 create, get, lock for approval, access assignments, and an error read as its ODataError."""
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 
 import httpx
@@ -72,22 +73,26 @@ def graph(live_server, key: str) -> GraphServiceClient:
     return GraphServiceClient(request_adapter=adapter)
 
 
-LOOP: list[asyncio.AbstractEventLoop] = []
+RUNNER: list = []
 
 
 @pytest.fixture(autouse=True)
 def event_loop_for_the_test(reference_data):
-    """One event loop for a test's calls (the SDK's HTTP client keeps its connections on it);
-    and the reference data a transactional test may find gone, before anything needs it."""
-    loop = asyncio.new_event_loop()
-    LOOP.append(loop)
+    """One event loop for a test's calls, in a thread of its own (the SDK's HTTP client keeps
+    its connections on it; the browser tests' loop may be running in this one); and the
+    reference data a transactional test may find gone, before anything needs it."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    loop = pool.submit(asyncio.new_event_loop).result()
+    RUNNER.append((pool, loop))
     yield
-    LOOP.remove(loop)
-    loop.close()
+    RUNNER.remove((pool, loop))
+    pool.submit(loop.close).result()
+    pool.shutdown()
 
 
 def run(coroutine):
-    return LOOP[-1].run_until_complete(coroutine)
+    pool, loop = RUNNER[-1]
+    return pool.submit(loop.run_until_complete, coroutine).result()
 
 
 def listing(**parameters):

@@ -98,14 +98,14 @@ class TestCreate:
     def test_a_name_in_use_is_refused(self, api, partner_a, admin_agent):
         make_template(partner_a, admin_agent, name="helpdesk TIER")
         response = api.post(LIST, body(), format="json")
-        assert response.status_code == 400
-        assert response.json()["field"] == "displayName"
+        assert response.status_code == 409  # the data's conflict, not a malformed request
+        assert response.json()["code"] == "name_taken"
 
     def test_another_partners_group_is_refused_as_unknown(self, api, partner_b):
         theirs = SecurityGroupFactory(partner=partner_b, name="Their tier")
         sent = body(mappings=[{"securityGroupId": str(theirs.pk), "accessDetails": roles(READER)}])
         response = api.post(LIST, sent, format="json")
-        assert response.status_code == 400
+        assert response.status_code == 404  # as another partner's objects are anywhere
         assert response.json()["field"] == "mappings"
         assert not AdminRelationshipTemplate.objects.exists()
 

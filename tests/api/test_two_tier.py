@@ -153,12 +153,11 @@ class TestTwoTierLinks:
     @BOTH
     def test_a_reseller_must_name_its_provider(self, reseller_api, partnership, method):
         response = ask(reseller_api, method)
-        assert response.status_code == 400
+        assert response.status_code == 409  # the service's refusal, as the page's
         assert_matches(LINK, method, response)
         assert response.json() == {
-            "code": "invalid",
+            "code": "provider",
             "description": "Choose the indirect provider this customer will buy through.",
-            "field": PROVIDER_ID,
         }
         assert not Invitation.objects.exists()
 
@@ -237,10 +236,9 @@ class TestTwoTierLinks:
             (PROVIDER_ID, "indirect resellers"),
         ):
             response = ask(api, method, {field: some_id})
-            assert response.status_code == 400
+            assert response.status_code == 403  # a rule about who the caller is
             assert_matches(LINK, method, response)
             body = response.json()
-            assert body["field"] == field
             assert body["description"].startswith(f"{field} is for {whom}")
         assert not Invitation.objects.exists()
 
@@ -249,13 +247,11 @@ class TestTwoTierLinks:
         self, provider_api, reseller_api, provider, reseller, partnership, method
     ):
         response = ask(provider_api, method, {PROVIDER_ID: str(provider.pk)})
-        assert response.status_code == 400
+        assert response.status_code == 403
         assert_matches(LINK, method, response)
-        assert response.json()["field"] == PROVIDER_ID
         assert response.json()["description"].startswith(f"{PROVIDER_ID} is for indirect resellers")
         response = ask(reseller_api, method, {RESELLER_ID: str(reseller.pk)})
-        assert response.status_code == 400
-        assert response.json()["field"] == RESELLER_ID
+        assert response.status_code == 403
         assert response.json()["description"].startswith(f"{RESELLER_ID} is for indirect providers")
         assert not Invitation.objects.exists()
 
