@@ -83,7 +83,7 @@ ALWAYS_ACCEPTED = frozenset({"seekOperation"})
 def documented_query(route: str, method: str) -> frozenset[str]:
     """The query parameters the OpenAPI document gives the operation at `route` (a URL pattern
     as Django names it), read from the document once per process."""
-    document = _document()
+    document = openapi_document()
     path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
     operation = document["paths"].get(path, {}).get(method.lower(), {})
     return ALWAYS_ACCEPTED | {
@@ -92,7 +92,9 @@ def documented_query(route: str, method: str) -> frozenset[str]:
 
 
 @functools.cache
-def _document() -> dict:
+def openapi_document() -> dict:
+    """The OpenAPI document /v1/openapi.json serves, made once per process (it doesn't change
+    at run time): what the reference page renders and the operations' parameters are read from."""
     from drf_spectacular.generators import SchemaGenerator
 
     return SchemaGenerator().get_schema(request=None, public=True)

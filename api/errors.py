@@ -139,9 +139,9 @@ def _first(detail) -> tuple[str, str, str]:
 def handle(exc, context):
     request = context.get("request")
     if isinstance(exc, ServiceError):
-        # A name already taken (AdminRequestInvalid.taken) is a conflict of its own.
-        code = "name_taken" if getattr(exc, "taken", False) else exc.code or "refused"
-        return error(status.HTTP_409_CONFLICT, exc.message, code=code, request=request)
+        return error(
+            status.HTTP_409_CONFLICT, exc.message, code=exc.code or "refused", request=request
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("No such object, or it belongs to another partner."))
     elif isinstance(exc, DjangoPermissionDenied):

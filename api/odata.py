@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from odata_query import ast
 from odata_query.exceptions import ODataException
 from odata_query.grammar import ODataLexer, ODataParser
@@ -64,6 +65,19 @@ class Property:
     values: tuple = ()  # an enum's values
     nullable: bool = False
     compare: Callable[[str, object], Q] | None = field(default=None, compare=False)
+
+
+def by_value(condition: Callable[[object], Q]) -> Callable[[str, object], Q]:
+    """The comparison of an enum property each value of which is a condition of its own (eq,
+    ne, in), for `Property.compare`."""
+
+    def compare(operator: str, value) -> Q:
+        matched = Q(pk__in=[])
+        for one in value if operator == "in" else [value]:
+            matched |= condition(one)
+        return ~matched if operator == "ne" else matched
+
+    return compare
 
 
 def parse(text: str):
@@ -339,8 +353,6 @@ def documented(
 ) -> list:
     """The query options a Graph list takes, as its OpenAPI parameters: each limit the server
     enforces is in the schema (`$top`'s range, `$select`'s names, `$orderby`'s choices)."""
-    from drf_spectacular.utils import OpenApiParameter
-
     names = "|".join(re.escape(name) for name in selectable)
     orders = [f"{name}{way}" for name in orderable for way in ("", " asc", " desc")]
     return [

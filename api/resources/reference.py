@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 import markdown
 from django.shortcuts import render
 from django.utils.safestring import SafeString, mark_safe
-from drf_spectacular.generators import SchemaGenerator
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+
+from api.base import openapi_document
 
 # Link targets a description may have: the web, mail, or this site (no scheme).
 _LINK_SCHEMES = {"", "http", "https", "mailto"}
@@ -99,7 +100,7 @@ def _operation(method: str, path: str, operation: dict) -> dict:
 @cache
 def page_context() -> dict:
     """The page's content, rendered once per process: the document doesn't change at run time."""
-    document = SchemaGenerator().get_schema(request=None, public=True)
+    document = openapi_document()
     info = document["info"]
     return {
         "info": {

@@ -3,6 +3,8 @@ access assignments (api.odata's allow-lists), and how each property maps onto th
 a column, `status` and `endDateTime` onto conditions on dates (they are computed from dates)."""
 
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import Min, Q
 
@@ -24,15 +26,10 @@ COMPARE = {"eq": "exact", "lt": "lt", "le": "lte", "gt": "gt", "ge": "gte"}
 
 
 def _status_filter(now):
-    def compare(operator: str, value) -> Q:
-        values = value if operator == "in" else [value]
-        condition = Q(pk__in=[])
-        for graph in values:
-            for ours in GRAPH_STATUSES[graph]:
-                condition |= status_condition(ours, now)
-        return ~condition if operator == "ne" else condition
+    def graph_status(graph: str) -> Q:
+        return reduce(or_, (status_condition(ours, now) for ours in GRAPH_STATUSES[graph]))
 
-    return compare
+    return odata.by_value(graph_status)
 
 
 def _end_filter(relationships, now):
@@ -106,15 +103,9 @@ def relationship_properties(relationships, now) -> dict[str, odata.Property]:
         "autoExtendDuration": odata.Property(
             "enum",
             values=(EXTENSION, NO_EXTENSION),
-            compare=lambda operator, value: _auto_extend(operator, value),
+            compare=odata.by_value(lambda value: Q(auto_extend=value == EXTENSION)),
         ),
     }
-
-
-def _auto_extend(operator: str, value) -> Q:
-    values = value if operator == "in" else [value]
-    condition = Q(auto_extend__in=[v == EXTENSION for v in values])
-    return ~condition if operator == "ne" else condition
 
 
 ORDERBY = {"createdDateTime": "created_at", "displayName": "name"}
@@ -140,7 +131,14 @@ ASSIGNMENT_PROPERTIES = {
     "status": odata.Property(
         "enum",
         values=("active", "error"),
-        compare=lambda operator, value: _assignment_status(operator, value),
+        # The list holds assignments not removed: active is the state, error any other.
+        compare=odata.by_value(
+            lambda value: (
+                Q(state=AssignmentState.ACTIVE)
+                if value == "active"
+                else ~Q(state=AssignmentState.ACTIVE)
+            )
+        ),
     ),
     "accessContainer/accessContainerId": odata.Property("guid", "group_id"),
     "createdDateTime": odata.Property("datetime", "created_at", operators=odata.ORDERING),
@@ -153,13 +151,3 @@ ASSIGNMENT_SELECTABLE = [
     "createdDateTime",
     "lastModifiedDateTime",
 ]
-
-
-def _assignment_status(operator: str, value) -> Q:
-    values = value if operator == "in" else [value]
-    # The list holds assignments not removed: active is the state, error any other.
-    condition = Q(pk__in=[])
-    for wanted in values:
-        active = Q(state=AssignmentState.ACTIVE)
-        condition |= active if wanted == "active" else ~active
-    return ~condition if operator == "ne" else condition

@@ -15,7 +15,7 @@ class AdminRequestInvalid(ServiceError):
 
     def __init__(self, problems: dict[str, str], *, taken: bool = False):
         field_name, message = next(iter(problems.items()))
-        super().__init__(message, code=field_name)
+        super().__init__(message, code="name_taken" if taken else field_name)
         self.problems = problems
         # A name another relationship or template has: the page shows it at its field; the
         # API answers 409 (the data's conflict, not a malformed request).

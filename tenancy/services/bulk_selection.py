@@ -54,6 +54,8 @@ ITEM_REASONS = {
         "address"
     ),
     "name": gettext_lazy("A request with this name already exists"),
+    # The same, as the service's refusal names it (AdminRequestInvalid(taken=True)).
+    "name_taken": gettext_lazy("A request with this name already exists"),
     # Steps on relationships in force (auto-extend, Remove Global Administrator, upgrades).
     "not_in_force": gettext_lazy("Not active any more (ended, terminated or not yet approved)"),
     "already_on": gettext_lazy("It already extends automatically"),
