@@ -25,12 +25,27 @@ DESCRIPTIONS = {
 
 # Graph's answers whose properties `$select` may leave out: only `id` is always there.
 SELECTABLE = ("DelegatedAdminRelationship", "AccessAssignment", "AccessAssignmentDetail")
-# Bodies whose fields exclude each other: exactly one of these is given.
+
+
+# Bodies whose fields exclude each other: exactly one of the choosers is given (and templateId
+# only to upgrade).
+def _only(field: str, others: list[str], **more) -> dict:
+    return {
+        "required": [field],
+        "not": {"anyOf": [{"required": [other]} for other in others]},
+        **more,
+    }
+
+
 EXACTLY_ONE = {
     "RelationshipJobCreateRequest": [
-        {"required": ["relationshipIds"]},
-        {"required": ["expiring"]},
-        {"required": ["templateId"], "properties": {"kind": {"enum": ["upgrade"]}}},
+        _only("relationshipIds", ["expiring", "templateId"]),
+        _only("expiring", ["relationshipIds", "templateId"]),
+        _only(
+            "templateId",
+            ["relationshipIds", "expiring"],
+            properties={"kind": {"enum": ["upgrade"]}},
+        ),
     ],
 }
 
@@ -54,6 +69,7 @@ def complete_errors(result, generator, request, public):
                 wanted.add("404")
             if parameters or "requestBody" in operation:
                 wanted.add("400")
+            _body_required(operation, schemas)
             responses = operation["responses"]
             for status in sorted(wanted):
                 responses.setdefault(
@@ -81,3 +97,24 @@ class StrictBodies(OpenApiSerializerExtension):
         if direction == "request":
             schema["additionalProperties"] = False
         return schema
+
+
+def _needs_something(schema: dict, schemas: dict) -> bool:
+    """Whether a body schema refuses an empty body: it requires a field (each variant does)."""
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if schema.get("required"):
+        return True
+    variants = schema.get("oneOf") or schema.get("anyOf")
+    return bool(variants) and all(_needs_something(v, schemas) for v in variants)
+
+
+def _body_required(operation: dict, schemas: dict) -> None:
+    """A body the operation can't do without is marked required (a request without one is a
+    400)."""
+    body = operation.get("requestBody")
+    if not body:
+        return
+    content = body.get("content", {}).get("application/json", {})
+    if _needs_something(content.get("schema", {}), schemas):
+        body["required"] = True
