@@ -129,6 +129,17 @@ class TestJob:
         assert {i.state for i in items} == {BulkItemState.DONE}
         assert AuditEvent.objects.filter(action=AuditAction.BULK_JOB_FINISHED).count() == 1
 
+    def test_its_results_read_in_the_customer_lists_order(
+        self, partner_a, admin_agent, version, start
+    ):
+        # Written in an order that is not the names': the ids, UUIDs, are in no order either.
+        for name in ("Zeta", "Alpha", "Mu", "Beta", "Omega", "Delta"):
+            make_customers(partner_a, 1, name=name)
+        job = start(admin_agent, version)
+        items = BulkJobItem.objects.filter(job=job).order_by("id")
+        names = [item.customer.name for item in items.select_related("customer")]
+        assert names == sorted(names)
+
     def test_a_second_job_for_the_same_version_skips_everyone_already_asked(
         self, partner_a, admin_agent, version, start
     ):
