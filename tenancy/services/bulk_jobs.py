@@ -72,14 +72,20 @@ def _insert_items(job: BulkJob, rows) -> int:
     """One item per selected customer, numbered in the Customer list's order (by name): the
     job's results, listed by item, read as the list does (the insert follows the select's order;
     without one, PostgreSQL's came out in no order a person could follow)."""
-    select = rows.order_by("customer_name", "customer_id").annotate(
-        item_job=Value(job.pk),
-        item_key=Cast("customer_id", CharField()),
-        item_customer=F("customer_id"),
-        item_line=Value(""),
-        item_state=Value(BulkItemState.PENDING),
-        item_reason=Value(""),
-    ).values_list("item_job", "item_key", "item_customer", "item_line", "item_state", "item_reason")
+    select = (
+        rows.order_by("customer_name", "customer_id")
+        .annotate(
+            item_job=Value(job.pk),
+            item_key=Cast("customer_id", CharField()),
+            item_customer=F("customer_id"),
+            item_line=Value(""),
+            item_state=Value(BulkItemState.PENDING),
+            item_reason=Value(""),
+        )
+        .values_list(
+            "item_job", "item_key", "item_customer", "item_line", "item_state", "item_reason"
+        )
+    )
     sql, params = select.query.sql_with_params()
     table = BulkJobItem._meta.db_table
     with connection.cursor() as cursor:
