@@ -44,6 +44,7 @@ from tenancy.models import (
     WebhookDelivery,
 )
 from tenancy.models.webhooks import ERROR_MAX_LENGTH
+from tenancy.net_addresses import address_problem
 from tenancy.tasks import GiveUp, retried_task
 
 USER_AGENT = "PartnerCenter-Webhooks/1.0"
@@ -63,24 +64,7 @@ class AddressRefused(Exception):
 
 
 def _ip_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.is_unspecified:
-        return "an unspecified address"
-    if ip.is_loopback:
-        return None if settings.WEBHOOKS_ALLOW_LOOPBACK else "a loopback address (this server)"
-    # Before private: Python counts link-local addresses as private too.
-    if ip.is_link_local:
-        return "a link-local address (such as the cloud's metadata service)"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.is_reserved:
-        return "a reserved address"
-    if ip.is_private:
-        return "a private network address"
-    if not ip.is_global:  # shared (carrier-grade NAT), and the like
-        return "not a public address"
-    return None
+    return address_problem(ip, allow_loopback=settings.WEBHOOKS_ALLOW_LOOPBACK)
 
 
 def checked_target(url: str) -> tuple[SplitResult, str]:
