@@ -28,6 +28,13 @@ another process, maybe hours later. Pass ids and read the rows again; never a mo
 They are stored in plain text and shown to operators: no secrets (a request's link is rendered
 when its email is sent, not before; see tenancy.effects.email).
 
+A worker killed outright (SIGKILL, its machine lost) can't say its task ended: the task is left
+Running. The project's worker (`manage.py db_worker`, tenancy/management/commands/db_worker.py)
+beats for the task it runs and takes back, a lease after the last beat (TASK_LEASE), what a worker
+that stopped beating left: Ready again, the lost run counted as an attempt (`take_back_lost_tasks`).
+So a task may run again after it made its outside call: one whose call must not be repeated (an
+email) writes that it made it, right after, with `record_done`, and checks `done_before` first.
+
 Retries need the database backend; under the immediate backend (the test settings) a task runs
 when it is enqueued and a failure is only logged.
 """
@@ -38,13 +45,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import receiver
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, Task, TaskResultStatus
-from django.tasks.base import DEFAULT_TASK_PRIORITY
+from django.tasks.base import DEFAULT_TASK_PRIORITY, TaskContext
 from django.tasks.signals import task_finished
 from django.utils import timezone
 from django.utils.json import normalize_json
+from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_db.utils import exclusive_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +178,127 @@ def _retry_failed_attempt(sender, task_result, **kwargs) -> None:
         task_result.attempts,
         next_at.isoformat(),
     )
+
+
+# --- Runs that "just stopped": done once, and the lease ------------------------------------------
+
+
+def done_before(context: TaskContext):
+    """What an earlier attempt of this task wrote with `record_done`, or None. An attempt whose
+    worker died after its outside call, before the task's end was written, leaves it behind; the
+    attempt that takes over returns it instead of making the call again."""
+    db_result = getattr(context.task_result, "db_result", None)  # only the database backend has one
+    return db_result.return_value if db_result is not None else None
+
+
+def record_done(context: TaskContext, value):
+    """Write `value` (JSON, not None) as the task's result now, right after its outside call (an
+    email handed to the mail server), so that a later attempt finds it (`done_before`). Returns
+    `value`, for the task to return."""
+    db_result = getattr(context.task_result, "db_result", None)
+    if db_result is not None:
+        type(db_result).objects.filter(pk=db_result.pk).update(return_value=value)
+    return value
+
+
+class WorkerLost(Exception):
+    """Written on a task taken back from a worker that stopped beating (killed, its machine
+    lost), as its last error: the console shows it until the task runs again."""
+
+
+WORKER_LOST = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
+# A plain task (one that isn't retried when it raises) is run again after its worker was lost up to
+# this many attempts in all: one that kills its worker every time (out of memory) ends there.
+PLAIN_TASK_ATTEMPTS = 3
+
+
+def beat_interval() -> timedelta:
+    """How often a worker beats for the task it runs (and looks for lost ones): a tenth of
+    a lease, so a live worker must miss ten beats in a row to lose its task."""
+    return settings.TASK_LEASE / 10
+
+
+def extend_lease(db_result: DBTaskResult, *, now: datetime | None = None) -> bool:
+    """The beat: the running attempt `db_result` keeps its task a lease from now. While a task
+    is Running its `run_after` (which only a Ready task needs) holds when its lease is up. False
+    when the task is no longer this attempt's (it ended, or was taken back)."""
+    now = now or timezone.now()
+    return bool(
+        DBTaskResult.objects.filter(
+            pk=db_result.pk, status=TaskResultStatus.RUNNING, started_at=db_result.started_at
+        ).update(run_after=now + settings.TASK_LEASE)
+    )
+
+
+def end_lease(db_result: DBTaskResult) -> None:
+    """After beats, an ended task shows the `run_after` it was queued with again."""
+    DBTaskResult.objects.filter(
+        pk=db_result.pk,
+        started_at=db_result.started_at,
+        status__in=(TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED),
+    ).update(run_after=db_result.run_after)
+
+
+def _lost(now: datetime, backend_name: str):
+    """Running tasks whose worker hasn't been heard from for a lease: started a lease ago or more,
+    and their lease is up (or they never beat: still the run_after they were queued with)."""
+    return (
+        DBTaskResult.objects.running()
+        .filter(backend_name=backend_name, started_at__lte=now - settings.TASK_LEASE)
+        .filter(Q(run_after__lte=now) | Q(run_after=get_date_max()))
+    )
+
+
+def _may_run_again(db_result: DBTaskResult, now: datetime) -> bool:
+    attempts = len(db_result.worker_ids)
+    try:
+        task = db_result.task
+    except (ImportError, SuspiciousOperation):
+        return True  # the worker fails it, saying why
+    if isinstance(task, RetriedTask):
+        # Its own policy, without the backoff: the lease was the wait.
+        if task.max_attempts is not None and attempts >= task.max_attempts:
+            return False
+        return now - db_result.enqueued_at <= task.retry_for
+    return attempts < PLAIN_TASK_ATTEMPTS
+
+
+def take_back_lost_tasks(
+    *, by: str, backend_name: str = DEFAULT_TASK_BACKEND_ALIAS, now: datetime | None = None
+) -> int:
+    """Put each task whose worker was lost back to Ready, to run again at once (or leave it
+    Failed when its policy says it has had its attempts), with WorkerLost as its last error.
+    `by`: the worker id of the caller, for the record. How many it took back."""
+    now = now or timezone.now()
+    lost = _lost(now, backend_name)
+    if not lost.exists():  # the usual answer: one query, no lock
+        return 0
+    taken = 0
+    with exclusive_transaction(lost.db):
+        # SKIP LOCKED: workers taking back at the same time each take other rows; the UPDATE's
+        # condition (still Running, still that attempt) makes a late repeat change nothing.
+        for db_result in lost.select_for_update(skip_locked=True).order_by("started_at")[:100]:
+            again = _may_run_again(db_result, now)
+            lost_worker = db_result.worker_ids[-1] if db_result.worker_ids else "?"
+            why = (
+                f"{WORKER_LOST}: worker {lost_worker} was not heard from for "
+                f"{settings.TASK_LEASE}; worker {by} took its attempt "
+                f"{len(db_result.worker_ids)} back at {now.isoformat()}.\n"
+            )
+            if again:
+                changes = {"status": TaskResultStatus.READY, "run_after": now}
+            else:
+                changes = {"status": TaskResultStatus.FAILED, "finished_at": now}
+            taken += DBTaskResult.objects.filter(
+                pk=db_result.pk,
+                status=TaskResultStatus.RUNNING,
+                started_at=db_result.started_at,
+            ).update(exception_class_path=WORKER_LOST, traceback=why, **changes)
+            (logger.warning if again else logger.error)(
+                "Task id=%s path=%s: its worker %s was lost; %s",
+                db_result.pk,
+                db_result.task_path,
+                lost_worker,
+                "run again" if again else f"gave up after {len(db_result.worker_ids)} attempts",
+            )
+    return taken

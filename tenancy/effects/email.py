@@ -8,18 +8,27 @@ A request's own email (the one that carries its link) is rendered when it is sen
 queued: the link's token is never stored, not even in the queue. The task finds the request's kind
 by name in `REQUEST_KINDS`, which the request kinds (tenancy.services.request_links) fill when they
 are defined; the app's ready() imports them, in the web servers and in the worker alike.
+
+An email is sent once: its task writes that it was sent right after the mail server took it, and
+an attempt that runs after its worker died (tenancy.tasks' lease) finds that and sends nothing.
+What can't be known (the server took it, but its answer was lost) is sent again with the same
+Message-ID, the task's id, by which a mail system can tell it is the same email.
 """
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
-from tenancy.tasks import GiveUp, enqueue_on_commit, retried_task
+from tenancy.tasks import GiveUp, done_before, enqueue_on_commit, record_done, retried_task
+
+SENT = "Sent."
 
 
 @dataclass(frozen=True)
@@ -65,17 +74,29 @@ def email_on_commit(content: EmailContent, to: list[str], *, reply_to: list[str]
     )
 
 
-@retried_task
-def send_email(*, subject: str, text: str, html: str, to: list[str], reply_to: list[str]) -> None:
+def _send(context, *, subject: str, text: str, html: str, to: list[str], reply_to: list[str]):
+    """Hand the email to the mail server and write, right after, that it was (record_done)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
         reply_to=reply_to,
+        headers={"Message-ID": f"<{context.task_result.id}@{domain}>"},
     )
     message.attach_alternative(html, "text/html")
     message.send()
+    return record_done(context, SENT)
+
+
+@retried_task(takes_context=True)
+def send_email(
+    context, *, subject: str, text: str, html: str, to: list[str], reply_to: list[str]
+) -> str:
+    if sent := done_before(context):
+        return sent
+    return _send(context, subject=subject, text=text, html=html, to=to, reply_to=reply_to)
 
 
 # --- A request's own email ---------------------------------------------------------------------
@@ -103,8 +124,10 @@ def request_email_on_commit(kind: str, pk, to: list[str], *, reply_to: list[str]
     )
 
 
-@retried_task
-def send_request_email(*, kind: str, pk: str, to: list[str], reply_to: list[str]) -> str:
+@retried_task(takes_context=True)
+def send_request_email(context, *, kind: str, pk: str, to: list[str], reply_to: list[str]) -> str:
+    if sent := done_before(context):
+        return sent
     requests = REQUEST_KINDS.get(kind)
     request = requests.get(pk) if requests is not None else None
     if request is None:
@@ -115,7 +138,11 @@ def send_request_email(*, kind: str, pk: str, to: list[str], reply_to: list[str]
     content = requests.email(request)
     if content is None:
         raise GiveUp("Its link can no longer be shown: the key it was made with was retired.")
-    send_email.call(
-        subject=content.subject, text=content.text, html=content.html, to=to, reply_to=reply_to
+    return _send(
+        context,
+        subject=content.subject,
+        text=content.text,
+        html=content.html,
+        to=to,
+        reply_to=reply_to,
     )
-    return "Sent."
