@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods, require_safe
 
 from tenancy.portals import ADMIN_CENTER, OFFICE_ADMIN, PARTNER_CENTER
 from tenancy.web import account, language_picker, sign_in
@@ -9,12 +10,15 @@ admin.site.site_header = "Reseller relationships portal — operators"
 admin.site.site_title = "Operators"
 admin.site.index_title = "Tenants, relationships and requests"
 
+_form_page = require_http_methods(["GET", "HEAD", "POST"])
+
 urlpatterns = [
-    path("", sign_in.home, name="home"),
-    path("sign-in/", sign_in.SignInView.as_view(), name="sign-in"),
+    # Only the methods each page serves (Django's form views would take a PUT as a post).
+    path("", require_safe(sign_in.home), name="home"),
+    path("sign-in/", _form_page(sign_in.SignInView.as_view()), name="sign-in"),
     path("sign-out/", LogoutView.as_view(), name="sign-out"),
     path("sign-in/verify/", account.verify, name="sign-in-verify"),
-    path("account/password/", sign_in.password_change, name="password-change"),
+    path("account/password/", _form_page(sign_in.password_change), name="password-change"),
     path("account/security/", account.security_info, name="security-info"),
     path(
         "account/security/authenticator/",

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from admin_center.access import customer_view, portal_url
 from tenancy import rules, selectors, services
@@ -18,6 +18,7 @@ from tenancy.web.forms import PortalForm
 
 
 @never_cache
+@require_safe
 @customer_view(Action.MANAGE_ORGANIZATION_USERS)
 def users(request):
     return render(request, "admin_center/users.html", users_context(request))

@@ -17,8 +17,6 @@ from tenancy.services import ServiceError
 from tenancy.services.apps import NAME_MAX
 from tenancy.web.forms import PortalForm
 
-NEW_KEY = "partner_center_new_app_key"
-
 
 class AppForm(PortalForm):
     name = forms.CharField(label=gettext_lazy("App name"), max_length=NAME_MAX)
@@ -38,6 +36,7 @@ class AppForm(PortalForm):
 @partner_view(Action.MANAGE_APPS)
 def app_list(request):
     form = AppForm(request.POST or None)
+    new_key = None
     if request.method == "POST" and form.is_valid():
         try:
             registered = services.app_register(
@@ -48,9 +47,10 @@ def app_list(request):
         except ServiceError as refusal:
             form.add_error("name", refusal.message)
         else:
-            request.session[NEW_KEY] = {"app": registered.app.pk, "key": registered.key}
-            return redirect("partner_center:app-list")
-    new_key = request.session.pop(NEW_KEY, None)
+            # The key is shown in this one answer and kept nowhere: not in the session, not in
+            # a cache (never_cache says no-store). Only its hash is stored.
+            new_key = {"key": registered.key}
+            form = AppForm()
     apps = PartnerApp.objects.filter(partner=request.partner).select_related("created_by")
     return render(
         request,

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from partner_center.access import PAGE_SIZE, partner_view
 from partner_center.exports import csv_response
@@ -27,6 +27,7 @@ from tenancy.rules import Action
 from tenancy.web.http import MemberRequest, PartnerRequest
 
 
+@require_safe
 @login_required
 def home(request: MemberRequest):
     return redirect("partner_center:customer-list")

@@ -4,7 +4,7 @@ a user's sign-in methods."""
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from partner_center.access import partner_view
 from tenancy.rules import Action
@@ -12,6 +12,7 @@ from tenancy.web.account import reset_page, users_context
 
 
 @never_cache
+@require_safe
 @partner_view(Action.MANAGE_USERS)
 def user_list(request):
     return render(request, "partner_center/users.html", users_context(request))

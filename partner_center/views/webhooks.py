@@ -28,7 +28,6 @@ from tenancy.services import ServiceError, WebhookInvalid
 from tenancy.web.forms import PortalForm
 from tenancy.web.http import PartnerRequest
 
-SHOW_ONCE = "partner_center_new_webhook_secret"
 LOG_SIZE = 25
 
 
@@ -87,11 +86,9 @@ def webhook_list(request: PartnerRequest):
             ),
         )
         if subscription is not None:
-            request.session[SHOW_ONCE] = {
-                "webhook": str(subscription.pk),
-                "secret": subscription.secret,
-            }
-            return redirect("partner_center:webhook-detail", subscription.pk)
+            # The new webhook's page, with its secret: shown in this one answer, kept nowhere
+            # else than the subscription itself (not in the session; never_cache: no-store).
+            return _render_detail(request, subscription, new_secret=subscription.secret)
     subscriptions = WebhookSubscription.objects.filter(partner=request.partner).order_by(
         "-is_active", "-created_at"
     )
@@ -103,14 +100,11 @@ def webhook_list(request: PartnerRequest):
     )
 
 
-def _render_detail(request, subscription: WebhookSubscription, *, form=None, status=200):
+def _render_detail(
+    request, subscription: WebhookSubscription, *, form=None, status=200, new_secret=None
+):
     if form is None:
         form = WebhookForm(initial={"url": subscription.url, "events": subscription.events})
-    new = request.session.get(SHOW_ONCE)
-    new_secret = None
-    if new and new["webhook"] == str(subscription.pk):
-        # Shown once: the next page no longer has it.
-        new_secret = request.session.pop(SHOW_ONCE)["secret"]
     deliveries = (
         WebhookDelivery.objects.filter(subscription=subscription)
         .select_related("event")

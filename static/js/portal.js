@@ -35,12 +35,34 @@
     });
   });
 
-  // Security info: once the passkey library has registered a passkey, show where it landed (its
-  // recovery codes when it was the first sign-in method).
+  // Security info: once the passkey library has registered a passkey, show where it landed. For
+  // the first sign-in method that is its recovery codes, which come only in the answer that
+  // registered it (the server keeps them nowhere to show later): shown here, in place of the page.
   var passkeyPlace = document.getElementById("passkey-registration-placeholder");
   if (passkeyPlace) {
-    document.addEventListener("otp_webauthn.register_complete", function () {
-      window.location.assign(passkeyPlace.getAttribute("data-after"));
+    document.addEventListener("otp_webauthn.register_complete", function (event) {
+      var answer = event.detail && event.detail.response;
+      var codes = answer && answer.recovery_codes;
+      var shown = document.getElementById("passkey-recovery-codes-template");
+      if (!codes || !codes.length || !shown) {
+        window.location.assign(passkeyPlace.getAttribute("data-after"));
+        return;
+      }
+      var page = shown.content.cloneNode(true);
+      var list = page.querySelector(".recovery-codes");
+      codes.forEach(function (code) {
+        var item = document.createElement("li");
+        var text = document.createElement("code");
+        text.textContent = code;
+        item.appendChild(text);
+        list.appendChild(item);
+      });
+      var card = shown.closest(".signin-card");
+      card.replaceChildren(page);
+      var heading = card.querySelector("h1");
+      var suffix = document.title.indexOf(" – ");
+      document.title = heading.textContent + (suffix < 0 ? "" : document.title.slice(suffix));
+      heading.focus();
     });
   }
 

@@ -1,6 +1,8 @@
 """The language picker in each portal's header: the choice is kept on the member (and, signed
 out, in the language cookie), so it follows the user from browser to browser."""
 
+from urllib.parse import parse_qs, urlsplit
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import translation
@@ -16,7 +18,7 @@ def set_language(request: HttpRequest):
     """Use the posted language from now on; back to the page the picker was on. An unknown
     language changes nothing."""
     language = request.POST.get("language", "")
-    response = HttpResponseRedirect(local_path(request.POST.get("next", "")) or "/")
+    response = HttpResponseRedirect(_back_to(request.POST.get("next", "")))
     if language not in LANGUAGE_CODES:
         return response
     membership = getattr(request, "membership", None)
@@ -32,3 +34,12 @@ def set_language(request: HttpRequest):
         httponly=True,
     )
     return response
+
+
+def _back_to(target: str) -> str:
+    """The page to go back to: a path of this site, never a request link's URL (its token
+    would be in the redirect, the next request's URL and the browser's history)."""
+    path = local_path(target)
+    if not path or "token" in parse_qs(urlsplit(path).query, keep_blank_values=True):
+        return "/"
+    return path
