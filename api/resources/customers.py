@@ -15,6 +15,7 @@ from api.base import (
     CONTINUATION_HEADER,
     CUSTOMER_ID,
     GRAPH_STATUS,
+    NUL,
     AppView,
     AttributesSerializer,
     LinksSerializer,
@@ -23,6 +24,7 @@ from api.base import (
     continued_page,
     customer_of,
     errors,
+    null_characters,
     query_data,
 )
 from tenancy import services
@@ -163,7 +165,7 @@ class CustomerListView(AppView):
         )
         try:
             spec = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep enough, json runs out of stack
             raise problem from None
         if not isinstance(spec, dict):
             raise problem
@@ -173,6 +175,8 @@ class CustomerListView(AppView):
             raise problem
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise problem
+        if NUL in value:  # an escape in the JSON, past the view's check of the query
+            raise serializers.ValidationError({"filter": null_characters()})
         return {f"{field}__istartswith": value.strip()}
 
 
