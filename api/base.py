@@ -3,6 +3,7 @@ its answers have in common (`attributes`, `links`, errors), paging sizes and sma
 
 import functools
 import re
+import threading
 from datetime import UTC
 
 from django.utils.functional import lazy
@@ -23,6 +24,12 @@ MAX_SIZE = 500
 WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 DEFAULT_SIZE = 40
 CONTINUATION_HEADER = "MS-ContinuationToken"
+NUL = "\x00"
+
+
+def null_characters() -> str:
+    """Why a NUL is refused, in Django's and DRF's own sentence (their text fields refuse it)."""
+    return _("Null characters are not allowed.")
 
 
 def lazy_sentence(message: str, **values) -> str:
@@ -47,7 +54,7 @@ GRAPH_STATUS = {
 class AppView(APIView):
     """Every endpoint: an app's key, and the app's roles must allow `action`; a query
     parameter the operation doesn't document is a 400 (a misspelt one must not pass for
-    absent)."""
+    absent), and so is a NUL in any (PostgreSQL refuses it in text; no parameter takes it)."""
 
     action: Action
     # Where a method needs another action than `action` (a GET reads, a POST writes).
@@ -60,6 +67,9 @@ class AppView(APIView):
         rules.require(request.membership, self.method_actions.get(request.method, self.action))
         if not hasattr(self, request.method.lower()):
             return  # DRF answers 405
+        for name, values in request.query_params.lists():
+            if NUL in name or any(NUL in value for value in values):
+                raise serializers.ValidationError({name.replace(NUL, "")[:100]: null_characters()})
         known = documented_query(request.resolver_match.route, request.method)
         for name in request.query_params:
             if name not in known and name not in self.explained_parameters:
@@ -91,13 +101,24 @@ def documented_query(route: str, method: str) -> frozenset[str]:
     }
 
 
+_DOCUMENT_LOCK = threading.Lock()
+
+
 @functools.cache
-def openapi_document() -> dict:
-    """The OpenAPI document /v1/openapi.json serves, made once per process (it doesn't change
-    at run time): what the reference page renders and the operations' parameters are read from."""
+def _openapi_document() -> dict:
     from drf_spectacular.generators import SchemaGenerator
 
     return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def openapi_document() -> dict:
+    """The OpenAPI document /v1/openapi.json serves, made once per process (it doesn't change
+    at run time): what the reference page renders and the operations' parameters are read from.
+    Made by one thread at a time: drf-spectacular's generator is not safe to run in two at once
+    (its extensions load their classes on first use), and a server's first parallel API calls
+    would each start it."""
+    with _DOCUMENT_LOCK:
+        return _openapi_document()
 
 
 # --- Shapes ----------------------------------------------------------------------------------

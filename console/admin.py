@@ -8,7 +8,6 @@ users and memberships are deactivated, never deleted."""
 
 import uuid
 
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -638,12 +637,11 @@ class OperatorGroupAdmin(OperatorAudit, GroupAdmin):
     pass
 
 
-# --- Sign-in methods and sign-in locks ----------------------------------------------------------
+# --- Sign-in methods ----------------------------------------------------------------------------
 # A user's authenticator apps, passkeys and recovery codes are theirs to change (Security info)
-# and their Global admin's to reset (audited): operators see them, read-only. The sign-in
-# counters live in the shared cache, not in Axes' tables, so those pages would only mislead.
+# and their Global admin's to reset (audited): operators see them, read-only.
 
-_THEIRS = (TOTPDevice, StaticDevice, WebAuthnCredential, AccessAttempt, AccessLog, AccessFailureLog)
+_THEIRS = (TOTPDevice, StaticDevice, WebAuthnCredential)
 for _model in _THEIRS:
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)

@@ -9,6 +9,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -26,6 +27,15 @@ from tests.factories import (
 
 # Browser tests drive a live server from pytest's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def shared_store_left_empty():
+    """On Redis (CACHE_URL=redis://…, as CI's PostgreSQL leg runs) what a test cached or counted
+    outlives its transaction: each test leaves the store empty for the next."""
+    yield
+    if settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -213,14 +223,3 @@ def reseller_agent(indirect_reseller):
 def partnership(provider, indirect_reseller):
     """The provider and the reseller partner (active)."""
     return PartnershipFactory(provider=provider, reseller=indirect_reseller)
-
-
-@pytest.fixture
-def one_rate_window(monkeypatch):
-    """Rate limits count in fixed windows of wall-clock time: a test that fills one must not
-    straddle two. The throttle's clock stands still for the test."""
-    import types
-
-    from tenancy.web import throttle
-
-    monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: 1_800_000_010.0))

@@ -56,12 +56,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
-    "axes",
-    "django_tasks_db",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
     "tenancy",
+    # After tenancy: its db_worker (which takes back a lost worker's tasks) is the one that runs.
+    "django_tasks_db",
     "api",
     "partner_center",
     "admin_center",
@@ -87,7 +87,6 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "tenancy.web.middleware.MembershipMiddleware",
     "tenancy.web.middleware.OperatorsInEnglishMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,25 +127,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# What every web server must share (throttle counters, cached sessions) lives in this cache:
+# What every web server must share: the counters of rate limits and sign-in allowances
+# (tenancy.counters: atomic on either store) and whatever is cached, in this cache:
 # Django's database cache on the project's database by default (its table is made by a
-# migration), Redis with CACHE_URL=redis://host:6379/0.
+# migration), Django's own RedisCache with CACHE_URL=redis://host:6379/0 (redis + hiredis).
 CACHES = {
     "default": environ.Env.cache_url_config(
         env.str("CACHE_URL", default="") or "dbcache://django_cache"
     )
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is away is known in half a second, not after the operating system's timeout:
+    # a request waits that long at most before counting in the database instead.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+    )
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
-    # Past MAX_ENTRIES rows the database cache deletes a third of its keys, live ones included:
-    # a flood of guesses under new names must not wipe the counters that stop it. (Expired rows
-    # go first; 50,000 keeps the COUNT the cache runs on each write cheap.)
+    # Past MAX_ENTRIES rows the database cache deletes a third of its keys, live ones included.
+    # (Expired rows go first; 50,000 keeps the COUNT the cache runs on each write cheap.)
     CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 50_000
-# With a cache outside the database, sessions are read from it (one query less per page); on the
-# database cache that would only add a query, so sessions stay in their own table.
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
-else:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions stay in the database, on Redis too. A cached copy would save one query a page, but
+# Django's cached_db can't delete a session from a cache that is away (it raises, or leaves the
+# copy): a session signed out while Redis restarts would come back with it. One query is the
+# price of a sign-out that holds.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -155,24 +159,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# A locked account or address is refused before its password is hashed: Axes' backend runs first.
+# A sign-in's try is taken from an allowance before its password is hashed, and refused once
+# the allowance is spent (tenancy.web.sign_in_guard): a browser where the account signed in
+# before has its own; unknown browsers share the account's and their address's. The limit-th
+# failure locks that allowance for SIGN_IN_LOCK_MINUTES from its first failure.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "tenancy.web.sign_in_guard.SignInGuardBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Failed sign-ins are counted per account and per client address in the shared cache, so every
-# web server sees the same counts. The limit-th failure locks the account (or the address) for
-# SIGN_IN_LOCK_MINUTES; a successful sign-in clears its own account's and address's counts.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "tenancy.web.http.client_ip"
-AXES_LOCKOUT_CALLABLE = "tenancy.web.account.locked_out"
-# A guess while locked does not push the end of the lock further out: the page says when it ends.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_VERBOSE = False
+SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+SIGN_IN_LOCK = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15))
+# Password checks a second for browsers the account never signed in from, all together, across
+# the site (each costs a PBKDF2 hash, about 0.3 s of a core): past it they are asked to try again
+# in a moment, so a flood of guesses from many addresses can't take every worker. Browsers
+# that signed in before never wait. Set it to what the servers' cores can hash beside their
+# pages; 0 turns it off.
+SIGN_IN_UNKNOWN_PER_SECOND = env.int("SIGN_IN_UNKNOWN_PER_SECOND", default=4)
 
 # Second factors. MFA_REQUIRED sends a user without one to enrol before anything else.
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
@@ -188,13 +190,13 @@ OTP_WEBAUTHN_RP_NAME = env.str("OTP_WEBAUTHN_RP_NAME", default="Reseller relatio
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # The Partner Center API (/v1/): apps authenticate with their key; each app has its own rate,
-# counted in the shared cache; errors come in one shape (api.errors).
+# counted where every web server shares it (api.throttling); errors come in one shape (api.errors).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.AppKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AppRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE", default="600/min")},
     "EXCEPTION_HANDLER": "api.errors.handle",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -282,6 +284,11 @@ EMAIL_CONSOLE_ALLOWED = env.bool("EMAIL_CONSOLE_ALLOWED", default=DEBUG)
 # `manage.py db_worker` (django-tasks-db): it outlives a crash, and several workers and web
 # servers can share one PostgreSQL. Retries with backoff: tenancy.tasks.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task whose worker has not been heard from for this long (killed, its machine lost) is taken
+# back and run again. A worker beats every tenth of it for the task it runs, however long that
+# runs; five minutes lets a database restart or a paused machine miss several beats, and clocks
+# of different machines be seconds apart, before a live worker's task is taken from it.
+TASK_LEASE = timedelta(seconds=env.int("TASK_LEASE_SECONDS", default=300))
 # A bulk job not heard of for this long (its worker was killed) is taken over by another step
 # (tenancy.services.bulk_jobs).
 BULK_JOB_LEASE_SECONDS = env.int("BULK_JOB_LEASE_SECONDS", default=60)
@@ -385,7 +392,5 @@ LOGGING = {
             "filters": ["skip_429"],
         },
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # Axes says each failure and lock (WARNING); every successful sign-in is in the audit.
-        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

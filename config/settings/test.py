@@ -30,3 +30,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # The test client's host is not one browsers offer passkeys on; browser tests set their own origin.
 OTP_WEBAUTHN_ALLOWED_ORIGINS = ["http://localhost"]
+
+# Tests sign in many times a second from new browsers; the site-wide budget for those has its
+# own test (tests/tenancy/test_exact_limits.py).
+SIGN_IN_UNKNOWN_PER_SECOND = 0

@@ -67,6 +67,7 @@ from tenancy.models.audit import (
     AuditEvent,
 )
 from tenancy.models.bulk_jobs import BulkJob, BulkJobItem
+from tenancy.models.counters import Counter
 from tenancy.models.customer_list import (
     ADMIN_FOREVER,
     CustomerListCount,
@@ -162,6 +163,7 @@ __all__ = [
     "BulkJobKind",
     "BulkJobStatus",
     "Cloud",
+    "Counter",
     "Country",
     "CspRole",
     "CustomerListCount",

@@ -75,10 +75,15 @@ def authenticator_confirm(*, user, device: TOTPDevice, code: str) -> list[str]:
         raise ServiceError(
             _("This authenticator app is already set up. Start again to add another.")
         )
-    if message := _throttled_message(device):
+    with transaction.atomic():
+        # Locked while the code is checked, as at sign-in (second_factor_check); a wrong code's
+        # count is committed: nothing is raised in here.
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        message = _throttled_message(device)
+        ok = message is None and device.verify_token(code)
+    if message:
         raise ServiceError(message)
-    # Checked outside the transaction: a wrong code's throttling must be kept.
-    if not device.verify_token(code):
+    if not ok:
         raise ServiceError(_wrong_code())
     with transaction.atomic():
         device = (
@@ -164,17 +169,26 @@ def second_factor_check(*, user, method: str, code: str):
         if not ok:
             raise ServiceError(_("That recovery code didn't work. Check it, or use another one."))
         return device
-    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    with transaction.atomic():
+        # The devices are locked while a code is checked: codes sent by several sessions at
+        # once are checked one after another, so each wrong one is counted and the next waits
+        # as django-otp's throttle says. (A wrong code's count is committed: nothing is raised
+        # in here.)
+        devices = list(
+            TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk")
+        )
+        message = next(filter(None, map(_throttled_message, devices)), None)
+        accepted = None
+        if message is None:
+            accepted = next((device for device in devices if device.verify_token(code)), None)
     if not devices:
         raise ServiceError(_("You have no authenticator app. Use a passkey or a recovery code."))
-    for device in devices:
-        if message := _throttled_message(device):
-            raise ServiceError(message)
-    for device in devices:
-        if device.verify_token(code):
-            account_event(user, AuditAction.MFA_VERIFIED, method="authenticator app")
-            return device
-    raise ServiceError(_wrong_code())
+    if message:
+        raise ServiceError(message)
+    if accepted is None:
+        raise ServiceError(_wrong_code())
+    account_event(user, AuditAction.MFA_VERIFIED, method="authenticator app")
+    return accepted
 
 
 def sign_in_methods_reset(*, membership: Membership, target: Membership) -> str:

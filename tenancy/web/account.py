@@ -1,12 +1,13 @@
 """The account pages both portals share: the second step of sign-in, Security info (authenticator
-app, passkeys, recovery codes), and the lockout page Axes shows."""
+app, passkeys, recovery codes)."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -20,12 +21,7 @@ from tenancy.models import AuditAction, Membership
 from tenancy.services import ServiceError
 from tenancy.services.accounts import account_event
 from tenancy.web.forms import PortalForm
-from tenancy.web.http import client_ip, local_path
-from tenancy.web.throttle import lock_in_force, locked_response
-
-# Where the recovery codes wait, once, between the page that made them and the page that shows
-# them.
-NEW_CODES = "mfa_new_recovery_codes"
+from tenancy.web.http import local_path
 
 
 def _next(request) -> str:
@@ -71,6 +67,18 @@ def verify(request):
     if not request.session.get(mfa.SIGN_IN_PENDING):
         return redirect(next_url or "home")
     methods = mfa.methods_of(request.user)
+    if not methods.enrolled:
+        # Their methods were reset (by a Global admin) since they gave their password: they go
+        # on as a user without a method does at sign-in (with MFA_REQUIRED, to set one up).
+        request.session.pop(mfa.SIGN_IN_PENDING, None)
+        messages.info(
+            request,
+            _(
+                "Your sign-in methods were reset, so there is nothing to verify. "
+                "Set up a new one in Security info."
+            ),
+        )
+        return redirect(next_url or "home")
     method = request.POST.get("method") or request.GET.get("method") or ""
     if method not in ("app", "recovery"):
         method = "app" if methods.authenticators else ("" if methods.passkeys else "recovery")
@@ -105,17 +113,6 @@ def verify(request):
         "registration/verify.html",
         {"form": form, "method": method, "methods": methods, "next": next_url},
     )
-
-
-def locked_out(request, original_response=None, credentials=None, *args, **kwargs):
-    """Axes' answer when it locks an account or address, or refuses a locked one: until when.
-    (Later attempts rarely get this far: SignInLockMiddleware answers them first.)"""
-    username = (credentials or {}).get("username") or request.POST.get("username") or ""
-    ip_address = client_ip(request)
-    ends = lock_in_force(username=username, ip_address=ip_address)
-    if ends is None:  # locked by Axes' count, its end not remembered: the longest it can be
-        ends = timezone.now() + settings.AXES_COOLOFF_TIME
-    return locked_response(ends)
 
 
 # --- Security info ----------------------------------------------------------------------------
@@ -157,8 +154,7 @@ def authenticator_add(request):
             request.session.pop(mfa.SIGN_IN_PENDING, None)
             messages.success(request, _("Authenticator app added."))
             if codes:
-                request.session[NEW_CODES] = codes
-                return redirect("recovery-codes")
+                return _new_codes_page(request, codes)
             return redirect("security-info")
     return render(
         request,
@@ -176,22 +172,34 @@ def authenticator_add(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def recovery_codes(request):
-    """The new codes, shown once; or how many are left, and a button for new ones."""
+    """How many codes are left, and a button for new ones; the new codes, in the answer to
+    that button."""
     if request.method == "POST":
         try:
-            request.session[NEW_CODES] = services.recovery_codes_renew(user=request.user)
+            codes = services.recovery_codes_renew(user=request.user)
         except ServiceError as refusal:
             messages.error(request, refusal.message)
             return redirect("security-info")
-        return redirect("recovery-codes")
-    codes = request.session.pop(NEW_CODES, None)
+        return _new_codes_page(request, codes)
     return render(
         request,
         "account/recovery_codes.html",
-        {
-            "codes": [f"{c[:4]}-{c[4:]}" for c in codes] if codes else None,
-            "methods": mfa.methods_of(request.user),
-        },
+        {"codes": None, "methods": mfa.methods_of(request.user)},
+    )
+
+
+def shown_codes(codes: list[str]) -> list[str]:
+    """Recovery codes as the user reads and types them: "abcd-efgh"."""
+    return [f"{code[:4]}-{code[4:]}" for code in codes]
+
+
+def _new_codes_page(request, codes: list[str]):
+    """New recovery codes, shown in the answer to the post that made them and kept nowhere: not
+    in the session (a leaked session table would give a way in), not in a cache (no-store)."""
+    return render(
+        request,
+        "account/recovery_codes.html",
+        {"codes": shown_codes(codes), "methods": mfa.methods_of(request.user)},
     )
 
 
@@ -223,7 +231,10 @@ class PasskeyRegistrationComplete(passkey_views.CompleteCredentialRegistrationVi
             codes = services.passkey_added(user=self.request.user, passkey=passkey)
             self.request.session.pop(mfa.SIGN_IN_PENDING, None)
             if codes:
-                self.request.session[NEW_CODES] = codes
+                # The first method's recovery codes: in this answer only (the page shows them
+                # from it), never in the session.
+                response = JsonResponse({"id": passkey.pk, "recovery_codes": shown_codes(codes)})
+                add_never_cache_headers(response)
         return response
 
 

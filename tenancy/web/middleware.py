@@ -11,8 +11,7 @@ from django.utils import translation
 from tenancy import mfa
 from tenancy.language import member_language
 from tenancy.models import Membership
-from tenancy.web import throttle
-from tenancy.web.http import client_ip
+from tenancy.web import sign_in_guard, throttle
 
 # What a user may still open while a step of signing in is left: the second factor, a new
 # password (for a temporary one), a first sign-in method (with MFA_REQUIRED). Sign-out always.
@@ -88,23 +87,26 @@ class MembershipMiddleware:
 
 
 class SignInLockMiddleware:
-    """Refuse a sign-in from a locked account or address before anything else runs: no session,
-    no CSRF check, no form, no password hash; one cache read. Axes counts the failures and sets
-    the lock (its backend refuses a locked sign-in too, should this pass one by); this answers
-    the flood of guesses that follows a lock for next to nothing, so they can't starve the
-    workers real users need."""
+    """Refuse a sign-in whose allowance is spent before anything else runs: no session, no CSRF
+    check, no form, no password hash; one read (tenancy.web.sign_in_guard). That answers the
+    flood of guesses that follows a lock for next to nothing, so they can't starve the workers
+    real users need. And the try that spends an allowance (or one the guard refused, should this
+    pass it by) gets the same page, with until when."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.method == "POST" and request.path_info in _sign_in_paths():
-            ends = throttle.lock_in_force(
-                username=request.POST.get("username"), ip_address=client_ip(request)
-            )
+            ends = sign_in_guard.lock_in_force(request, request.POST.get("username"))
             if ends is not None:
                 return throttle.locked_response(ends)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (ends := getattr(request, "sign_in_locked_until", None)) is not None:
+            return throttle.locked_response(ends)
+        if (wait := getattr(request, "sign_in_busy", None)) is not None:
+            return throttle.busy_response(wait)
+        return response
 
 
 @functools.cache

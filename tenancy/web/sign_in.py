@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from tenancy.models import AuditAction
 from tenancy.portals import PARTNER_CENTER, admin_portal_for, portal_for_namespace
 from tenancy.services.accounts import account_event
+from tenancy.web import sign_in_guard
 from tenancy.web.forms import PortalForm
 from tenancy.web.http import local_path
 
@@ -76,6 +77,13 @@ class SignInView(auth_views.LoginView):
 
     def get_redirect_url(self):
         return local_path(super().get_redirect_url())
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # This browser now has its own allowance of tries for this account (sign_in_guard).
+        names = {form.cleaned_data["username"], form.get_user().get_username()}
+        sign_in_guard.remember_device(self.request, response, *names)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

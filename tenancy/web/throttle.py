@@ -1,27 +1,24 @@
-"""Request rates, counted in the cache every web server shares (CACHES["default"]: the database
-cache unless CACHE_URL names Redis), never in one process.
+"""Request rates, counted where every web server shares them (tenancy.counters: the database, or
+Redis when CACHE_URL names it), never in one process.
 
 `rate_limited` caps how often one user (or, signed out, one address) may call a view: a fixed
 window of `per` seconds holds at most `limit` calls; the next answers 429 with Retry-After and a
-page that says when to try again. Failed sign-ins are Axes' (config/settings/base.py); this module
-only remembers until when a lock holds, so the lockout page can say it.
+page that says when to try again. Sign-in tries are tenancy.web.sign_in_guard's; the page it
+answers a locked sign-in with is here.
 """
 
 import functools
-import hashlib
 import math
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from tenancy import counters
 from tenancy.web.http import client_ip
 
 # Calls per window of seconds, per user (or address, signed out). The domain check runs as an
@@ -37,19 +34,10 @@ def _who(request) -> str:
 
 
 def hit(scope: str, who: str, *, limit: int, per: int) -> int:
-    """Count one call; 0 if it is within the limit, else the seconds until the window ends."""
-    now = time.time()
-    window = int(now // per)
-    key = f"rate:{scope}:{who}:{window}"
-    cache.add(key, 0, timeout=per + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this call starts a new window
-        cache.add(key, 1, timeout=per + 1)
-        count = 1
-    if count <= limit:
-        return 0
-    return max(1, math.ceil((window + 1) * per - now))
+    """Count one call; 0 if it is within the limit, else the seconds until the window ends.
+    Exact under concurrency: the count is one atomic step (tenancy.counters)."""
+    count = counters.hit(f"rate:{scope}:{who}", per=per)
+    return 0 if count.value <= limit else count.wait()
 
 
 def rate_limited(scope: str, *, limit: int, per: int = 60, as_json: bool = False):
@@ -99,35 +87,6 @@ def _locked_page(until: str, minutes: int, language: str) -> str:
     )
 
 
-# --- Sign-in locks -----------------------------------------------------------------------------
-
-
-def _lock_keys(username: str | None, ip_address: str | None) -> list[str]:
-    keys = []
-    # Hashed: a key holds no user-chosen characters (any cache backend takes it).
-    if username:
-        keys.append(f"signin-lock:user:{hashlib.sha256(username.lower().encode()).hexdigest()}")
-    if ip_address:
-        keys.append(f"signin-lock:address:{hashlib.sha256(ip_address.encode()).hexdigest()}")
-    return keys
-
-
-def remember_lock(*, username: str | None, ip_address: str | None) -> None:
-    cool_off = settings.AXES_COOLOFF_TIME
-    until = timezone.now() + cool_off
-    for key in _lock_keys(username, ip_address):
-        cache.set(key, until.timestamp(), timeout=int(cool_off.total_seconds()) + 1)
-
-
-def lock_in_force(*, username: str | None, ip_address: str | None) -> datetime | None:
-    """When the lock on this account or address ends, if one holds now (one cache read)."""
-    stamps = cache.get_many(_lock_keys(username, ip_address)).values()
-    ends = max(stamps, default=None)
-    if ends is None or ends <= time.time():
-        return None
-    return datetime.fromtimestamp(ends, tz=UTC)
-
-
 def locked_response(ends: datetime) -> HttpResponse:
     """The page a locked sign-in gets: until when, and where to go meanwhile. Rendered without
     the request, so it costs next to nothing however often a guesser asks."""
@@ -136,5 +95,19 @@ def locked_response(ends: datetime) -> HttpResponse:
         _locked_page(f"{ends:%H:%M}", math.ceil(wait / 60), translation.get_language()), status=429
     )
     response["Retry-After"] = str(wait)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@functools.lru_cache(maxsize=16)
+def _busy_page(language: str) -> str:
+    return render_to_string("registration/sign_in_busy.html")
+
+
+def busy_response(wait_seconds: int) -> HttpResponse:
+    """The page an unknown browser's sign-in gets while the site's budget of password checks
+    for unknown browsers is spent (tenancy.web.sign_in_guard): made once per language."""
+    response = HttpResponse(_busy_page(translation.get_language()), status=429)
+    response["Retry-After"] = str(wait_seconds)
     response["Cache-Control"] = "no-store"
     return response

@@ -6,7 +6,7 @@ import pytest
 from tenancy.web.throttle import LINK_OPEN_RATE
 from tests.admin_center.conftest import link_path
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]
+pytestmark = pytest.mark.django_db
 
 
 def test_opening_request_links_answers_429_past_its_rate(client, invitation):

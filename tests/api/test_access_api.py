@@ -102,7 +102,7 @@ class TestCustomerAccess:
         api.get(url)  # last-used written once a minute: not in the count
         # The key with its app and principal; the membership; the app's rate; the customer;
         # the paths.
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(5):
             assert api.get(url).json()["totalCount"] == agents
 
 
@@ -139,7 +139,7 @@ class TestUserAccess:
         api.get(url)
         # The key with its app and principal; the membership; the app's rate; the user; the
         # paths.
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(5):
             assert api.get(url).json()["totalCount"] == size
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tenancy.web.throttle import DOMAIN_CHECK_RATE
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]
+pytestmark = pytest.mark.django_db
 CHECK = reverse("partner_center:domain-check")
 
 

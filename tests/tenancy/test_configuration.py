@@ -210,14 +210,16 @@ def test_production_keeps_connections_and_shares_its_cache_in_the_database():
     found = settings_in_a_process(ROOT, "config.settings.base")
     assert found["CONN_MAX_AGE"] == 60
     assert found["CACHE"] == "django.core.cache.backends.db.DatabaseCache"
-    # On the database cache, a cached session would only add a query.
     assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
 
 
-def test_with_a_cache_of_its_own_sessions_are_read_from_it():
-    found = settings_in_a_process(ROOT, "config.settings.base", CACHE_URL="locmemcache://")
-    assert found["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+def test_on_redis_the_cache_is_djangos_own_and_sessions_stay_in_the_database():
+    found = settings_in_a_process(
+        ROOT, "config.settings.base", CACHE_URL="redis://127.0.0.1:6379/0"
+    )
+    assert found["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    # A sign-out must hold while Redis is away: see SESSION_ENGINE's comment.
+    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
 
 
 def test_the_development_server_opens_a_connection_per_request():
