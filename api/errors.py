@@ -11,7 +11,10 @@ Unknown paths and malformed ids (`NotFoundView`), methods not allowed, throttlin
 errors (`server_error`) come in the same shapes.
 """
 
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +38,7 @@ CODES = {
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
     status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
     status.HTTP_500_INTERNAL_SERVER_ERROR: "server_error",
+    status.HTTP_503_SERVICE_UNAVAILABLE: "unavailable",
 }
 # Graph's codes for the same answers (its documented error codes).
 GRAPH_CODES = {
@@ -48,6 +52,7 @@ GRAPH_CODES = {
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "invalidRequest",
     status.HTTP_429_TOO_MANY_REQUESTS: "activityLimitReached",
     status.HTTP_500_INTERNAL_SERVER_ERROR: "generalException",
+    status.HTTP_503_SERVICE_UNAVAILABLE: "serviceNotAvailable",
 }
 
 # DRF's own descriptions, in the project's catalogs too: with the same msgids, the project's
@@ -184,8 +189,28 @@ class NotFoundView(APIView):
         return self.response
 
 
+# How long a client should wait when the database is away (restarting, failing over): a restart
+# of PostgreSQL takes a few seconds.
+DATABASE_AWAY_RETRY_AFTER = 5
+
+
 def server_error(request, *args, **kwargs):
-    """handler500: under /v1/ the API's JSON; elsewhere Django's page."""
+    """handler500: under /v1/ the API's JSON; elsewhere Django's page (which says nothing was
+    saved by the failed step). When the database is away (a restart, a failover: the connection
+    failed or broke), the answer is 503 with Retry-After: the request can be sent again as it
+    is, and a client that retries gets through once the database is back."""
+    away = isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
+    status_code = 503 if away else 500
     if request.path.startswith("/v1/"):
-        return JsonResponse(body(request, 500, _("A server error occurred.")), status=500)
-    return defaults.server_error(request, *args, **kwargs)
+        message = (
+            _("The service is unavailable for a moment. Try again in a few seconds.")
+            if away
+            else _("A server error occurred.")
+        )
+        response = JsonResponse(body(request, status_code, message), status=status_code)
+    else:
+        response = defaults.server_error(request, *args, **kwargs)
+        response.status_code = status_code
+    if away:
+        response["Retry-After"] = str(DATABASE_AWAY_RETRY_AFTER)
+    return response
