@@ -41,13 +41,14 @@ when it is enqueued and a failure is only logged.
 
 import logging
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.dispatch import receiver
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, Task, TaskResultStatus
@@ -194,11 +195,31 @@ def done_before(context: TaskContext):
 def record_done(context: TaskContext, value):
     """Write `value` (JSON, not None) as the task's result now, right after its outside call (an
     email handed to the mail server), so that a later attempt finds it (`done_before`). Returns
-    `value`, for the task to return."""
+    `value`, for the task to return. Written through a database restart (`through_outage`)."""
     db_result = getattr(context.task_result, "db_result", None)
     if db_result is not None:
-        type(db_result).objects.filter(pk=db_result.pk).update(return_value=value)
+        through_outage(type(db_result).objects.filter(pk=db_result.pk).update, return_value=value)
     return value
+
+
+def through_outage(write, *args, **kwargs):
+    """`write(*args, **kwargs)`, made again while the database doesn't answer (a restart, a
+    failover), for up to a lease (TASK_LEASE); then the error is raised. For the write that
+    records an outside call just made (an email handed over, a webhook's answer): were it lost,
+    the task would fail or its worker stop, and the call be made again. Outside a transaction
+    only (inside one, a broken connection can't be made good)."""
+    deadline = time.monotonic() + settings.TASK_LEASE.total_seconds()
+    delay = 0.25
+    while True:
+        try:
+            return write(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + delay > deadline:
+                raise
+            logger.warning("The database did not answer: writing again in %.2f s", delay)
+            connection.close()  # opened afresh by the next query
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 class WorkerLost(Exception):

@@ -21,8 +21,8 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends import locmem
-from django.db import connection
-from django.db.models import F
+from django.db import OperationalError, connection
+from django.db.models import F, QuerySet
 from django.tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -35,7 +35,7 @@ from tenancy.models import (
     WebhookDelivery,
     WebhookEventName,
 )
-from tenancy.tasks import retried_task, take_back_lost_tasks
+from tenancy.tasks import retried_task, take_back_lost_tasks, through_outage
 from tests.tenancy.test_webhooks import HANG, Receiver, emit, subscribe
 from tests.worker import run_worker, time_passes
 
@@ -372,6 +372,71 @@ def test_a_delivery_its_worker_was_killed_during_is_sent_again_with_the_same_id(
     assert got.headers["webhook-id"] == str(event.id)
     got.verify(subscription.secret)
     assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
+
+
+# --- The database restarts right after the outside call -----------------------------------------
+
+
+@pytest.fixture
+def database_restarts_once(monkeypatch):
+    """The next write through `target` (a model manager's or queryset's method) finds the
+    database away; it answers again a moment later."""
+
+    def restart(owner, name):
+        real = getattr(owner, name)
+        calls = []
+
+        def away_once(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise OperationalError("server closed the connection unexpectedly")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, away_once)
+        return calls
+
+    return restart
+
+
+def test_a_delivery_answered_while_the_database_restarts_is_recorded_not_sent_again(
+    receiver, partner_a, admin_agent, database_restarts_once
+):
+    subscribe(admin_agent, receiver.url)
+    emit(partner_a)
+    writes = database_restarts_once(type(DeliveryAttempt.objects), "create")
+    run_worker()
+    assert len(writes) == 2  # the write was made again once the database answered
+    assert len(receiver.received) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 1)
+    assert the_result().status == SUCCESSFUL
+    time_passes()
+    run_worker()
+    assert len(receiver.received) == 1
+
+
+def test_an_email_sent_while_the_database_restarts_is_recorded_not_sent_again(
+    partner_a, sales_agent, customer_admin, database_restarts_once
+):
+    accept(partner_a, sales_agent, customer_admin)
+    writes = database_restarts_once(QuerySet, "update")
+    run_worker()
+    assert len(writes) >= 2
+    assert len(mail.outbox) == 1
+    assert the_result().status == SUCCESSFUL
+    time_passes()
+    run_worker()
+    assert len(mail.outbox) == 1
+
+
+def test_a_database_away_for_longer_than_a_lease_is_an_error_in_the_end(settings):
+    settings.TASK_LEASE = timedelta(seconds=0.3)
+
+    def away():
+        raise OperationalError("connection refused")
+
+    with pytest.raises(OperationalError):
+        through_outage(away)
 
 
 # --- A real worker, SIGKILLed mid-delivery (issue 24's point to show) ---------------------------

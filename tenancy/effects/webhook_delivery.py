@@ -45,7 +45,7 @@ from tenancy.models import (
 )
 from tenancy.models.webhooks import ERROR_MAX_LENGTH
 from tenancy.net_addresses import address_problem
-from tenancy.tasks import GiveUp, retried_task
+from tenancy.tasks import GiveUp, retried_task, through_outage
 
 USER_AGENT = "PartnerCenter-Webhooks/1.0"
 PUBLIC_ONLY = "Webhooks are sent only to public internet addresses."
@@ -220,7 +220,9 @@ def webhook_deliver(context, *, delivery_id: str, series: int) -> str:
     sent = _send(delivery)
     now = timezone.now()
     if sent.outcome == AttemptOutcome.DELIVERED:
-        _record(
+        # The receiver has it: written through a database restart, or it would get it again.
+        through_outage(
+            _record,
             delivery,
             sent,
             started=started,
