@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: install run serve test lint wheel-check format pytest bench bench-bulk bench-guessers screenshots clean
+.PHONY: install run serve test lint wheel-check format pytest bench bench-bulk bench-guessers faults screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed; found " + sys.version.split()[0])'
@@ -78,12 +78,26 @@ bench-bulk: install
 	$(BIN)/python -m bench.bulk $(BULK_ARGS)
 
 ## make bench-guessers: a signed-in agent loads the Customer list alone, then while 5 parallel
-## guessers post wrong passwords to /sign-in/ with sign-in throttling off, then on (gunicorn,
-## 2 workers, PBKDF2, a throwaway PostgreSQL database bench_guessers); prints the agent's median
-## and p99 and the guesses' answers, writes bench/last-guessers.md. A quicker run:
+## guessers post wrong passwords to /sign-in/: throttling off; on; on, each guess from a new
+## address at a new name; on, at the owner's account while the owner signs in from its own browser
+## (gunicorn, 2 workers, PBKDF2, a throwaway PostgreSQL database bench_guessers); prints the
+## agent's median and p99, the guesses' answers and the owner's sign-ins, writes
+## bench/last-guessers.md. About 4 minutes. A quicker run:
 ## make bench-guessers GUESSERS_ARGS="--seconds 5"
 bench-guessers: install
 	$(BIN)/python -m bench.guessers $(GUESSERS_ARGS)
+
+## make faults: the production setup on loopback (as root): deploy/'s nginx config in front of two
+## gunicorn servers and two task workers started from deploy/systemd's units, a throwaway
+## PostgreSQL cluster (port 5497) and Redis (6397), an SMTP sink and a webhook receiver; a bounded
+## load of writes (requests, acceptances, purchases, API calls) while, one at a time, a web server
+## and a worker are killed, PostgreSQL restarts, Redis, the SMTP server and the receiver go away;
+## prints a row per fault (errors, writes missing or twice, seconds to recover), writes
+## bench/last-faults.md, exits 1 if a write is missing or twice. About 3 minutes; removes all it
+## started. A quicker run: make faults FAULTS_ARGS="--clients 4 --outage 5"
+faults: install
+	command -v nginx >/dev/null || apt-get install -y -qq nginx-light || (apt-get update -qq && apt-get install -y -qq nginx-light)
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 
 ## make screenshots: drive the pages in Chromium and write docs/screenshots/*.png
 screenshots: install
