@@ -7,6 +7,7 @@ from tenancy import services
 from tenancy.entra_roles import HELPDESK_ADMINISTRATOR, LICENSE_ADMINISTRATOR
 from tenancy.models import AccessAssignment, Role, SecurityGroupMember
 from tests.api.bulk_fixtures import READER, client_holding
+from tests.api.queries import RATE_QUERIES
 from tests.api.schema import assert_matches
 from tests.factories import (
     AdminRelationshipFactory,
@@ -102,7 +103,7 @@ class TestCustomerAccess:
         api.get(url)  # last-used written once a minute: not in the count
         # The key with its app and principal; the membership; the app's rate; the customer;
         # the paths.
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4 + RATE_QUERIES):
             assert api.get(url).json()["totalCount"] == agents
 
 
@@ -139,7 +140,7 @@ class TestUserAccess:
         api.get(url)
         # The key with its app and principal; the membership; the app's rate; the user; the
         # paths.
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4 + RATE_QUERIES):
             assert api.get(url).json()["totalCount"] == size
 
 

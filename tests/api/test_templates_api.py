@@ -11,6 +11,7 @@ from tenancy.models import (
     TemplateVersion,
 )
 from tests.api.bulk_fixtures import READER, client_holding, make_template
+from tests.api.queries import RATE_QUERIES
 from tests.api.schema import assert_matches
 from tests.factories import SecurityGroupFactory
 
@@ -157,11 +158,11 @@ class TestRead:
         # The key with its app and principal; the membership; the app's rate (one
         # statement); the page of templates with their latest versions; their mappings with the
         # groups.
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4 + RATE_QUERIES):
             assert len(api.get(LIST).json()["items"]) == 1
         for n in range(5):
             make_template(partner_a, admin_agent, name=f"More {n}")
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4 + RATE_QUERIES):
             assert len(api.get(LIST).json()["items"]) == 6
 
     def test_one_template_and_another_partners_is_a_404(

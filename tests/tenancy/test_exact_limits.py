@@ -58,6 +58,12 @@ def store(request, settings, reference_data):
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
         return
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
     yield "database"
     if connection.vendor == "postgresql":
         Counter.objects.all().delete()
