@@ -82,7 +82,7 @@ bench-bulk: install
 ## address at a new name; on, at the owner's account while the owner signs in from its own browser
 ## (gunicorn, 2 workers, PBKDF2, a throwaway PostgreSQL database bench_guessers); prints the
 ## agent's median and p99, the guesses' answers and the owner's sign-ins, writes
-## bench/last-guessers.md. About 4 minutes. A quicker run:
+## bench/last-guessers.md. 3 to 4 minutes. A quicker run:
 ## make bench-guessers GUESSERS_ARGS="--seconds 5"
 bench-guessers: install
 	$(BIN)/python -m bench.guessers $(GUESSERS_ARGS)

@@ -210,7 +210,8 @@ def session_for(user, **values) -> str:
     """A signed-in session for `user` (as django.contrib.auth.login stores it): its key."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    # The backend that signs users in (Axes' comes first but only refuses; it loads no user).
+    # The backend that signs users in (the sign-in guard comes first but only counts and
+    # refuses; it loads no user).
     store[BACKEND_SESSION_KEY] = next(
         path
         for path in settings.AUTHENTICATION_BACKENDS

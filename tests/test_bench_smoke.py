@@ -72,7 +72,7 @@ def test_the_http_benchmark_runs_at_a_tiny_size_and_prints_its_table(tmp_path):
 
 
 @pytest.mark.postgres
-def test_the_guessers_benchmark_runs_its_three_phases_and_prints_its_table(tmp_path):
+def test_the_guessers_benchmark_runs_its_phases_and_prints_its_table(tmp_path):
     report = tmp_path / "last-guessers.md"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
@@ -101,6 +101,10 @@ def test_the_guessers_benchmark_runs_its_three_phases_and_prints_its_table(tmp_p
     # Without throttling every guess is checked: the sign-in page again, with its error.
     assert re.search(r"^\(b\) 3 guessers, throttling off .* 200: \d", output, re.M), output
     assert re.search(r"^\(c\) 3 guessers, throttling on ", output, re.M), output
+    assert re.search(r"^\(d\) 3 guessers spread, throttling on ", output, re.M), output
+    # The owner signs in from its own browser while the guessers hammer its account.
+    owner = r"^\(e\) 3 guessers at the owner, throttling on .* known browser 302: \d"
+    assert re.search(owner, output, re.M), output
     assert "| phase | agent requests |" in report.read_text()
 
 

@@ -170,11 +170,12 @@ AUTHENTICATION_BACKENDS = [
 SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
 SIGN_IN_LOCK = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15))
 # Password checks a second for browsers the account never signed in from, all together, across
-# the site (each costs a PBKDF2 hash, about 0.3 s of a core): past it they are asked to try again
-# in a moment, so a flood of guesses from many addresses can't take every worker. Browsers
-# that signed in before never wait. Set it to what the servers' cores can hash beside their
-# pages; 0 turns it off.
-SIGN_IN_UNKNOWN_PER_SECOND = env.int("SIGN_IN_UNKNOWN_PER_SECOND", default=4)
+# the site: past it they are asked to try again in a moment, so a flood of guesses from many
+# addresses and names can't keep every worker hashing. Browsers that signed in before never
+# wait. Each check is a PBKDF2 hash (Django 6.1: 1,500,000 iterations, about 0.7 s of a core
+# here): set it to about half the servers' cores divided by that (1 on one 2-core machine); 0
+# turns it off.
+SIGN_IN_UNKNOWN_PER_SECOND = env.int("SIGN_IN_UNKNOWN_PER_SECOND", default=1)
 
 # Second factors. MFA_REQUIRED sends a user without one to enrol before anything else.
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
