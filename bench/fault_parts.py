@@ -372,7 +372,25 @@ class Mail:
     message_id: str = ""
 
 
-class SmtpSink:
+class Listener:
+    """A part on a loopback port that a fault takes away and brings back: `stop()` closes the
+    port (connections are refused), the subclass's `start()` opens it again."""
+
+    _server: socketserver.ThreadingTCPServer | None = None
+
+    def _serve(self, server: socketserver.ThreadingTCPServer) -> None:
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True).start()
+        self._server = server
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class SmtpSink(Listener):
     """Enough of SMTP for Django's mailer; every message kept. `stop()` closes the port (the
     mail server is gone: connections are refused), `start()` opens it again."""
 
@@ -380,7 +398,6 @@ class SmtpSink:
         self.port = port
         self.mails: list[Mail] = []
         self._lock = threading.Lock()
-        self._server: socketserver.ThreadingTCPServer | None = None
 
     def start(self) -> None:
         sink = self
@@ -419,10 +436,7 @@ class SmtpSink:
                         self.reply("502 Not implemented")
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
-        server = socketserver.ThreadingTCPServer((HOST, self.port), Session)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True).start()
-        self._server = server
+        self._serve(socketserver.ThreadingTCPServer((HOST, self.port), Session))
 
     def keep(self, recipients: tuple[str, ...], raw: bytes) -> None:
         message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -438,12 +452,6 @@ class SmtpSink:
                     str(message["Message-ID"] or ""),
                 )
             )
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
 
 @dataclass
@@ -467,7 +475,7 @@ def sender_gone(connection: socket.socket) -> bool:
         return True
 
 
-class Receiver:
+class Receiver(Listener):
     """The partner's webhook receiver: answers 204 to each POST (after `delay` seconds), keeping
     its webhook-id, whether its signature verified and whether the sender was still there for
     the answer. `stop()` closes the port, `start()` opens it again."""
@@ -478,7 +486,6 @@ class Receiver:
         self.delay = 0.0
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
         receiver = self
@@ -496,10 +503,7 @@ class Receiver:
                 pass
 
         ThreadingHTTPServer.allow_reuse_address = True
-        server = ThreadingHTTPServer((HOST, self.port), Handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True).start()
-        self._server = server
+        self._serve(ThreadingHTTPServer((HOST, self.port), Handler))
 
     def keep(self, headers: dict[str, str], body: bytes, answered: bool) -> None:
         from standardwebhooks.webhooks import Webhook
@@ -513,12 +517,6 @@ class Receiver:
         event_id, name = headers.get("webhook-id", ""), payload.get("EventName", "")
         with self._lock:
             self.deliveries.append(Delivery(time.time(), event_id, name, verified, answered))
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
 
 @dataclass

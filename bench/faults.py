@@ -205,31 +205,26 @@ def fault_database(run: Run, window: Window) -> None:
     )
 
 
-def fault_redis(run: Run, window: Window) -> None:
+def _away(part, run: Run, window: Window, note: str) -> None:
+    """Take `part` away for the outage, then bring it back."""
     window.fault_at = time.time()
-    run.redis.stop()
+    part.stop()
     time.sleep(run.args.outage)
-    run.redis.start()
+    part.start()
     window.restored_at = time.time()
-    window.notes.append(f"Redis stopped for {run.args.outage:g} s (its data gone: nothing saved)")
+    window.notes.append(note.format(outage=run.args.outage))
+
+
+def fault_redis(run: Run, window: Window) -> None:
+    _away(run.redis, run, window, "Redis stopped for {outage:g} s (its data gone: nothing saved)")
 
 
 def fault_smtp(run: Run, window: Window) -> None:
-    window.fault_at = time.time()
-    run.sink.stop()
-    time.sleep(run.args.outage)
-    run.sink.start()
-    window.restored_at = time.time()
-    window.notes.append(f"SMTP sink away for {run.args.outage:g} s (connections refused)")
+    _away(run.sink, run, window, "SMTP sink away for {outage:g} s (connections refused)")
 
 
 def fault_receiver(run: Run, window: Window) -> None:
-    window.fault_at = time.time()
-    run.receiver.stop()
-    time.sleep(run.args.outage)
-    run.receiver.start()
-    window.restored_at = time.time()
-    window.notes.append(f"webhook receiver away for {run.args.outage:g} s (connections refused)")
+    _away(run.receiver, run, window, "webhook receiver away for {outage:g} s (connections refused)")
 
 
 def baseline(run: Run, window: Window) -> None:

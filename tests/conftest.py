@@ -223,3 +223,17 @@ def reseller_agent(indirect_reseller):
 def partnership(provider, indirect_reseller):
     """The provider and the reseller partner (active)."""
     return PartnershipFactory(provider=provider, reseller=indirect_reseller)
+
+
+@pytest.fixture
+def receiver(settings):
+    """A partner's webhook receiver on loopback (tests.tenancy.test_webhooks.Receiver), which
+    the delivery may call; a short timeout."""
+    from tests.tenancy.test_webhooks import Receiver
+
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    settings.WEBHOOKS_TIMEOUT = 0.5
+    server = Receiver()
+    server.start()
+    yield server
+    server.stop()

@@ -7,18 +7,15 @@ A killed worker is played in two ways: in this process, by leaving a task the wa
 leaves it (claimed, then nothing more: Running), and, on PostgreSQL, by SIGKILLing a real
 `manage.py db_worker` in the middle of a webhook delivery."""
 
-import os
 import signal
 import smtplib
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.db import OperationalError, connection
@@ -37,7 +34,7 @@ from tenancy.models import (
 )
 from tenancy.tasks import retried_task, take_back_lost_tasks, through_outage
 from tests.tenancy.test_webhooks import HANG, Receiver, emit, subscribe
-from tests.worker import run_worker, time_passes
+from tests.worker import run_worker, time_passes, worker_process
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
@@ -331,16 +328,6 @@ def test_an_email_sent_again_after_a_lost_answer_keeps_its_message_id(
 # --- Webhooks: delivered once, with one id ------------------------------------------------------
 
 
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    settings.WEBHOOKS_TIMEOUT = 0.5
-    server = Receiver()
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_a_delivery_its_worker_died_after_recording_it_is_not_sent_again(
     receiver, partner_a, admin_agent, killed_before_its_end_is_recorded
 ):
@@ -445,31 +432,12 @@ def test_a_database_away_for_longer_than_a_lease_is_an_error_in_the_end(settings
 def worker(log: Path) -> subprocess.Popen:
     """`manage.py db_worker`, a process of its own on the test database, with a 2-second lease
     and webhooks that wait 30 s for an answer."""
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}",
-        "TASK_LEASE_SECONDS": "2",
-        "WEBHOOKS_TIMEOUT": "30",
-        "WEBHOOKS_ALLOW_LOOPBACK": "true",
-    }
     with log.open("ab") as output:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "db_worker",
-                "--interval",
-                "0.1",
-                "--no-startup-delay",
-                "--no-reload",
-            ],
-            cwd=Path(settings.BASE_DIR),
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
+        return worker_process(
+            output,
+            TASK_LEASE_SECONDS="2",
+            WEBHOOKS_TIMEOUT="30",
+            WEBHOOKS_ALLOW_LOOPBACK="true",
         )
 
 

@@ -2,16 +2,11 @@
 killed mid-job (SIGKILL) and started again, two on one job, two jobs for the same customers at
 once — each ends with exactly one request per customer and template version."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from tenancy import selectors, services
 from tenancy.choices import BulkItemState, BulkJobStatus
@@ -20,6 +15,7 @@ from tenancy.models import AdminRelationship, BulkJob
 from tenancy.services import bulk_jobs
 from tenancy.services.bulk_selection import Selection
 from tests.factories import make_customers
+from tests.worker import worker_process
 
 pytestmark = [
     pytest.mark.postgres,
@@ -50,28 +46,7 @@ def version(partner_a, admin_agent):
 
 def worker() -> subprocess.Popen:
     """`manage.py db_worker`, a process of its own, on the test database."""
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--interval",
-            "0.1",
-            "--no-startup-delay",
-            "--no-reload",
-        ],
-        cwd=Path(settings.BASE_DIR),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return worker_process()
 
 
 def wait_for(condition, seconds=60):

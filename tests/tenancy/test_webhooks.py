@@ -101,16 +101,6 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver(settings):
-    settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    settings.WEBHOOKS_TIMEOUT = 0.5
-    server = Receiver()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def database_backend(settings):
     """Tasks are rows, run only by the worker (the suite's default runs them at once)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
