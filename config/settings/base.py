@@ -92,10 +92,26 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# The portals' pages and emails: Jinja2 (jinja2/, tenancy/web/jinja.py). Django's templates:
+# the operators' console (Django's admin), the REST framework's and the libraries' own pages.
 TEMPLATES = [
     {
+        "BACKEND": "tenancy.web.jinja.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "tenancy.web.jinja.environment",
+            "context_processors": [
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenancy.web.context_processors.membership",
+            ],
+        },
+    },
+    {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

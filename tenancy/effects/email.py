@@ -22,8 +22,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
-from django.template import Context
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from tenancy.tasks import GiveUp, done_before, enqueue_on_commit, record_done, retried_task
@@ -39,8 +38,9 @@ class EmailContent:
 
 
 def _plain(template_name: str, context: dict) -> str:
-    """A plain-text template rendered as plain text: "&" stays "&" (only HTML is escaped)."""
-    return get_template(template_name).template.render(Context(context, autoescape=False))
+    """A plain-text template (.txt) is rendered as plain text: "&" stays "&" (tenancy.web.jinja
+    escapes HTML only)."""
+    return render_to_string(template_name, context)
 
 
 def render_email(name: str, context: dict, *, language: str | None = None) -> EmailContent:
