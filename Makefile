@@ -64,8 +64,10 @@ pytest: install
 
 ## make bench: the pages over HTTP (gunicorn, wrk) against a bare Django page, at 1,000 and 100,000
 ## customers, in a throwaway PostgreSQL database (bench_portal, on DATABASE_URL's server when that
-## is PostgreSQL); prints the table and writes bench/last-run.md. A quicker run:
-## make bench BENCH_ARGS="--customers-large 20000 --seconds 4"
+## is PostgreSQL); prints the table (each page's CPU split into template, ORM, DB and the rest,
+## from a sampled run on a profiled copy of the server) and the issue's targets, and writes
+## bench/last-run.md. A quicker run, its table elsewhere:
+## make bench BENCH_ARGS="--customers-large 20000 --seconds 3 --report /tmp/bench-quick.md"
 bench: install
 	command -v wrk >/dev/null || apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk not installed: the benchmark uses its Python client"
 	$(BIN)/python -m bench.http_bench $(BENCH_ARGS)

@@ -1,5 +1,9 @@
-"""The benchmark's data: partners with many customers, requests, audit events, sessions, and an
-app (its API key) of the large partner.
+"""The benchmark's data: partners with many customers, requests, audit events, sessions, an app
+(its API key) of the large partner, and a finished bulk request job of the large partner.
+
+Admin relationships: a third of each partner's customers (not the ended ones) have an active one
+(build_partner), about 31,700 at 100,000 customers, which the Admin relationships page lists;
+the bulk job adds its requests, waiting for approval.
 
 Called with Django set up against the throwaway benchmark database (never another one).
 """
@@ -18,6 +22,8 @@ WORDS = ["Coffee", "Winery", "Airlines", "Traders", "Research", "Toys", "Bank", 
 BATCH = 5000
 REQUESTS = 36
 AUDIT_EVENTS = 300
+# The finished bulk job's customers: a tenth of the large partner's, at most this many.
+BULK_JOB_CUSTOMERS = 1_000
 
 
 @dataclass
@@ -35,6 +41,7 @@ class BenchData:
     invitation_id: str = ""
     customer_admin_session: str = ""
     api_key: str = ""  # the large partner's app "Bench" (Sales agent), for the API's pages
+    bulk_job_id: str = ""  # the large partner's finished bulk request job, for its page
     warnings: list[str] = field(default_factory=list)
 
 
@@ -206,6 +213,62 @@ def register_app(bench: BenchPartner) -> str:
     return registered.key
 
 
+def add_bulk_job(bench: BenchPartner, log=print) -> str:
+    """A finished bulk request job of the partner, done as the worker does it (run_items, in this
+    process, emails off): a template of its own, then a pasted list of a tenth of its customers'
+    domains, BULK_JOB_CUSTOMERS at most (spread over the list: some with admin roles already, one
+    in twenty ended), two domains of nobody's and a line that names nothing.
+    Needs the Customer list's rows (the selection reads them). The job's id."""
+    import time
+
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tenancy import services
+    from tenancy.entra_roles import DEFAULT_DAYS, DEFAULT_ROLES
+    from tenancy.models import BulkJob, Membership, ResellerRelationship
+    from tenancy.services.bulk_items import run_items
+
+    started = time.perf_counter()
+    template = services.template_create(
+        partner=bench.partner,
+        created_by=bench.agent,
+        content=services.TemplateContent(
+            name="Bench admin relationships", roles=list(DEFAULT_ROLES), duration_days=DEFAULT_DAYS
+        ),
+    )
+    domains = list(
+        ResellerRelationship.objects.filter(partner=bench.partner)
+        .order_by("customer__name")
+        .values_list("customer__domain", flat=True)
+    )
+    size = min(BULK_JOB_CUSTOMERS, max(10, len(domains) // 10))
+    step = max(1, len(domains) // size)
+    lines = domains[1::step][:size]
+    lines += ["nobody-bench-1.onmicrosoft.com", "nobody-bench-2.onmicrosoft.com", "not a domain"]
+    job = services.bulk_request_start(
+        membership=Membership.objects.of_user(bench.agent),
+        selection=services.Selection(pasted="\n".join(lines)),
+        version=template.latest,
+        send_email=False,
+    )
+    # This process does the job: its queued step never runs (make bench's bulk requests start
+    # a worker on this database later).
+    DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path__endswith=".bulk_job_step",
+        args_kwargs__kwargs__job_id=str(job.pk),
+    ).delete()
+    job = BulkJob.objects.select_related("template_version__template").get(pk=job.pk)
+    run_items(job, seconds=None, threads=1)
+    job.refresh_from_db()
+    log(
+        f"  bulk request job: {job.total:,} items ({job.succeeded:,} requests, {job.skipped:,} "
+        f"skipped, {job.failed:,} failed), {job.status}, in {time.perf_counter() - started:.1f} s"
+    )
+    return str(job.pk)
+
+
 def session_for(user, **values) -> str:
     """A signed-in session for `user` (as django.contrib.auth.login stores it): its key."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
@@ -257,6 +320,10 @@ def build(small: int, large: int, log=print) -> BenchData:
         # The project's Customer list read model, filled from the relationship tables.
         call_command("rebuild_customer_list", verbosity=0)
         log(f"  manage.py rebuild_customer_list in {time.perf_counter() - started:.1f} s")
+    try:
+        data.bulk_job_id = add_bulk_job(large_partner, log=log)
+    except Exception as error:  # its page says so; the others are still measured
+        data.warnings.append(f"no bulk request job: {error!r}")
 
     started = time.perf_counter()
     with connection.cursor() as cursor:

@@ -14,20 +14,29 @@ What it does, in order:
    Admin agent; requests, audit events and a customer page for the large one; a customer whose
    Global administrator opened a pending request; an app of the large partner (Sales agent,
    registered by its Global admin), whose key the API's pages send. `manage.py
-   rebuild_customer_list` runs after the bulk load when the project has it. Agents are signed in
-   by creating their sessions.
+   rebuild_customer_list` runs after the bulk load when the project has it; then a finished bulk
+   request job of the large partner (a tenth of its customers, 1,000 at most, done in this
+   process as the worker does it) for the job's page. Agents are signed in by creating their
+   sessions.
 2. Serves the project and a bare Django site (bench/bare: a template with {% csrf_token %},
    security, common and CSRF middleware, no database) with the same config/gunicorn.conf.py,
    2 workers each, on free ports of 127.0.0.1; the API's rate (API_RATE) high enough that the
-   load is never throttled.
+   load is never throttled. And the project a second time, profiled (bench.profiled_wsgi: a
+   sampler in each worker, bench.profiling), for the CPU's split only (--no-profile: not).
 3. For each page: a warm-up, then bare, page, bare, page (wrk, 16 connections, 2 threads); the
    medians of the page runs, the ratio to the bare runs beside them, p50 and p99, the workers'
    CPU per request (from /proc), and the SQL queries of one request (test client, same database).
    The API's customer list (`GET /v1/customers?size=40`) is measured as the app: page 1, and the
-   page ~80,000 rows in (2,001st of 40), found by following `links.next`.
+   page ~80,000 rows in (2,001st of 40), found by following `links.next`. Besides the Customer
+   list pages: Relationship requests, the customer page, Admin relationships, the bulk job's
+   page, the admin center's request page. Then the CPU's split: the page on the profiled server
+   (a warm-up, a run of --profile-seconds), the sampled CPU's shares in template, ORM, database
+   and the rest (the innermost frame's category), applied to the CPU per request measured above
+   without the sampler, so the four add up to it.
 4. Streams the CSV export of the large partner: rows/s and the workers' peak RSS.
-5. Prints one table (also written to bench/last-run.md), and stops everything it started and
-   drops the database, whatever happened.
+5. Prints one table and the issue's targets, each met or not (bench.targets; also written to
+   bench/last-run.md, or --report), and stops everything it started and drops the database,
+   whatever happened.
 6. Then, the servers stopped, the bulk requests (bench.bulk, also runnable alone: `python -m
    bench.bulk`): "Select all that match" counted at 100 customers and at the large partner's, and
    jobs of 100 and 10,000 customers run by one real `manage.py db_worker`, emails off; a "Bulk
@@ -46,7 +55,7 @@ import traceback
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from bench import bulk, loadgen
+from bench import bulk, loadgen, profiling
 from bench.report import (
     API_PAGE_SIZE,
     API_PAGES,
@@ -70,6 +79,7 @@ from bench.servers import (
     serving,
     throwaway_site,
 )
+from bench.targets import targets
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 API_DEEP_ROWS = 80_000  # the API's deep page starts this far in (page 2,001 of 40)
@@ -131,6 +141,36 @@ def plan_pages(data, port: int) -> list[Page]:
             cookie,
             "partner_center:customer-detail",
             large.sample_customer.pk,
+        )
+    add(
+        "Admin relationships",
+        customers,
+        "admin-relationships",
+        "large",
+        cookie,
+        "partner_center:admin-relationship-list",
+    )
+    if data.bulk_job_id:
+        add(
+            "Bulk request job page",
+            customers,
+            "bulk-job",
+            "large",
+            cookie,
+            "partner_center:admin-relationship-bulk-job",
+            data.bulk_job_id,
+        )
+    else:
+        pages.append(
+            Page(
+                "Bulk request job page",
+                customers,
+                None,
+                cookie,
+                "bulk-job",
+                "large",
+                error="no bulk request job (see the data's warnings)",
+            )
         )
     for group, label, query in API_PAGES:
         if data.api_key:
@@ -265,7 +305,16 @@ def settled_cpu_ticks(server: Server) -> int:
     return last
 
 
-def timed_run(server: Server, path: str, cookie: str | None, args, headers=None) -> Run:
+def timed_run(
+    server: Server,
+    path: str,
+    cookie: str | None,
+    args,
+    headers=None,
+    seconds=None,
+    connections=None,
+) -> Run:
+    connections = connections or args.connections
     before = server.cpu_ticks()
     load = loadgen.run_load(
         args.client,
@@ -273,9 +322,9 @@ def timed_run(server: Server, path: str, cookie: str | None, args, headers=None)
         path,
         cookie=cookie,
         headers=headers,
-        connections=args.connections,
-        threads=args.threads,
-        seconds=args.seconds,
+        connections=connections,
+        threads=min(args.threads, connections),
+        seconds=seconds or args.seconds,
     )
     ticks = settled_cpu_ticks(server) - before
     cpu_ms = ticks * 1000 / CLOCK_TICKS / load.requests if load.requests else float("nan")
@@ -302,6 +351,50 @@ def measure(page: Page, project: Server, bare: Server, args) -> None:
         run = timed_run(project, page.path, page.cookie, args, page.headers)
         page.runs.append(run)
         page.failed += run.load.errors
+
+
+def profile_page(page: Page, profiled: Server, args) -> None:
+    """The page on the profiled server (bench.profiling's sampler in its workers): a warm-up, the
+    workers' totals from zero, a run of --profile-seconds, their totals: the CPU's shares by
+    category (the page's split), its samples, and the CPU per request with the sampler on.
+    Two connections a worker keep both busy; more would only queue, and their requests still in
+    flight at the end of a run make it longer."""
+    started = time.perf_counter()
+    connections = min(args.connections, 2 * WORKERS)
+    loadgen.run_load(
+        args.client,
+        profiled.port,
+        page.path,
+        cookie=page.cookie,
+        headers=page.headers,
+        connections=connections,
+        threads=min(args.threads, connections),
+        seconds=args.warmup,
+    )
+    profiling.collect(profiled)  # from zero: answered once a worker is done with the warm-up
+    run = timed_run(
+        profiled, page.path, page.cookie, args, page.headers, args.profile_seconds, connections
+    )
+    profile = profiling.collect(profiled)
+    if profile.missing:
+        raise RuntimeError(f"{profile.missing} of the profiled workers did not answer")
+    if run.load.errors:
+        raise RuntimeError(f"{run.load.errors} failed responses in the profiled run")
+    page.shares = profile.shares()
+    page.samples = profile.total_samples
+    page.profiled_cpu_ms = run.cpu_ms
+    if page.shares is None:
+        raise RuntimeError("no samples")
+    sampled_ms = profile.total_seconds * 1000 / run.load.requests if run.load.requests else 0
+    covered = f"{sampled_ms / run.cpu_ms:.0%}" if run.cpu_ms > 0 else "—"
+    parts = ", ".join(
+        f"{name} {value}" for name, value in zip(profiling.CATEGORIES, page.split(), strict=True)
+    )
+    log(
+        f"    CPU {page.cpu_ms:.2f} ms/req = {parts}; {page.samples:,} samples, "
+        f"{covered} of the profiled run's {run.cpu_ms:.2f} ms/req; "
+        f"{time.perf_counter() - started:.1f} s"
+    )
 
 
 def measure_export(project: Server, path: str, cookie: str, runs: int = 2) -> Export:
@@ -374,6 +467,15 @@ def parse(argv):
     )
     parser.add_argument("--no-bulk", action="store_true", help="skip the bulk requests")
     parser.add_argument(
+        "--profile-seconds",
+        type=float,
+        help="length of each page's sampled run on the profiled server, which splits its CPU "
+        "(default: --seconds, at most 3)",
+    )
+    parser.add_argument(
+        "--no-profile", action="store_true", help="no profiled server: no split of the CPU"
+    )
+    parser.add_argument(
         "--bulk-profile",
         choices=["auto", "always", "never"],
         default="auto",
@@ -386,6 +488,8 @@ def parse(argv):
         parser.error("wrk is not installed (apt-get install wrk), use --client python")
     if args.warmup is None:
         args.warmup = min(1.0, args.seconds / 2)
+    if args.profile_seconds is None:
+        args.profile_seconds = min(3.0, args.seconds)
     return args
 
 
@@ -401,7 +505,9 @@ def build_data(args):
     return data
 
 
-def measure_pages(pages: list[Page], project: Server, bare: Server, args) -> None:
+def measure_pages(
+    pages: list[Page], project: Server, bare: Server, profiled: Server | None, args
+) -> None:
     loadgen.run_load(  # warm the bare site once
         args.client,
         bare.port,
@@ -431,6 +537,17 @@ def measure_pages(pages: list[Page], project: Server, bare: Server, args) -> Non
         except Exception as error:
             page.error = f"{error}".splitlines()[0][:300] or repr(error)
             log(f"  {page.label} ({page.customers}): error: {page.error}")
+            if os.environ.get("BENCH_TRACEBACK"):
+                traceback.print_exc()
+            continue
+        if profiled is None:
+            continue
+        try:
+            profile_page(page, profiled, args)
+        except Exception as error:
+            page.shares = None
+            page.profile_error = f"{error}".splitlines()[0][:300] or repr(error)
+            log(f"    CPU split: error: {page.profile_error}")
             if os.environ.get("BENCH_TRACEBACK"):
                 traceback.print_exc()
 
@@ -472,22 +589,36 @@ def main(argv=None) -> int:
             site.env | {"DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
             site.folder,
         )
-        with serving(project, bare):
+        profiled = None
+        if not args.no_profile:
+            # The project again, a sampler in each worker: only the split's runs go to it.
+            profiled = Server(
+                "profiled",
+                "bench.profiled_wsgi:application",
+                "/healthz",
+                site.env
+                | {profiling.ENV: str(profiling.DEFAULT_INTERVAL), "GUNICORN_MAX_REQUESTS": "0"},
+                site.folder,
+            )
+        with serving(project, bare, *([profiled] if profiled else [])):
             log(
                 f"gunicorn: project on 127.0.0.1:{project.port}, bare Django page on "
-                f"127.0.0.1:{bare.port}, {WORKERS} workers each; load: {args.client}, "
+                f"127.0.0.1:{bare.port}"
+                + (f", profiled project on 127.0.0.1:{profiled.port}" if profiled else "")
+                + f", {WORKERS} workers each; load: {args.client}, "
                 f"{args.connections} connections, {args.seconds:g} s runs, {args.rounds} rounds; "
                 f"API_RATE={API_RATE}"
             )
             pages = plan_pages(data, project.port)
-            measure_pages(pages, project, bare, args)
+            measure_pages(pages, project, bare, profiled, args)
             export = measure_large_export(data, project)
             log(f"  {export_line(export, args.customers_large)}")
 
             failing = [p for p in pages if p.error]
             if failing and any("HTTP 5" in (p.error or "") for p in failing):
                 log("\nThe project's error log (last lines):\n" + project.log_tail(40))
-            log(report(pages, export, args, site.started_at, site.elapsed, args.client))
+            goals = targets(pages, args.customers_small, args.customers_large)
+            log(report(pages, export, goals, args, site.started_at, site.elapsed, args.client))
             log(f"\nWritten to {args.report}; {site.elapsed / 60:.1f} min in all.")
         if not args.no_bulk:
             # The servers stopped: the worker has the cores to itself.
