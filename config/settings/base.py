@@ -181,6 +181,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # failure locks that allowance for SIGN_IN_LOCK_MINUTES from its first failure.
 AUTHENTICATION_BACKENDS = [
     "tenancy.web.sign_in_guard.SignInGuardBackend",
+    # Signs users in; loads the user with their membership (one query a request).
+    "tenancy.web.auth_backend.MemberBackend",
+    # For sessions signed in before MemberBackend came: they name this one.
     "django.contrib.auth.backends.ModelBackend",
 ]
 SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)

@@ -176,22 +176,33 @@ class Tenant(models.Model):
         return [line for line in lines if line]
 
 
+# What every page shows of a membership besides its roles: its tenant, their country and market.
+MEMBERSHIP_RELATED = "tenant__country__market"
+
+
 class MembershipQuerySet(models.QuerySet):
-    def of_user(self, user) -> "Membership | None":
-        """The user's membership with its tenant, market and roles: what every page needs."""
-        if not user.is_authenticated:
-            return None
-        # The roles come in the same query, as one delimited string (see Membership.roles).
-        roles = (
-            MembershipRole.objects.filter(membership=OuterRef("pk"))
+    @staticmethod
+    def roles_joined(membership) -> Subquery:
+        """The roles of `membership` (an OuterRef to its id) as one delimited string, as a
+        subquery: they come in the query that reads the membership (see Membership.roles)."""
+        return Subquery(
+            MembershipRole.objects.filter(membership=membership)
             .values("membership")
             .annotate(joined=StringAgg("role", Value(",")))
             .values("joined")
         )
+
+    def of_user(self, user) -> "Membership | None":
+        """The user's membership with its tenant, market and roles: what every page needs.
+        (A signed-in user's comes with the user: tenancy.web.auth_backend.)"""
+        if not user.is_authenticated:
+            return None
+        # A user has one membership at most: no ordering (nor the join it would take).
         return (
-            self.select_related("tenant__country__market")
-            .annotate(role_list=Subquery(roles))
+            self.select_related(MEMBERSHIP_RELATED)
+            .annotate(role_list=self.roles_joined(OuterRef("pk")))
             .filter(user=user)
+            .order_by()
             .first()
         )
 

@@ -10,8 +10,8 @@ from django.utils import translation
 
 from tenancy import mfa
 from tenancy.language import member_language
-from tenancy.models import Membership
 from tenancy.web import sign_in_guard, throttle
+from tenancy.web.auth_backend import membership_of
 
 # What a user may still open while a step of signing in is left: the second factor, a new
 # password (for a temporary one), a first sign-in method (with MFA_REQUIRED). Sign-out always.
@@ -48,7 +48,8 @@ def _to(name: str, request):
 
 
 class MembershipMiddleware:
-    """Resolve the signed-in user's tenant and roles once per request: `request.membership`.
+    """Resolve the signed-in user's tenant and roles once per request: `request.membership`,
+    read with the user (tenancy.web.auth_backend).
 
     And finish signing in before anything else: a user with a second factor gives it first
     (the session says so, `mfa.SIGN_IN_PENDING`, no query); a user holding a temporary password
@@ -68,7 +69,7 @@ class MembershipMiddleware:
             if request.path not in _paths(_VERIFY_PAGES):
                 return _to("sign-in-verify", request)
             return self.get_response(request)
-        request.membership = membership = Membership.objects.of_user(user)
+        request.membership = membership = membership_of(user)
         if language := member_language(membership):
             # The member's own choice wins over the cookie and the browser's Accept-Language.
             translation.activate(language)

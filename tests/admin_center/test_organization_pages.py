@@ -24,8 +24,8 @@ PROFILE = reverse("admin_center:organization-profile")
 AGREEMENTS = reverse("admin_center:agreements")
 ACTIVITY = reverse("admin_center:activity")
 
-# Session, user, membership with its roles; one page of events (keyset paging: no count).
-ACTIVITY_QUERIES = 4
+# Session; user with membership and roles; one page of events (keyset paging: no count).
+ACTIVITY_QUERIES = 3
 
 ADDRESS = {
     "address_line1": "1 Pike Place",

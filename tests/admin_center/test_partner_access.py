@@ -23,9 +23,9 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("admin_center:partner-relationships")
 READER = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"  # Directory Readers
-# As tests/admin_center/test_partner_relationships.py counts them: the session, user and
-# membership; the reseller relationships; the admin relationships; the groups' access.
-LIST_QUERIES = 6
+# As tests/admin_center/test_partner_relationships.py counts them: the session; the user with
+# their membership; the reseller relationships; the admin relationships; the groups' access.
+LIST_QUERIES = 5
 
 
 def day(moment) -> str:

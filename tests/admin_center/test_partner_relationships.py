@@ -27,10 +27,10 @@ pytestmark = pytest.mark.django_db
 
 
 LIST = reverse("admin_center:partner-relationships")
-# Session, user, membership with its roles; the reseller relationships and the admin
+# Session; user with membership and roles; the reseller relationships and the admin
 # relationships, each with its partner and country, however many of them there are; and what
 # each partner's security groups hold here (one query: tenancy.selectors.access_trace).
-LIST_QUERIES = 6
+LIST_QUERIES = 5
 
 
 def end_reseller_url(partner):

@@ -33,9 +33,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, membership with its roles; the partner; the waiting requests with who sent them
+# Session; user with membership and roles; the partner; the waiting requests with who sent them
 # and their templates, however many there are.
-PAGE_QUERIES = 5
+PAGE_QUERIES = 4
 
 
 def page_url(partner, portal="admin_center") -> str:

@@ -147,8 +147,8 @@ def test_the_partner_relationships_page_costs_the_same_queries_with_both_tiers(
     client = client_for(customer_admin)
     page = reverse("admin_center:partner-relationships")
     ResellerRelationshipFactory(customer=customer)
-    # (6: the page also reads what each partner's security groups hold here.)
-    with django_assert_num_queries(6) as one:
+    # (5: the page also reads what each partner's security groups hold here.)
+    with django_assert_num_queries(5) as one:
         client.get(page)
     indirect_link(indirect_reseller, customer, provider)
     with django_assert_num_queries(len(one.captured_queries)):

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tenancy.models import Membership, Role
+from tenancy.web.auth_backend import MemberBackend
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -14,12 +15,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def database_away(monkeypatch):
-    """The next read of a membership finds no database."""
+    """The next read of a membership finds no database (a page reads it with the user)."""
 
     def refuse(*args, **kwargs):
         raise OperationalError("connection to server at 127.0.0.1, port 5432 failed")
 
-    return lambda: monkeypatch.setattr(type(Membership.objects), "of_user", refuse)
+    def away():
+        monkeypatch.setattr(type(Membership.objects), "of_user", refuse)
+        monkeypatch.setattr(MemberBackend, "get_user", refuse)
+
+    return away
 
 
 def test_a_page_answers_503_with_retry_after(partner_a, database_away):

@@ -10,9 +10,9 @@ from tenancy.models import Offer
 from tests.factories import AdminRelationshipFactory, CustomerFactory, ResellerRelationshipFactory
 from tests.factories import make_customers as make_customers  # shared with other tests
 
-# What every Partner Center page costs before its own work: the session, the user, and the
-# membership with its roles (one query).
-SIGNED_IN_QUERIES = 3
+# What every Partner Center page costs before its own work: the session, and the user with
+# their membership and its roles (one query: tenancy.web.auth_backend).
+SIGNED_IN_QUERIES = 2
 
 
 def url(name, *args):

@@ -258,7 +258,7 @@ def test_preview_and_start_cost_a_fixed_number_of_queries(
     # query).
     with django_assert_num_queries(SIGNED_IN_QUERIES + 6):
         assert agent.get(query).context["preview"].requests == size
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 11):
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 10):
         agent.post(
             url("admin-relationship-bulk-new"),
             {"scope": "search", "q": "alpine", "template": str(template.pk), "action": "start"},

@@ -245,14 +245,14 @@ class TestUsersPages:
     ):
         client = client_for(partner_global_admin)
         authenticator_for(member(partner_a, Role.SALES_AGENT, username="first@contoso.example"))
-        # Session, user and membership; the members with their roles; three kinds of methods
+        # Session; user with membership; the members with their roles; three kinds of methods
         # and the recovery codes.
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             client.get(reverse("partner_center:user-list"))
         for n in range(5):
             user = member(partner_a, Role.SALES_AGENT, username=f"agent{n}@contoso.example")
             authenticator_for(user)
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             client.get(reverse("partner_center:user-list"))
 
     def test_a_reset_removes_every_method_and_is_audited(

@@ -1,0 +1,67 @@
+"""The signed-in user and their membership (tenant, country, market, roles) in one query.
+
+Every page needs both: `MemberBackend.get_user`, which django.contrib.auth calls once a request
+for the session's user, reads the membership with the user, and MembershipMiddleware takes it
+from there (`membership_of`). Nothing is kept between requests: a role removed is gone on the
+next one.
+
+A session names the backend that signed its user in. Sessions signed in before this backend
+came name Django's ModelBackend; it stays in AUTHENTICATION_BACKENDS so they keep working (their
+membership costs a query of its own, as before, until they sign in again).
+"""
+
+import functools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
+
+from tenancy.models import Membership
+from tenancy.models.tenants import MEMBERSHIP_RELATED
+
+# The annotation that carries the roles; its presence says the user came from get_user below.
+ROLES = "membership_role_list"
+
+
+class MemberBackend(ModelBackend):
+    """Django's ModelBackend (passwords, permissions), whose user comes with their membership."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        checked = password is not None and (
+            username is not None or kwargs.get(get_user_model().USERNAME_FIELD) is not None
+        )
+        if user is None and checked:
+            # The password was checked and is wrong: stop here. ModelBackend, listed after this
+            # one for older sessions only, would hash it again for nothing.
+            raise PermissionDenied
+        return user
+
+    def get_user(self, user_id):
+        try:
+            user = _users_with_membership().get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        if membership := getattr(user, "membership", None):
+            membership.role_list = getattr(user, ROLES)
+        return user if self.user_can_authenticate(user) else None
+
+
+@functools.cache
+def _users_with_membership():
+    # Built once, never run itself: each request's get() runs a copy (as with a generic view's
+    # class-level queryset). Resolving the roles' subquery costs about as much as the query.
+    return (
+        get_user_model()
+        ._default_manager.select_related(f"membership__{MEMBERSHIP_RELATED}")
+        .annotate(**{ROLES: Membership.objects.roles_joined(OuterRef("membership"))})
+    )
+
+
+def membership_of(user) -> Membership | None:
+    """The signed-in user's membership with its tenant, market and roles: the one MemberBackend
+    loaded with the user (no query), else read now (a session signed in with ModelBackend)."""
+    if not hasattr(user, ROLES):
+        return Membership.objects.of_user(user)
+    return getattr(user, "membership", None)
