@@ -6,6 +6,7 @@ import copy
 from django import forms
 from django.conf import settings
 from django.forms.forms import DeclarativeFieldsMetaclass
+from django.forms.renderers import Jinja2 as Jinja2Renderer
 from django.utils.translation import gettext_lazy
 
 from tenancy.models import Tenant
@@ -38,8 +39,17 @@ class SingleLineFieldsMetaclass(DeclarativeFieldsMetaclass):
         return form_class
 
 
+# The portals' pages are Jinja2 templates, and so are their fields: Django's own Jinja2 widget
+# templates (django/forms/jinja2/), so that a page is rendered by one engine. One renderer for the
+# process: its engine compiles each widget's template once. (The operators' console keeps
+# Django's templates and its forms the default renderer.)
+JINJA2_FORMS = Jinja2Renderer()
+
+
 class PortalForm(forms.Form, metaclass=SingleLineFieldsMetaclass):
     """The base of every form of both portals (tests/tenancy/test_hostile_inputs.py checks)."""
+
+    default_renderer = JINJA2_FORMS
 
 
 class OrganizationProfileForm(PortalForm):

@@ -17,6 +17,7 @@ What a page's template can use, beside its view's context and the context proces
 `response.context` and `response.templates` whichever engine rendered the page.
 """
 
+import html
 from types import BuiltinFunctionType, FunctionType, MethodType, SimpleNamespace
 
 import jinja2
@@ -29,7 +30,7 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape, json_script
+from django.utils.html import conditional_escape, json_script
 from django.utils.timezone import template_localtime
 from markupsafe import Markup
 
@@ -104,19 +105,29 @@ def _finalize(eval_ctx, value):
     """What `{{ value }}` prints, as a Django template prints it: a number or a moment localized
     (in the current time zone), and HTML escaped the way Django escapes it (`'` is `&#x27;`).
     A method printed uncalled is a template's mistake, not text."""
-    if value is None or isinstance(value, jinja2.Undefined) or hasattr(value, "__html__"):
+    kind = type(value)
+    if kind is str:  # most values: the shortest way
+        return Markup(html.escape(value)) if eval_ctx.autoescape else value  # noqa: S704 (escaped)
+    if kind is Markup or value is None or isinstance(value, jinja2.Undefined):
+        return value
+    if hasattr(value, "__html__"):
         return value
     if isinstance(value, MethodType | FunctionType | BuiltinFunctionType):
         raise TypeError(f"a template prints the method {value!r}: call it")
     if not isinstance(value, str):
         value = localize(template_localtime(value))
-    return Markup(escape(value)) if eval_ctx.autoescape else value  # noqa: S704 (escaped)
+    if not eval_ctx.autoescape:
+        return value
+    return Markup(html.escape(str(value)))  # noqa: S704 (escaped: html.escape is Django's escape)
 
 
 @jinja2.pass_context
 def _gettext(context, message: str, /, **variables):
     """Jinja2's newstyle `_()`: the translation, its `%(name)s` filled (escaped as Django does)."""
-    return _filled(context, translation.gettext(message), variables)
+    translated = translation.gettext(message)
+    if not variables and "%" not in translated:  # most messages: nothing to fill
+        return Markup(translated) if context.eval_ctx.autoescape else translated  # noqa: S704
+    return _filled(context, translated, variables)
 
 
 @jinja2.pass_context

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -17,7 +18,7 @@ from tenancy.models import AuditAction
 from tenancy.portals import PARTNER_CENTER, admin_portal_for, portal_for_namespace
 from tenancy.services.accounts import account_event
 from tenancy.web import sign_in_guard
-from tenancy.web.forms import PortalForm
+from tenancy.web.forms import JINJA2_FORMS, PortalForm
 from tenancy.web.http import local_path
 
 
@@ -86,7 +87,12 @@ class SignInView(auth_views.LoginView):
         return response
 
 
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    default_renderer = JINJA2_FORMS
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("home")
 
