@@ -4,6 +4,8 @@ Dates and country names come from Babel's locale data (CLDR); English keeps the 
 with the countries, as before.
 """
 
+import functools
+
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.lists import format_list
@@ -15,7 +17,12 @@ from tenancy import market_names  # noqa: F401 (the market names' msgids, for ma
 
 
 def _locale() -> Locale:
-    code = translation.get_language() or "en"
+    return _locale_of(translation.get_language() or "en")
+
+
+@functools.lru_cache(maxsize=32)
+def _locale_of(code: str) -> Locale:
+    # Parsed once a language: a page formats a date or a number on every row.
     try:
         return Locale.parse(translation.to_locale(code))
     except (UnknownLocaleError, ValueError):
@@ -78,7 +85,13 @@ def _date(moment, length: str) -> str:
         return ""
     if hasattr(moment, "hour"):
         moment = timezone.localtime(moment).date()
-    return format_date(moment, format=length, locale=_locale())
+    return _formatted_date(moment, length, translation.get_language() or "en")
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_date(day, length: str, code: str) -> str:
+    # A list's rows share their days: each day is worded once a language.
+    return format_date(day, format=length, locale=_locale_of(code))
 
 
 def day(moment) -> str:

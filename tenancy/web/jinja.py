@@ -19,6 +19,7 @@ What a page's template can use, beside its view's context and the context proces
 
 import html
 from types import BuiltinFunctionType, FunctionType, MethodType, SimpleNamespace
+from uuid import UUID
 
 import jinja2
 from django.conf import settings
@@ -30,8 +31,9 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, json_script
+from django.utils.html import json_script
 from django.utils.timezone import template_localtime
+from django.utils.translation import trans_real
 from markupsafe import Markup
 
 from tenancy import audit_text, text
@@ -110,6 +112,8 @@ def _finalize(eval_ctx, value):
         return Markup(html.escape(value)) if eval_ctx.autoescape else value  # noqa: S704 (escaped)
     if kind is Markup or value is None or isinstance(value, jinja2.Undefined):
         return value
+    if kind is UUID or (kind is int and not settings.USE_THOUSAND_SEPARATOR):
+        return Markup(value)  # noqa: S704 (digits, letters and dashes: what localize() leaves)
     if hasattr(value, "__html__"):
         return value
     if isinstance(value, MethodType | FunctionType | BuiltinFunctionType):
@@ -121,10 +125,16 @@ def _finalize(eval_ctx, value):
     return Markup(html.escape(str(value)))  # noqa: S704 (escaped: html.escape is Django's escape)
 
 
+# The request's translation, looked up once a page (as `translation.gettext` would on each
+# message) and handed to the page's context by Template.render.
+TRANSLATOR = "_translator"
+
+
 @jinja2.pass_context
 def _gettext(context, message: str, /, **variables):
     """Jinja2's newstyle `_()`: the translation, its `%(name)s` filled (escaped as Django does)."""
-    translated = translation.gettext(message)
+    translator = context.get(TRANSLATOR)
+    translated = (translator or translation).gettext(message)
     if not variables and "%" not in translated:  # most messages: nothing to fill
         return Markup(translated) if context.eval_ctx.autoescape else translated  # noqa: S704
     return _filled(context, translated, variables)
@@ -133,7 +143,8 @@ def _gettext(context, message: str, /, **variables):
 @jinja2.pass_context
 def _ngettext(context, singular: str, plural: str, number: int, /, **variables):
     variables.setdefault("num", number)
-    return _filled(context, translation.ngettext(singular, plural, number), variables)
+    translator = context.get(TRANSLATOR) or translation
+    return _filled(context, translator.ngettext(singular, plural, number), variables)
 
 
 @jinja2.pass_context
@@ -148,10 +159,16 @@ def _npgettext(context, message_context, singular, plural, number, /, **variable
     return _filled(context, translated, variables)
 
 
+def _escaped(value):
+    # django.utils.html.conditional_escape, without its wrapper for lazy strings (a value here is
+    # already a value).
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
 def _filled(context, translated: str, variables: dict):
     # A message is always a format string (`%%` is a percent sign), as in a Django template.
     if context.eval_ctx.autoescape:
-        values = {name: conditional_escape(value) for name, value in variables.items()}
+        values = {name: _escaped(value) for name, value in variables.items()}
         return Markup(translated % values)  # noqa: S704 (the values are escaped)
     return translated % variables
 
@@ -197,6 +214,7 @@ class Template(django_jinja2.Template):
             full["csrf_token"] = csrf_token_lazy(request)
             for context_processor in self.backend.template_context_processors:
                 full.update(context_processor(request))
+        full[TRANSLATOR] = trans_real.catalog()
         if context:
             full.update(context)
         try:
