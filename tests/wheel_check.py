@@ -10,8 +10,9 @@ checks. It fails if a module came from the tree, if a file inside one of the whe
 the tree is missing from the wheel (data an app reads from its package, such as
 tenancy/data/csp_markets.csv), or if the wheel carries the tests or the benchmarks.
 
-templates/, static/ and locale/ are the project's own directories beside manage.py, found through
-BASE_DIR, not package data: the wheel carries the code, a deployment carries those beside it.
+jinja2/ (the templates), static/ and locale/ are the project's own directories beside
+manage.py, found through BASE_DIR, not package data: the wheel carries the code, a deployment
+carries those beside it.
 
 Run it: .venv/bin/python -m tests.wheel_check [the tree; default: this one]
 """
