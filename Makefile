@@ -67,7 +67,7 @@ pytest: install
 ## is PostgreSQL); prints the table (each page's CPU split into template, ORM, DB and the rest,
 ## from a sampled run on a profiled copy of the server) and the issue's targets, and writes
 ## bench/last-run.md. A quicker run, its table elsewhere:
-## make bench BENCH_ARGS="--customers-large 20000 --seconds 3 --report /tmp/bench-quick.md"
+## make bench BENCH_ARGS="--customers-large 20000 --seconds 3 --report bench/quick-run.md"
 bench: install
 	command -v wrk >/dev/null || apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk not installed: the benchmark uses its Python client"
 	$(BIN)/python -m bench.http_bench $(BENCH_ARGS)
