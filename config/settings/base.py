@@ -165,8 +165,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 # Sessions stay in the database, on Redis too. A cached copy would save one query a page, but
 # Django's cached_db can't delete a session from a cache that is away (it raises, or leaves the
 # copy): a session signed out while Redis restarts would come back with it. One query is the
-# price of a sign-out that holds.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# price of a sign-out that holds. (Django's database sessions, their read compiled once:
+# tenancy.web.sessions.)
+SESSION_ENGINE = "tenancy.web.sessions"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

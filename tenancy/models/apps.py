@@ -13,6 +13,7 @@ from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from tenancy.choices import Role
 from tenancy.models.tenants import Tenant
+from tenancy.prepared import Prepared
 
 # The roles an app may hold. Global admin lets it remove reseller relationships through the API;
 # an app never counts as one of the partner's people (its Global admins, its users).
@@ -23,6 +24,15 @@ class PartnerAppManager(BaseAPIKeyManager):
     def get_usable_keys(self):
         # The key's check reads the app with what a request acts as: one query.
         return super().get_usable_keys().select_related("principal", "partner")
+
+    def get_from_key(self, key: str) -> "PartnerApp":
+        """The library's own check (the usable app of the key's prefix, whose hash the key
+        matches), its query compiled once: every request an app makes runs it."""
+        prefix, _, _ = key.partition(".")
+        app = _USABLE_APP.first(prefix=prefix)
+        if app is None or not app.is_valid(key):
+            raise self.model.DoesNotExist("Key is not valid.")
+        return app
 
 
 class PartnerApp(AbstractAPIKey):
@@ -42,3 +52,9 @@ class PartnerApp(AbstractAPIKey):
         verbose_name = "Partner Center app"
         ordering = ["-created"]
         indexes = [models.Index(fields=["partner", "-created"], name="partner_app_created_idx")]
+
+
+_USABLE_APP = Prepared(
+    lambda prefix: PartnerApp.objects.get_usable_keys().filter(prefix=prefix),
+    prefix=PartnerApp._meta.get_field("prefix"),
+)

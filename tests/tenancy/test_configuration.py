@@ -210,7 +210,7 @@ def test_production_keeps_connections_and_shares_its_cache_in_the_database():
     found = settings_in_a_process(ROOT, "config.settings.base")
     assert found["CONN_MAX_AGE"] == 60
     assert found["CACHE"] == "django.core.cache.backends.db.DatabaseCache"
-    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert found["SESSION_ENGINE"] == "tenancy.web.sessions"
 
 
 def test_on_redis_the_cache_is_djangos_own_and_sessions_stay_in_the_database():
@@ -219,7 +219,15 @@ def test_on_redis_the_cache_is_djangos_own_and_sessions_stay_in_the_database():
     )
     assert found["CACHE"] == "django.core.cache.backends.redis.RedisCache"
     # A sign-out must hold while Redis is away: see SESSION_ENGINE's comment.
-    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert found["SESSION_ENGINE"] == "tenancy.web.sessions"
+
+
+def test_the_sessions_are_djangos_database_sessions():
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessions
+
+    from tenancy.web.sessions import SessionStore
+
+    assert issubclass(SessionStore, DatabaseSessions)
 
 
 def test_the_development_server_opens_a_connection_per_request():

@@ -1,0 +1,124 @@
+"""Queries of a fixed shape that every request runs, compiled to SQL once, not once a request.
+
+Each page reads the session, then the user with their membership; Django's ORM builds the SQL of
+each query anew every time (for the user with its membership, tenant, market and roles: about
+480 µs of Python, where running the query costs some 60 µs). A `Prepared` query is compiled
+once a database connection, by Django's own compiler, from a queryset built with sample values;
+each run puts the run's values where the samples' were and hands that compiler to Django's own
+iterable, so the rows become model instances (select_related and annotations included) exactly
+as the queryset would have made them.
+
+What may vary between runs is only the values named as parameters: the shape (filters, joins,
+order) is the queryset's. Each parameter names the model field its value is compared with,
+which says how the database driver is given it (a UUID as text on SQLite, a moment in UTC...).
+"""
+
+import copy
+import datetime
+import uuid
+import weakref
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, models
+from django.db.models.query import ModelIterable, QuerySet
+
+_SAMPLE_MOMENT = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
+
+
+def _compared(field: models.Field) -> models.Field:
+    """The field a value is compared with: a foreign key's target (its column holds that)."""
+    return field.target_field if field.is_relation else field
+
+
+def _sample(field: models.Field):
+    """A value for `field` that no query holds as a constant of its own."""
+    field = _compared(field)
+    if isinstance(field, models.DateTimeField):
+        return _SAMPLE_MOMENT
+    if isinstance(field, models.UUIDField):
+        return uuid.uuid4()
+    if isinstance(field, models.IntegerField | models.AutoField):
+        return -1_987_654_321
+    if isinstance(field, models.CharField):
+        return f"prepared sample {uuid.uuid4().hex}"
+    raise ImproperlyConfigured(f"Prepared: no sample value for a {type(field).__name__}")
+
+
+def _adapted(field: models.Field, value, connection):
+    """The value as the driver gets it: what a lookup on `field` makes of it."""
+    field = _compared(field)
+    return field.get_db_prep_value(field.get_prep_value(value), connection, prepared=True)
+
+
+class _CompiledQuery:
+    """Stands for a queryset's Query: hands out one compiler, ready with its SQL."""
+
+    def __init__(self, query, compiler):
+        self._query = query
+        self._compiler = compiler
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        return self._compiler
+
+    def __getattr__(self, name):
+        return getattr(self._query, name)
+
+
+class Prepared:
+    """`Prepared(lambda pk: User.objects.filter(pk=pk), pk=User._meta.pk)`, then
+    `.all(pk=3)`: the queryset's rows for those values, its SQL compiled once a connection.
+
+    Only querysets of model instances (no values(), no prefetch_related): what the hot paths
+    read."""
+
+    def __init__(self, queryset_for: Callable[..., QuerySet], using: str = "default", **fields):
+        self.queryset_for = queryset_for
+        self.using = using
+        self.fields: dict[str, models.Field] = fields
+        # One compilation a connection (a thread's): a compiler holds its connection.
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _compile(self, connection):
+        samples = {name: _sample(field) for name, field in self.fields.items()}
+        queryset = self.queryset_for(**samples)
+        if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
+            raise ImproperlyConfigured("Prepared: a queryset of model instances only")
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = []
+        for name, field in self.fields.items():
+            sample = _adapted(field, samples[name], connection)
+            places = [i for i, param in enumerate(params) if param == sample]
+            if len(places) != 1:
+                raise ImproperlyConfigured(
+                    f"Prepared: {name} is in the query's parameters {len(places)} times, not once"
+                )
+            slots.append((places[0], name, field))
+        # The columns' converters (from the database's values to Python's), which Django works
+        # out for each run of a query: the same for each run of this one.
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        return queryset, compiler, sql, tuple(params), slots, converters
+
+    def all(self, **values) -> list:
+        connection = connections[self.using]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = self._compiled[connection] = self._compile(connection)
+        queryset, compiler, sql, params, slots, converters = compiled
+        params = list(params)
+        for place, name, field in slots:
+            params[place] = _adapted(field, values[name], connection)
+        bound = copy.copy(compiler)
+        bound.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        bound.get_converters = lambda expressions: converters
+        # A shallow copy of the queryset (copy.copy would run it: QuerySet's pickling does).
+        run = QuerySet.__new__(type(queryset))
+        run.__dict__.update(queryset.__dict__, _result_cache=None)
+        run.query = _CompiledQuery(queryset.query, bound)
+        return list(run)
+
+    def first(self, **values):
+        """The one row for these values, or None."""
+        rows = self.all(**values)
+        return rows[0] if rows else None
