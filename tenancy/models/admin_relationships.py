@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 
 from tenancy.choices import AdminRelationshipStatus, AssignmentState, NoticeKind
@@ -35,9 +34,11 @@ from tenancy.entra_roles import (
     role_names,
     sorted_roles,
 )
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.links import LinkToken, LinkTokenQuerySet
 from tenancy.models.tenants import Membership, Tenant
 from tenancy.portals import PARTNER_CENTER, admin_portal_for
+from tenancy.reversing import reverse
 
 STORED_STATUSES = [
     (s.value, s.label)
@@ -89,7 +90,7 @@ def status_condition(status: AdminRelationshipStatus, now) -> Q:
     }.get(status, Q(status=status))
 
 
-class AdminRelationship(LinkToken, models.Model):
+class AdminRelationship(LinkToken, ChoiceLabels, models.Model):
     """A partner's request for Microsoft Entra roles in a customer, and once approved the
     relationship itself. Never deleted: it ends by being declined, withdrawn, terminated, or by
     reaching its end."""
@@ -357,7 +358,7 @@ class SecurityGroupMember(models.Model):
         return f"{self.membership} in {self.group}"
 
 
-class AccessAssignment(models.Model):
+class AccessAssignment(ChoiceLabels, models.Model):
     """Some of an admin relationship's roles, given to one of the partner's security groups."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -418,7 +419,7 @@ REMINDERS = [
 ]
 
 
-class AdminRelationshipNotice(models.Model):
+class AdminRelationshipNotice(ChoiceLabels, models.Model):
     """A reminder sent, or an extension applied, for one end of one relationship: recorded so
     the command that sends them never does it twice for the same moment."""
 

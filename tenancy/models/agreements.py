@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenancy.choices import AcceptanceMethod
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.invitations import Invitation
 from tenancy.models.tenants import Tenant
 
@@ -16,7 +17,7 @@ class AgreementAcceptanceQuerySet(models.QuerySet):
         return self.filter(version=settings.CUSTOMER_AGREEMENT_VERSION)
 
 
-class AgreementAcceptance(models.Model):
+class AgreementAcceptance(ChoiceLabels, models.Model):
     """A customer's acceptance of the Microsoft Customer Agreement. Never deleted."""
 
     customer = models.ForeignKey(

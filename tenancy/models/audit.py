@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenancy.choices import AuditAction
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.invitations import Invitation
 from tenancy.models.tenants import Tenant
 
@@ -17,7 +18,7 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError("Audit events are append-only.")
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ChoiceLabels, models.Model):
     """One state change: who did what, to which tenants. Append-only."""
 
     at = models.DateTimeField(default=timezone.now)

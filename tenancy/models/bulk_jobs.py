@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from tenancy.choices import BulkItemState, BulkJobKind, BulkJobStatus
 from tenancy.models.admin_relationships import AdminRelationship
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.templates import TemplateVersion
 from tenancy.models.tenants import Tenant
 
 
-class BulkJob(models.Model):
+class BulkJob(ChoiceLabels, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     partner = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="bulk_jobs")
     kind = models.CharField(max_length=20, choices=BulkJobKind)
@@ -82,7 +83,7 @@ class BulkJob(models.Model):
         return round((self.total - self.done) / rate)
 
 
-class BulkJobItem(models.Model):
+class BulkJobItem(ChoiceLabels, models.Model):
     """One target of a job, and what became of it."""
 
     job = models.ForeignKey(BulkJob, on_delete=models.PROTECT, related_name="items")

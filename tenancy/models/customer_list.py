@@ -15,13 +15,14 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from tenancy.choices import CustomerState
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.tenants import Country, Tenant
 
 # `admin_until` of a pair whose admin relationship extends itself: it never lapses.
 ADMIN_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
-class CustomerListRow(models.Model):
+class CustomerListRow(ChoiceLabels, models.Model):
     partner = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
     # Copies of the customer's, so the list sorts and searches on this table's own indexes.
@@ -112,7 +113,7 @@ class CustomerListRow(models.Model):
         return str(CustomerState(self.state).label)
 
 
-class CustomerListCount(models.Model):
+class CustomerListCount(ChoiceLabels, models.Model):
     """How many rows of each state a partner's Customer list has, kept with the rows: the page
     shows an exact total without counting 100,000 rows."""
 

@@ -7,13 +7,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from tenancy.choices import InvitationStatus
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.links import LinkToken, LinkTokenQuerySet
 from tenancy.models.tenants import Tenant
 from tenancy.portals import admin_portal_for
+from tenancy.reversing import reverse
 
 # The states stored in the database; "opened" and "expired" are read off the timestamps.
 STORED_INVITATION_STATUSES = [
@@ -44,7 +45,7 @@ class InvitationQuerySet(LinkTokenQuerySet):
         return self.filter(condition)
 
 
-class Invitation(LinkToken, models.Model):
+class Invitation(LinkToken, ChoiceLabels, models.Model):
     """A reseller relationship request ("New relationship").
 
     The link carries a token derived from the secret key and `token_salt`; only a hash of the

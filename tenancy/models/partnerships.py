@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tenancy.choices import PartnershipStatus
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.tenants import Tenant
 
 
@@ -27,7 +28,7 @@ class PartnershipQuerySet(models.QuerySet):
         return self.filter(Q(provider=partner) | Q(reseller=partner))
 
 
-class Partnership(models.Model):
+class Partnership(ChoiceLabels, models.Model):
     """An indirect provider (distributor) and an indirect reseller that sells through it."""
 
     provider = models.ForeignKey(

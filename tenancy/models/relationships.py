@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenancy.choices import FormedBy
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.tenants import Tenant
 
 
@@ -28,7 +29,7 @@ class Ending:
         self.save(update_fields=["ended_at", "ended_by"])
 
 
-class ResellerRelationship(Ending, models.Model):
+class ResellerRelationship(Ending, ChoiceLabels, models.Model):
     """A partner resells to a customer. Active while `ended_at` is empty; never deleted."""
 
     partner = models.ForeignKey(

@@ -8,10 +8,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenancy.choices import OfferKind, SubscriptionStatus
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.tenants import Tenant
 
 
-class Offer(models.Model):
+class Offer(ChoiceLabels, models.Model):
     code = models.SlugField(max_length=60, primary_key=True)
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=10, choices=OfferKind)
@@ -37,7 +38,7 @@ class SubscriptionQuerySet(models.QuerySet):
         return self.filter(Q(partner=partner) | Q(indirect_reseller=partner))
 
 
-class Subscription(models.Model):
+class Subscription(ChoiceLabels, models.Model):
     """A subscription a partner bought on behalf of a customer."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

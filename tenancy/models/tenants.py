@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tenancy.choices import Cloud, CspRole, Role, TenantKind
+from tenancy.models.choice_labels import ChoiceLabels
+from tenancy.prepared import Prepared
 from tenancy.text import country_name
 
 TENANT_DOMAIN_SUFFIX = ".onmicrosoft.com"
@@ -77,7 +79,7 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(kind=TenantKind.CUSTOMER)
 
 
-class Tenant(models.Model):
+class Tenant(ChoiceLabels, models.Model):
     """A directory (an Entra tenant) of a partner or a customer."""
 
     id = models.UUIDField("Microsoft ID", primary_key=True, default=uuid.uuid4, editable=False)
@@ -197,17 +199,10 @@ class MembershipQuerySet(models.QuerySet):
         (A signed-in user's comes with the user: tenancy.web.auth_backend.)"""
         if not user.is_authenticated:
             return None
-        # A user has one membership at most: no ordering (nor the join it would take).
-        return (
-            self.select_related(MEMBERSHIP_RELATED)
-            .annotate(role_list=self.roles_joined(OuterRef("pk")))
-            .filter(user=user)
-            .order_by()
-            .first()
-        )
+        return _MEMBERSHIP_OF_USER.first(user=user.pk)
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     """A user's place in one tenant; the roles are MembershipRole rows."""
 
     user = models.OneToOneField(
@@ -241,7 +236,7 @@ class Membership(models.Model):
         return sorted(str(role.label) for role in self.roles)
 
 
-class MembershipRole(models.Model):
+class MembershipRole(ChoiceLabels, models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="role_rows")
     role = models.CharField(max_length=30, choices=Role)
 
@@ -260,3 +255,17 @@ class MembershipRole(models.Model):
             raise ValidationError(
                 {"role": f"{Role(self.role).label} is not a role in a {membership.tenant.kind}."}
             )
+
+
+# A user has one membership at most (OneToOne): no ordering, nor the join it would take. Read on
+# every request an app makes (and by sessions signed in before tenancy.web.auth_backend came):
+# compiled once (tenancy.prepared).
+_MEMBERSHIP_OF_USER = Prepared(
+    lambda user: (
+        Membership.objects.select_related(MEMBERSHIP_RELATED)
+        .annotate(role_list=MembershipQuerySet.roles_joined(OuterRef("pk")))
+        .filter(user=user)
+        .order_by()
+    ),
+    user=Membership._meta.get_field("user"),
+)

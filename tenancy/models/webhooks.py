@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenancy.choices import AttemptOutcome, DeliveryStatus, WebhookEventName
+from tenancy.models.choice_labels import ChoiceLabels
 from tenancy.models.tenants import Tenant
 
 # Standard Webhooks' secret format: whsec_<base64 of the key>.
@@ -73,7 +74,7 @@ class WebhookSubscription(models.Model):
         ]
 
 
-class WebhookEvent(models.Model):
+class WebhookEvent(ChoiceLabels, models.Model):
     """What happened, as every subscription that wanted it is sent it (the payload, with the
     event's id as `EventId`)."""
 
@@ -93,7 +94,7 @@ class WebhookEvent(models.Model):
         return f"{self.name} {self.id}"
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(ChoiceLabels, models.Model):
     """One event for one subscription: pending until a 2xx answer, failed once the retries
     are spent (or at once when another attempt can't help). Redeliver makes it pending again."""
 
@@ -130,7 +131,7 @@ class WebhookDelivery(models.Model):
         return f"{self.event.name} to {self.subscription.url}: {self.status}"
 
 
-class DeliveryAttempt(models.Model):
+class DeliveryAttempt(ChoiceLabels, models.Model):
     delivery = models.ForeignKey(
         WebhookDelivery, on_delete=models.PROTECT, related_name="attempt_log"
     )

@@ -17,6 +17,7 @@ What a page's template can use, beside its view's context and the context proces
 `response.context` and `response.templates` whichever engine rendered the page.
 """
 
+import functools
 import html
 from types import BuiltinFunctionType, FunctionType, MethodType, SimpleNamespace
 from uuid import UUID
@@ -25,10 +26,9 @@ import jinja2
 from django.conf import settings
 from django.template import TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.backends import jinja2 as django_jinja2
-from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
+from django.template.backends.utils import csrf_input, csrf_token_lazy
 from django.templatetags.static import static
 from django.test.signals import template_rendered
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.html import json_script
@@ -36,7 +36,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import trans_real
 from markupsafe import Markup
 
-from tenancy import audit_text, text
+from tenancy import audit_text, reversing, text
 
 
 @jinja2.pass_context
@@ -48,7 +48,7 @@ def url(context, name: str, *args, **kwargs) -> str:
     current_app = getattr(request, "current_app", None)
     if current_app is None:
         current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
-    return reverse(name, args=args or None, kwargs=kwargs or None, current_app=current_app)
+    return reversing.reverse(name, args, kwargs, current_app)
 
 
 def querystring(request, **changes) -> str:
@@ -199,6 +199,24 @@ def environment(**options) -> jinja2.Environment:
     return env
 
 
+class CsrfInput:
+    """`{{ csrf_input }}`: the form's hidden CSRF field, masked once a page (Django's lazy one
+    masks the token anew for each form of the page: 64 random characters each time). Built only
+    when a form prints it, so a page without a form sets no CSRF cookie."""
+
+    def __init__(self, request):
+        self.request = request
+
+    @functools.cached_property
+    def _html(self) -> str:
+        return csrf_input(self.request)
+
+    def __html__(self) -> str:
+        return self._html
+
+    __str__ = __html__
+
+
 class Template(django_jinja2.Template):
     def __init__(self, template, backend):
         super().__init__(template, backend)
@@ -210,7 +228,7 @@ class Template(django_jinja2.Template):
         full = {}
         if request is not None:
             full["request"] = request
-            full["csrf_input"] = csrf_input_lazy(request)
+            full["csrf_input"] = CsrfInput(request)
             full["csrf_token"] = csrf_token_lazy(request)
             for context_processor in self.backend.template_context_processors:
                 full.update(context_processor(request))
