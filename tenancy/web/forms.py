@@ -2,6 +2,8 @@
 organization's profile, and who signs the agreement."""
 
 import copy
+import functools
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -39,11 +41,30 @@ class SingleLineFieldsMetaclass(DeclarativeFieldsMetaclass):
         return form_class
 
 
-# The portals' pages are Jinja2 templates, and so are their fields: Django's own Jinja2 widget
-# templates (django/forms/jinja2/), so that a page is rendered by one engine. One renderer for the
-# process: its engine compiles each widget's template once. (The operators' console keeps
-# Django's templates and its forms the default renderer.)
-JINJA2_FORMS = Jinja2Renderer()
+class PortalFormRenderer(Jinja2Renderer):
+    """The portals' pages are Jinja2 templates, and so are their fields: Django's own Jinja2
+    widget templates (django/forms/jinja2/), so that a page is rendered by one engine; except
+    where the project's jinja2/django/forms/ has one of the same name, written for speed (the
+    select: its options without an include each)."""
+
+    @functools.cached_property
+    def engine(self):
+        return self.backend(
+            {
+                "APP_DIRS": False,
+                "DIRS": [
+                    settings.BASE_DIR / "jinja2",
+                    Path(forms.__file__).parent / "jinja2",
+                ],
+                "NAME": "portalforms",
+                "OPTIONS": {},
+            }
+        )
+
+
+# One renderer for the process: its engine compiles each widget's template once. (The operators'
+# console keeps Django's templates and its forms the default renderer.)
+JINJA2_FORMS = PortalFormRenderer()
 
 
 class PortalForm(forms.Form, metaclass=SingleLineFieldsMetaclass):
