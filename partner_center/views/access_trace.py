@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from partner_center.access import partner_view
 from partner_center.exports import csv_response
 from tenancy import selectors
-from tenancy.models import TemplateVersion, Tenant
+from tenancy.models import TemplateVersion
 from tenancy.rules import Action
 from tenancy.selectors import access_trace
 from tenancy.web.http import PartnerRequest
@@ -112,11 +112,6 @@ def agent_access_export(request: PartnerRequest, membership_id: int):
 
 
 # --- A customer's agents ---------------------------------------------------------------------
-
-
-def customer_access(partner: Tenant, customer: Tenant) -> list[access_trace.AgentAccess]:
-    """The customer page's "Who has access": one query."""
-    return access_trace.by_agent(access_trace.access_paths(partner=partner, customer=customer))
 
 
 @require_GET

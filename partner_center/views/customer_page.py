@@ -12,7 +12,6 @@ from partner_center.forms import (
     PurchaseForm,
     SubscriptionChangeForm,
 )
-from partner_center.views.access_trace import customer_access
 from tenancy import rules, selectors, services
 from tenancy.models import (
     ResellerRelationship,
@@ -21,15 +20,18 @@ from tenancy.models import (
     role_names,
 )
 from tenancy.rules import Action
+from tenancy.selectors import access_trace
 from tenancy.selectors.access_trace import may_see_others_access
 from tenancy.web.http import PartnerRequest
 
 
 def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> dict:
     partner = request.partner
+    # Who has access: every agent's roles here and through what (one query), this agent's too.
+    access = list(access_trace.access_paths(partner=partner, customer=customer))
     # What the partner (and this agent) has with the customer: what the page shows, and what
     # the purchase and subscription decisions read.
-    standing = services.customer_standing(request.membership, customer)
+    standing = services.customer_standing(request.membership, customer, access=access)
     # What this partner sold the customer: bought by it, or (for an indirect reseller) by its
     # indirect provider on its behalf.
     subscriptions = list(
@@ -59,8 +61,7 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
         "purchase_form": purchase_form,
         "max_quantity": services.MAX_QUANTITY,
         "current_agreement_version": settings.CUSTOMER_AGREEMENT_VERSION,
-        # Who has access: every agent's roles here and through what (one query).
-        "who_has_access": customer_access(partner, customer),
+        "who_has_access": access_trace.by_agent(access),
         "may_see_others_access": may_see_others_access(request.membership),
     }
 

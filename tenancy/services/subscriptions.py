@@ -19,6 +19,7 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.rules import Action, Decision
+from tenancy.selectors.access_trace import AccessPath, roles_held
 from tenancy.services.admin_relationships import agent_roles_in
 from tenancy.services.base import ServiceError, acting_member
 from tenancy.services.partnerships import partnership_decision
@@ -55,7 +56,12 @@ class Standing:
         return self.agreement is not None and self.agreement.is_current
 
 
-def customer_standing(membership: Membership, customer: Tenant) -> Standing:
+def customer_standing(
+    membership: Membership, customer: Tenant, access: list[AccessPath] | None = None
+) -> Standing:
+    """`access`: every agent's access paths in `customer` (access_trace.access_paths), when
+    the caller has read them (the customer page shows them): the agent's roles are its own
+    among them, not read again."""
     partner = membership.tenant
     admins = list(
         AdminRelationship.objects.filter(partner=partner, customer=customer).order_by("-created_at")
@@ -70,7 +76,12 @@ def customer_standing(membership: Membership, customer: Tenant) -> Standing:
         agent_roles=frozenset(),
     )
     if standing.has_admin:
-        standing = replace(standing, agent_roles=agent_roles_in(membership, customer))
+        roles = (
+            agent_roles_in(membership, customer)
+            if access is None
+            else roles_held(path for path in access if path.membership_id == membership.pk)
+        )
+        standing = replace(standing, agent_roles=roles)
     return standing
 
 

@@ -243,9 +243,9 @@ class TestCustomerPage:
             )
             AccessAssignment.objects.create(relationship=relationship, group=group, roles=[READER])
         client = client_for(sales_agent)
-        # The customer, its admin and reseller relationships, the agreement, the agent's roles
-        # here, the subscriptions, and Who has access: one query for every agent.
-        with django_assert_num_queries(SIGNED_IN_QUERIES + 7):
+        # The customer, its admin and reseller relationships, the agreement, the subscriptions,
+        # and Who has access: one query for every agent, the agent's own roles here among them.
+        with django_assert_num_queries(SIGNED_IN_QUERIES + 6):
             page = client.get(url("customer-detail", customer.pk))
         assert len(page.context["who_has_access"]) == agents
         with django_assert_num_queries(SIGNED_IN_QUERIES + 2):

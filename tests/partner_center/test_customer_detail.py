@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 # their offers, the offers of the purchase form, and Who has access (every agent's access paths
 # here, one query: partner_center/views/access_trace.py).
 PAGE_QUERIES = SIGNED_IN_QUERIES + 7
-# With an admin relationship in force: and the Entra roles the agent's groups hold there.
-PAGE_WITH_ADMIN_QUERIES = PAGE_QUERIES + 1
+# With an admin relationship in force the agent's own Entra roles there are its own among Who
+# has access's paths: no query of their own.
+PAGE_WITH_ADMIN_QUERIES = PAGE_QUERIES
 
 
 def test_it_shows_profile_relationships_agreement_and_own_subscriptions(
@@ -45,6 +46,19 @@ def test_it_shows_profile_relationships_agreement_and_own_subscriptions(
     offers = [subscription.offer.name for subscription, _ in response.context["subscriptions"]]
     assert offers == ["Microsoft 365 E3"]
     assert '<th scope="row">Office 365 E1</th>' not in page
+
+
+def test_another_agents_roles_are_not_this_agents(
+    client_for, sales_agent, admin_agent, partner_a, customer, reseller
+):
+    """Your admin roles here: this agent's own paths among everyone's in Who has access."""
+    relationship = AdminRelationshipFactory(partner=partner_a, customer=customer)
+    grant_roles(admin_agent.membership, relationship, LICENSE_ADMINISTRATOR)
+    page = client_for(sales_agent).get(url("customer-detail", customer.pk)).content.decode()
+    assert "Your admin roles here</dt>\n      <dd>None</dd>" in page
+    assert admin_agent.username in page  # in Who has access, with its License Administrator
+    page = client_for(admin_agent).get(url("customer-detail", customer.pk)).content.decode()
+    assert "Your admin roles here</dt>\n      <dd>License Administrator</dd>" in page
 
 
 def test_another_partners_attestation_shows_only_that_an_acceptance_exists(
