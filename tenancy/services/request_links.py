@@ -178,6 +178,8 @@ class RequestKind:
             return
         if not membership.tenant.is_customer:
             return
+        if request.opened_at is not None:  # read as opened: it stays so (each later view)
+            return
         now = timezone.now()
         with transaction.atomic():
             first = self.model.objects.filter(pk=request.pk, opened_at__isnull=True).update(

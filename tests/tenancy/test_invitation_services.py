@@ -213,6 +213,17 @@ class TestFind:
         assert invitation.display_status() == InvitationStatus.OPENED
         assert AuditEvent.objects.filter(action=AuditAction.INVITATION_OPENED).count() == 1
 
+    def test_a_request_read_as_opened_is_not_written_again(
+        self, customer_admin, django_assert_num_queries
+    ):
+        """Every later view of its page: nothing to record, so no write (nor transaction)."""
+        invitation = InvitationFactory()
+        services.invitation_record_open(invitation=invitation, membership=customer_admin.membership)
+        again = Invitation.objects.get(pk=invitation.pk)
+        with django_assert_num_queries(0):
+            services.invitation_record_open(invitation=again, membership=customer_admin.membership)
+        assert AuditEvent.objects.filter(action=AuditAction.INVITATION_OPENED).count() == 1
+
     def test_the_partners_own_agent_opening_the_link_is_not_the_customer_opening_it(self):
         invitation = InvitationFactory()
         services.invitation_record_open(
