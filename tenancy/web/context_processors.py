@@ -1,3 +1,6 @@
+import functools
+from types import MappingProxyType
+
 from tenancy.portals import portal_for_namespace
 from tenancy.rules import Action, may
 
@@ -9,8 +12,13 @@ def membership(request):
     return {
         "membership": member,
         "tenant": member.tenant if member else None,
-        "can": {action.name.lower(): may(member.roles, action) for action in Action}
-        if member
-        else {},
+        "can": _can(member.roles) if member else {},
         "portal": portal_for_namespace(match.namespaces[0] if match and match.namespaces else None),
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _can(roles: frozenset) -> MappingProxyType:
+    """What a holder of `roles` may do, worked out once a set of roles (read-only: one for
+    every page of those roles). The roles are the request's own: a role removed is a new set."""
+    return MappingProxyType({action.name.lower(): may(roles, action) for action in Action})
