@@ -90,11 +90,11 @@ class Prepared:
         for name, field in self.fields.items():
             sample = _adapted(field, samples[name], connection)
             places = [i for i, param in enumerate(params) if param == sample]
-            if len(places) != 1:
-                raise ImproperlyConfigured(
-                    f"Prepared: {name} is in the query's parameters {len(places)} times, not once"
-                )
-            slots.append((places[0], name, field))
+            if not places:
+                raise ImproperlyConfigured(f"Prepared: {name} is none of the query's parameters")
+            # A value the query compares more than once (a partner in two subqueries) is put in
+            # each of its places.
+            slots.extend((place, name, field) for place in places)
         # The columns' converters (from the database's values to Python's), which Django works
         # out for each run of a query: the same for each run of this one.
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])

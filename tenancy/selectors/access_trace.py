@@ -36,6 +36,7 @@ from tenancy.models import (
     TemplateVersion,
     Tenant,
 )
+from tenancy.prepared import Prepared
 from tenancy.rules import Action, CustomerTask
 
 # What each task of the rules' table is called on the pages (a task added there without a name
@@ -136,25 +137,14 @@ def access_paths(
     if membership is None and customer is None:
         raise TypeError("access_paths reads an agent's paths, a customer's, or both.")
     now = now or timezone.now()
-    assignments = assignments_in_force(partner=partner, customer=customer, now=now)
-    if membership is not None:
-        assignments = assignments.filter(group__memberships__membership=membership)
-        order = ["relationship__customer__name", "relationship__customer_id"]
-    else:
-        order = ["member_name", "member_id"]
-    # The member comes from the group's memberships through the join the filter above made (an
-    # annotation reuses it): one row per member and assignment.
-    rows = (
-        assignments.select_related("group", "relationship__customer")
-        .annotate(
-            member_id=F("group__memberships__membership_id"),
-            member_name=F("group__memberships__membership__user__username"),
-            member_active=F("group__memberships__membership__user__is_active"),
+    if membership is None:
+        # A customer's (its page, on each view): compiled once (tenancy.prepared).
+        rows = _CUSTOMER_PATHS.all(
+            partner=getattr(partner, "pk", partner), customer=customer.pk, now=now
         )
-        .filter(member_id__isnull=False)
-        .order_by(*order, "group__name", "relationship__name", "id")
-    )
-    for assignment in rows.iterator(chunk_size=2000):
+    else:
+        rows = _path_rows(partner, membership, customer, now).iterator(chunk_size=2000)
+    for assignment in rows:
         relationship = assignment.relationship
         roles = frozenset(assignment.roles) & frozenset(relationship.roles)
         if not roles:
@@ -170,6 +160,36 @@ def access_paths(
             ends_at=relationship.current_end(now),
             roles=roles,
         )
+
+
+def _path_rows(partner, membership, customer, now) -> QuerySet[AccessAssignment]:
+    """access_paths' rows: one per member and assignment, in the order it gives them."""
+    assignments = assignments_in_force(partner=partner, customer=customer, now=now)
+    if membership is not None:
+        assignments = assignments.filter(group__memberships__membership=membership)
+        order = ["relationship__customer__name", "relationship__customer_id"]
+    else:
+        order = ["member_name", "member_id"]
+    # The member comes from the group's memberships through the join the filter above made (an
+    # annotation reuses it): one row per member and assignment.
+    return (
+        assignments.select_related("group", "relationship__customer")
+        .annotate(
+            member_id=F("group__memberships__membership_id"),
+            member_name=F("group__memberships__membership__user__username"),
+            member_active=F("group__memberships__membership__user__is_active"),
+        )
+        .filter(member_id__isnull=False)
+        .order_by(*order, "group__name", "relationship__name", "id")
+    )
+
+
+_CUSTOMER_PATHS = Prepared(
+    lambda partner, customer, now: _path_rows(partner, None, customer, now),
+    partner=Tenant._meta.pk,
+    customer=Tenant._meta.pk,
+    now=AdminRelationship._meta.get_field("ends_at"),
+)
 
 
 def roles_held(paths: Iterable[AccessPath]) -> frozenset[str]:

@@ -27,6 +27,7 @@ from tenancy.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from tenancy.prepared import Prepared
 from tenancy.rules import PERMISSIONS, Action
 
 # --- A partner's objects -----------------------------------------------------------------------
@@ -44,12 +45,20 @@ def customers_of(partner: Tenant):
 
 def customer_of(partner: Tenant, customer_id) -> Tenant:
     """One of the partner's customers (on its Customer list); anyone else is a 404."""
-    customer = (
-        customers_of(partner).select_related("country__market").filter(pk=customer_id).first()
-    )
+    customer = _CUSTOMER_OF.first(partner=partner.pk, customer=customer_id)
     if customer is None:
         raise Http404("No such customer.")
     return customer
+
+
+# Every page of a customer reads it so: compiled once (tenancy.prepared).
+_CUSTOMER_OF = Prepared(
+    lambda partner, customer: (
+        customers_of(partner).select_related("country__market").filter(pk=customer)
+    ),
+    partner=Tenant._meta.pk,
+    customer=Tenant._meta.pk,
+)
 
 
 def invitation_of(partner: Tenant, invitation_id) -> Invitation:
