@@ -27,8 +27,8 @@ from api.base import (
     null_characters,
     query_data,
 )
-from tenancy import services
-from tenancy.models import AdminRelationship, CustomerListCount, CustomerListRow, CustomerState
+from tenancy import selectors, services
+from tenancy.models import AdminRelationship, CustomerListRow, CustomerState
 from tenancy.rules import Action
 
 ORDER = ["customer_name", "customer_id"]
@@ -127,11 +127,8 @@ class CustomerListView(AppView):
         if filtered:
             rows = rows.filter(**self._filter(filtered))
         page = continued_page(rows, request, order=ORDER, size=size)
-        if filtered:
-            total = rows.count()
-        else:
-            counts = CustomerListCount.objects.filter(partner=self.partner)
-            total = sum(counts.values_list("count", flat=True))
+        # Exact: a filtered list counts its rows; the whole list reads its counters.
+        total = rows.count() if filtered else selectors.customer_list_total(self.partner)
         query = f"size={size}" + (f"&filter={filtered}" if filtered else "")
         links = {"self": {"uri": f"/v1/customers?{query}", "method": "GET", "headers": []}}
         if page.next_cursor:

@@ -17,7 +17,6 @@ from partner_center.forms import (
 from tenancy import rules, selectors, text
 from tenancy.models import (
     ADMIN_FOREVER,
-    CustomerListCount,
     CustomerState,
     ResellerRelationship,
     Tenant,
@@ -77,10 +76,8 @@ def customer_list(request: PartnerRequest):
     if searching:
         total = rows[: SEARCH_COUNT_LIMIT + 1].count()
     else:  # exact, from the counters kept with the rows: nothing is counted here
-        counts = CustomerListCount.objects.filter(partner=request.partner)
-        if state := form.cleaned_data.get("relationship") if form.is_valid() else "":
-            counts = counts.filter(state=state)
-        total = sum(counts.values_list("count", flat=True))
+        state = form.cleaned_data.get("relationship") if form.is_valid() else ""
+        total = selectors.customer_list_total(request.partner, state)
     return render(
         request,
         "partner_center/customer_list.html",

@@ -8,7 +8,12 @@
 They read; they never write.
 """
 
-from tenancy.selectors.customer_list import WITH_ADMIN, CustomerFilter, customer_list_rows
+from tenancy.selectors.customer_list import (
+    WITH_ADMIN,
+    CustomerFilter,
+    customer_list_rows,
+    customer_list_total,
+)
 from tenancy.selectors.expiry import WINDOW_CODES, WINDOWS, expiring, expiry_counts
 from tenancy.selectors.lookups import (
     access_assignment_of,
@@ -58,6 +63,7 @@ __all__ = [
     "country_ties",
     "customer_admin_relationship_of",
     "customer_list_rows",
+    "customer_list_total",
     "customer_of",
     "customers_of",
     "expiring",
