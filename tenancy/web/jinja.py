@@ -19,6 +19,7 @@ What a page's template can use, beside its view's context and the context proces
 
 import functools
 import html
+import weakref
 from types import BuiltinFunctionType, FunctionType, MethodType, SimpleNamespace
 from uuid import UUID
 
@@ -138,6 +139,41 @@ def as_djangos_escapes(page: str) -> str:
 TRANSLATOR = "_translator"
 
 
+class _RememberedTranslations:
+    """A language's catalogue whose `gettext` remembers each answer: a page asks the same few
+    hundred messages on every render, and a lookup walks every catalogue of the chain (Django's,
+    the apps', the project's) and its fallback (an English message: all of them, in vain)."""
+
+    def __init__(self, catalog):
+        self.catalog = catalog
+        self.answers: dict[str, str] = {}
+
+    def gettext(self, message: str) -> str:
+        try:
+            return self.answers[message]
+        except KeyError:
+            answer = self.answers[message] = self.catalog.gettext(message)
+            return answer
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        return self.catalog.ngettext(singular, plural, number)
+
+
+# One a catalogue: when Django loads the catalogues anew (LOCALE_PATHS changed, a .mo file
+# changed under the development server) they are new objects, with nothing remembered.
+_REMEMBERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _remembered(catalog) -> _RememberedTranslations:
+    try:
+        return _REMEMBERED[catalog]
+    except KeyError:
+        remembered = _REMEMBERED[catalog] = _RememberedTranslations(catalog)
+        return remembered
+    except TypeError:  # a catalogue that can't be a key: asked each time
+        return _RememberedTranslations(catalog)
+
+
 @jinja2.pass_context
 def _gettext(context, message: str, /, **variables):
     """Jinja2's newstyle `_()`: the translation, its `%(name)s` filled (escaped as Django does)."""
@@ -242,7 +278,7 @@ class Template(django_jinja2.Template):
             full["csrf_token"] = csrf_token_lazy(request)
             for context_processor in self.backend.template_context_processors:
                 full.update(context_processor(request))
-        full[TRANSLATOR] = trans_real.catalog()
+        full[TRANSLATOR] = _remembered(trans_real.catalog())
         if context:
             full.update(context)
         try:

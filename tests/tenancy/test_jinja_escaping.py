@@ -44,3 +44,17 @@ def test_a_plain_text_template_is_not_escaped(tmp_path):
     assert engine.get_template("subject.txt").render({"name": HOSTILE}) == f"Hello {HOSTILE}"
     page = engine.get_template("page.html").render({"name": HOSTILE})
     assert "&amp;#39;" in page and "&#x27;x&#x27;" in page
+
+
+def test_each_render_speaks_its_own_language():
+    """The catalogue's answers are remembered a language: never another language's."""
+    from django.utils import translation
+
+    template = _engine().from_string('{{ _("Customer list") }}')
+    request = RequestFactory().get("/")
+    said = {}
+    for language in ["fr", "de", "fr", "en", "de", "ja"]:
+        with translation.override(language):
+            said.setdefault(language, set()).add(template.render({}, request))
+    assert all(len(answers) == 1 for answers in said.values())
+    assert len({answers.pop() for answers in said.values()}) == 4
