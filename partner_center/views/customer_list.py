@@ -88,6 +88,8 @@ def customer_list(request: PartnerRequest):
             "more": total > SEARCH_COUNT_LIMIT,
             "searching": searching,
             "side": side,
+            # Each state's label translated once a page, not once a row.
+            "state_labels": {state: str(label) for state, label in CustomerState.choices},
             # What "Select all that match" carries to a bulk request: the search, not ids.
             "search_json": form.search().to_json(),
             "template_id": _template_id(request),

@@ -108,10 +108,6 @@ class CustomerListRow(ChoiceLabels, models.Model):
     def admin_extends(self) -> bool:
         return self.admin_until == ADMIN_FOREVER
 
-    @property
-    def state_label(self) -> str:
-        return str(CustomerState(self.state).label)
-
 
 class CustomerListCount(ChoiceLabels, models.Model):
     """How many rows of each state a partner's Customer list has, kept with the rows: the page
