@@ -128,11 +128,7 @@ def template_of(partner: Tenant, template_id) -> AdminRelationshipTemplate:
 
 def bulk_job_of(partner: Tenant, job_id) -> BulkJob:
     """One of the partner's bulk jobs."""
-    job = (
-        BulkJob.objects.select_related("template_version__template", "created_by")
-        .filter(partner=partner, pk=job_id)
-        .first()
-    )
+    job = _BULK_JOB_OF.first(partner=partner.pk, job=job_id)
     if job is None:
         raise Http404("No such job.")
     job.partner = partner
@@ -285,3 +281,13 @@ def _emails(tenant: Tenant, *roles: Role) -> list[str]:
             .values_list("user__email", flat=True)
         )
     )
+
+
+# Its page, and the progress it polls while the job runs, read it so: compiled once.
+_BULK_JOB_OF = Prepared(
+    lambda partner, job: BulkJob.objects.select_related(
+        "template_version__template", "created_by"
+    ).filter(partner=partner, pk=job),
+    partner=Tenant._meta.pk,
+    job=BulkJob._meta.pk,
+)

@@ -11,6 +11,8 @@ relationship request (`ADMIN_REQUESTS`, AdminRelationship). Another is a subclas
 model, its link and its email, and what its answer asks.
 """
 
+import functools
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +33,7 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.portals import admin_portal_for
+from tenancy.prepared import Prepared
 from tenancy.rules import request_refusals as request_rules
 from tenancy.rules.request_refusals import (
     ADMIN,
@@ -82,7 +85,15 @@ class RequestKind:
     # --- Finding one ---------------------------------------------------------------------------
 
     def get(self, pk):
-        return self.model.objects.select_related(*self.related).filter(pk=pk).first()
+        return self._by_pk.first(pk=pk)
+
+    @functools.cached_property
+    def _by_pk(self) -> Prepared:
+        # Each view of a request's page reads it so: compiled once (tenancy.prepared).
+        return Prepared(
+            lambda pk: self.model.objects.select_related(*self.related).filter(pk=pk),
+            pk=self.model._meta.pk,
+        )
 
     def find(self, token: object, **lookups):
         """The request the link's token was issued for (`lookups`: what else the link names);
