@@ -199,6 +199,12 @@ def roles_held(paths: Iterable[AccessPath]) -> frozenset[str]:
     return frozenset(held)
 
 
+def agent_roles(paths: Iterable[AccessPath], membership: Membership) -> frozenset[str]:
+    """The roles `membership` holds through `paths`: its own among them (the paths of one agent,
+    or of every agent in a customer, as the customer page reads them)."""
+    return roles_held(path for path in paths if path.membership_id == membership.pk)
+
+
 @dataclass(frozen=True)
 class CustomerAccess(_Held):
     """An agent's paths in one customer, and the roles they add up to."""

@@ -27,7 +27,7 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.rules import Action, Decision
-from tenancy.selectors.access_trace import access_paths, roles_held
+from tenancy.selectors.access_trace import access_paths, agent_roles
 from tenancy.services.access_assignments import template_mappings_apply
 from tenancy.services.admin_relationship_base import (
     AdminRequestInvalid,
@@ -385,8 +385,9 @@ def agent_roles_in(membership: Membership, customer: Tenant, now=None) -> frozen
     relationship still has). Nothing else gives any."""
     # The access trace's paths, so what the pages show and what the services allow are one
     # rule (tenancy.selectors.access_trace).
-    return roles_held(
+    return agent_roles(
         access_paths(
             partner=membership.tenant_id, membership=membership, customer=customer, now=now
-        )
+        ),
+        membership,
     )

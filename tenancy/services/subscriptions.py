@@ -19,7 +19,7 @@ from tenancy.models import (
     Tenant,
 )
 from tenancy.rules import Action, Decision
-from tenancy.selectors.access_trace import AccessPath, roles_held
+from tenancy.selectors.access_trace import AccessPath, agent_roles
 from tenancy.services.admin_relationships import agent_roles_in
 from tenancy.services.base import ServiceError, acting_member
 from tenancy.services.partnerships import partnership_decision
@@ -79,7 +79,7 @@ def customer_standing(
         roles = (
             agent_roles_in(membership, customer)
             if access is None
-            else roles_held(path for path in access if path.membership_id == membership.pk)
+            else agent_roles(access, membership)
         )
         standing = replace(standing, agent_roles=roles)
     return standing

@@ -103,8 +103,7 @@ GLOBALS = {
 }
 
 
-@jinja2.pass_eval_context
-def _finalize(eval_ctx, value):
+def _finalize(value):
     """What `{{ value }}` prints, as a Django template prints it: a number or a moment localized
     (in the current time zone), and HTML escaped. A method printed uncalled is a template's
     mistake, not text.
