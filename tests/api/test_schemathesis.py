@@ -12,7 +12,9 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from api.resources.relationship_filters import EXTENSION, NO_EXTENSION
 from config.wsgi import application
+from tenancy.entra_roles import GLOBAL_ADMINISTRATOR
 from tenancy.models import Role
 from tests.api.schema import document
 from tests.factories import AdminRelationshipFactory, ResellerRelationshipFactory
@@ -83,13 +85,32 @@ FUZZ = settings(
 )
 
 
+def within_the_cross_field_rule(case) -> None:
+    """Global Administrator never extends automatically: a rule across two fields, which an
+    OpenAPI 3.0 schema can't spell (each field alone is valid). A generated body that breaks it
+    asks for no extension instead; tests/api/test_admin_relationships_api.py and
+    test_templates_api.py show the 400 it gets."""
+    body = case.body
+    if not isinstance(body, dict) or body.get("autoExtendDuration") != EXTENSION:
+        return
+    details = body.get("accessDetails")
+    roles = details.get("unifiedRoles") if isinstance(details, dict) else None
+    if isinstance(roles, list) and any(
+        isinstance(role, dict) and role.get("roleDefinitionId") == GLOBAL_ADMINISTRATOR
+        for role in roles
+    ):
+        body["autoExtendDuration"] = NO_EXTENSION
+
+
 @schema.parametrize()
 @FUZZ
 def test_a_key_that_cant_end_relationships(case, sales_key):
+    within_the_cross_field_rule(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {sales_key}"})
 
 
 @schema.parametrize()
 @FUZZ
 def test_a_key_that_can(case, admin_key):
+    within_the_cross_field_rule(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {admin_key}"})
