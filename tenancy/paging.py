@@ -30,6 +30,9 @@ class KeysetPage:
     object_list: list
     next_cursor: str | None
     previous_cursor: str | None
+    # The row read past the page's end to know there is more (None when there is none): a page
+    # that depends on the time asks when it ends too.
+    beyond: Any = None
 
     @property
     def has_next(self) -> bool:
@@ -131,15 +134,15 @@ def keyset_page(
     if decoded is None:
         rows = list(queryset.order_by(*order)[: size + 1])
         more = len(rows) > size
-        rows = rows[:size]
-        return KeysetPage(rows, _encode(NEXT, key(rows[-1])) if more else None, None)
+        beyond, rows = rows[size:], rows[:size]
+        return KeysetPage(rows, _encode(NEXT, key(rows[-1])) if more else None, None, *beyond)
     direction, values = decoded
     if direction == NEXT:
         rows = list(
             queryset.filter(_beyond(order, values, forward=True)).order_by(*order)[: size + 1]
         )
         more = len(rows) > size
-        rows = rows[:size]
+        beyond, rows = rows[size:], rows[:size]
         if not rows:
             if strict:
                 return KeysetPage([], None, None)
@@ -148,13 +151,14 @@ def keyset_page(
             rows,
             _encode(NEXT, key(rows[-1])) if more else None,
             _encode(PREVIOUS, key(rows[0])),
+            *beyond,
         )
     rows = list(
         queryset.filter(_beyond(order, values, forward=False)).order_by(*reverse)[: size + 1]
     )
     more = len(rows) > size
-    rows = rows[:size][::-1]
+    beyond, rows = rows[size:], rows[:size][::-1]
     if not more:
         # Back at the start: show the first page as the first page (a full one, no Previous).
         return keyset_page(queryset, order=order, cursor=None, size=size)
-    return KeysetPage(rows, _encode(NEXT, key(rows[-1])), _encode(PREVIOUS, key(rows[0])))
+    return KeysetPage(rows, _encode(NEXT, key(rows[-1])), _encode(PREVIOUS, key(rows[0])), *beyond)

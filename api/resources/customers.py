@@ -30,6 +30,7 @@ from api.base import (
 from tenancy import selectors, services
 from tenancy.models import AdminRelationship, CustomerListRow, CustomerState
 from tenancy.rules import Action
+from tenancy.web import fragments
 
 ORDER = ["customer_name", "customer_id"]
 FILTER_FIELDS = {"CompanyName": "customer_name", "Domain": "customer_domain"}
@@ -122,6 +123,18 @@ class CustomerListView(AppView):
     )
     def get(self, request):
         size = query_data(PageQuerySerializer, request)["size"]
+        # A page is kept under the list's version, read with the app's membership before the
+        # rows (tenancy.web.fragments): asked again before the list changes, it is the same.
+        body = fragments.kept_value(
+            request,
+            "api-customers",
+            request.membership.customer_list_version,
+            lambda: (self._page(request, size), None),
+            also=[request.headers.get(CONTINUATION_HEADER, "")],
+        )
+        return Response(body)
+
+    def _page(self, request, size: int) -> dict:
         rows = CustomerListRow.objects.filter(partner=self.partner)
         filtered = request.query_params.get("filter")
         if filtered:
@@ -137,17 +150,15 @@ class CustomerListView(AppView):
                 "method": "GET",
                 "headers": [{"key": CONTINUATION_HEADER, "value": page.next_cursor}],
             }
-        return Response(
-            {
-                "totalCount": total,
-                "items": [
-                    _customer(r.customer_id, r.customer_name, r.customer_domain, r.state)
-                    for r in page.object_list
-                ],
-                "links": links,
-                "attributes": {"objectType": "Collection"},
-            }
-        )
+        return {
+            "totalCount": total,
+            "items": [
+                _customer(r.customer_id, r.customer_name, r.customer_domain, r.state)
+                for r in page.object_list
+            ],
+            "links": links,
+            "attributes": {"objectType": "Collection"},
+        }
 
     @staticmethod
     def _filter(raw: str) -> dict:

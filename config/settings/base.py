@@ -162,6 +162,16 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     # Past MAX_ENTRIES rows the database cache deletes a third of its keys, live ones included.
     # (Expired rows go first; 50,000 keeps the COUNT the cache runs on each write cheap.)
     CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 50_000
+# Parts of pages kept under the version of the data they show (tenancy.web.fragments). The
+# version is counted in the database, so each process keeping its own copies is as right as
+# sharing them: a bounded memory of each process by default, any Django cache with
+# FRAGMENT_CACHE_URL.
+CACHES["fragments"] = environ.Env.cache_url_config(
+    env.str("FRAGMENT_CACHE_URL", default="") or "locmemcache://fragments"
+)
+if CACHES["fragments"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # A Customer list page's part is some 20 KB: 500 of them are 10 MB a process.
+    CACHES["fragments"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 500
 # Sessions stay in the database, on Redis too. A cached copy would save one query a page, but
 # Django's cached_db can't delete a session from a cache that is away (it raises, or leaves the
 # copy): a session signed out while Redis restarts would come back with it. One query is the

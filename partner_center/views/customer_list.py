@@ -3,7 +3,9 @@
 import uuid
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Min
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +25,7 @@ from tenancy.models import (
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.web import fragments
 from tenancy.web.http import MemberRequest, PartnerRequest
 
 
@@ -59,8 +62,29 @@ def _customer_rows(request: PartnerRequest) -> tuple:
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_list(request: PartnerRequest):
-    form, rows, order, searching = _customer_rows(request)
     side = rules.partnership_side(request.partner)
+    # The page below its header comes from the list's read model and the query alone, except
+    # the other tier's names of a two-tier partner: those are rendered each time.
+    keep = side == ""
+    return render(
+        request,
+        "partner_center/customer_list.html",
+        {
+            "content": fragments.kept(
+                request,
+                "customer-list",
+                request.membership.customer_list_version if keep else None,
+                lambda: _content(request, side),
+            ),
+        },
+    )
+
+
+def _content(request: PartnerRequest, side: str):
+    """The page below its header (search form, count, bulk bar, table, pages), and the moment
+    it stops being true: when the first admin relationship it shows, or counts, ends."""
+    form, rows, order, searching = _customer_rows(request)
+    ends = []
     page = keyset_page(
         # The list shows no country (its export does): no join for one.
         rows.select_related("indirect_provider") if side == "reseller" else rows,
@@ -73,14 +97,19 @@ def customer_list(request: PartnerRequest):
         names = _indirect_resellers(request.partner, [row.customer_id for row in page.object_list])
         for row in page.object_list:
             row.indirect_resellers = names.get(row.customer_id, [])
-    if searching:
+    if searching and request.GET.get("relationship") == selectors.WITH_ADMIN:
+        # Which rows match depends on the time: the count holds until one of them lapses (past
+        # the limit, a row that lapses leaves more than the limit).
+        found = rows[: SEARCH_COUNT_LIMIT + 1].aggregate(n=Count("pk"), end=Min("admin_until"))
+        total = found["n"]
+        ends.append(found["end"])
+    elif searching:
         total = rows[: SEARCH_COUNT_LIMIT + 1].count()
     else:  # exact, from the counters kept with the rows: nothing is counted here
         state = form.cleaned_data.get("relationship") if form.is_valid() else ""
         total = selectors.customer_list_total(request.partner, state)
-    return render(
-        request,
-        "partner_center/customer_list.html",
+    html = render_to_string(
+        "partner_center/customer_list_content.html",
         {
             "form": form,
             "page": page,
@@ -98,7 +127,13 @@ def customer_list(request: PartnerRequest):
                 f"{NO_ID}/"
             ),
         },
+        request,
     )
+    # A row's "Admin roles" badge, on the page or the one read past it (whose lapse can take
+    # Next away from a page of "with admin roles").
+    shown = [*page.object_list, *([page.beyond] if page.beyond else [])]
+    ends += [row.admin_until for row in shown if row.has_admin]
+    return html, min((end for end in ends if end and end != ADMIN_FOREVER), default=None)
 
 
 def _template_id(request: PartnerRequest) -> str:

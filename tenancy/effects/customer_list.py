@@ -3,7 +3,9 @@
 The record table (tenancy.effects.record) refreshes the pair's row whenever a reseller
 relationship starts or ends, or an admin relationship is approved or terminated, inside the
 transaction of that change; the rebuild recomputes every row from the relationship tables
-(`manage.py rebuild_customer_list`).
+(`manage.py rebuild_customer_list`). Each of them also counts one more version of the partner's
+list (CustomerListVersion), in the same transaction: what a page kept of the list is kept under
+the version it read, so it is not shown after the change commits.
 """
 
 from django.db import IntegrityError, transaction
@@ -15,6 +17,7 @@ from tenancy.models import (
     AdminRelationshipStatus,
     CustomerListCount,
     CustomerListRow,
+    CustomerListVersion,
     CustomerState,
     ResellerRelationship,
     Tenant,
@@ -109,6 +112,7 @@ def customer_list_refresh(*, partner: Tenant, customer: Tenant) -> None:
         if latest is None and not admin:
             CustomerListRow.objects.filter(partner=partner, customer=customer).delete()
             _count(partner, before, -1)
+            _changed([partner.pk])
             return
         row = _row(partner.pk, customer, latest, admin)
         CustomerListRow.objects.bulk_create(
@@ -122,6 +126,7 @@ def customer_list_refresh(*, partner: Tenant, customer: Tenant) -> None:
             # refreshes of one partner's counters never wait on each other in a circle.
             for state, delta in sorted([(before, -1), (row.state, +1)], key=lambda c: c[0] or ""):
                 _count(partner, state, delta)
+        _changed([partner.pk])
 
 
 def _count(partner: Tenant, state: str | None, delta: int) -> None:
@@ -136,6 +141,21 @@ def _count(partner: Tenant, state: str | None, delta: int) -> None:
     except IntegrityError:
         # Another transaction made the counter first: count on it.
         counters.update(count=F("count") + delta)
+
+
+def _changed(partner_ids) -> None:
+    """One more version of each partner's list. Last in its transaction's change of the list, and
+    in the partners' order: the row it locks is held only while the transaction commits."""
+    for partner_id in sorted(set(partner_ids), key=str):
+        versions = CustomerListVersion.objects.filter(partner_id=partner_id)
+        if versions.update(version=F("version") + 1):
+            continue
+        try:
+            with transaction.atomic():
+                CustomerListVersion.objects.create(partner_id=partner_id, version=1)
+        except IntegrityError:
+            # Another transaction counted the first version: count on it.
+            versions.update(version=F("version") + 1)
 
 
 def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -> int:
@@ -191,6 +211,7 @@ def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -
                 .annotate(n=Count("pk"))
                 .order_by()
             )
+            _changed([one.pk])
     return written
 
 
@@ -201,6 +222,8 @@ def _latest_row(partner: Tenant, latest: ResellerRelationship, admin: dict) -> C
 def customer_list_rename(customer: Tenant) -> None:
     """The Customer lists show copies of a customer's name, domain and country: keep them equal
     to the organization's."""
-    CustomerListRow.objects.filter(customer=customer).update(
+    rows = CustomerListRow.objects.filter(customer=customer)
+    rows.update(
         customer_name=customer.name, customer_domain=customer.domain, country=customer.country
     )
+    _changed(rows.values_list("partner_id", flat=True))

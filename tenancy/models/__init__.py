@@ -72,6 +72,7 @@ from tenancy.models.customer_list import (
     ADMIN_FOREVER,
     CustomerListCount,
     CustomerListRow,
+    CustomerListVersion,
 )
 from tenancy.models.invitations import (
     STORED_INVITATION_STATUSES,
@@ -168,6 +169,7 @@ __all__ = [
     "CspRole",
     "CustomerListCount",
     "CustomerListRow",
+    "CustomerListVersion",
     "CustomerState",
     "DeliveryAttempt",
     "DeliveryStatus",

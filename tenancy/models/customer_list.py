@@ -124,3 +124,19 @@ class CustomerListCount(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} {self.state}"
+
+
+class CustomerListVersion(models.Model):
+    """How many times a partner's Customer list has changed: written in the transaction of each
+    change to its rows (tenancy.effects.customer_list), read with the signed-in membership
+    (tenancy.web.auth_backend). A page rendered from the list is kept under the version it
+    read first (tenancy.web.fragments): a change commits a new version, so what was kept is never
+    shown after it."""
+
+    partner = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}'s Customer list, version {self.version}"

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -194,6 +195,17 @@ class MembershipQuerySet(models.QuerySet):
             .values("joined")
         )
 
+    @staticmethod
+    def customer_list_version(tenant) -> Coalesce:
+        """The version of `tenant`'s Customer list (an OuterRef to it), 0 before its first
+        change, as a subquery: read with the membership, before any page reads the list."""
+        from tenancy.models.customer_list import CustomerListVersion
+
+        return Coalesce(
+            Subquery(CustomerListVersion.objects.filter(partner=tenant).values("version")),
+            0,
+        )
+
     def of_user(self, user) -> "Membership | None":
         """The user's membership with its tenant, market and roles: what every page needs.
         (A signed-in user's comes with the user: tenancy.web.auth_backend.)"""
@@ -217,6 +229,10 @@ class Membership(ChoiceLabels, models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = MembershipQuerySet.as_manager()
+
+    # The version of the tenant's Customer list, read with the membership (of_user, and the
+    # signed-in user's in tenancy.web.auth_backend); None when it was not read with it.
+    customer_list_version: int | None = None
 
     class Meta:
         ordering = ["tenant__name", "user__username"]
@@ -263,7 +279,10 @@ class MembershipRole(ChoiceLabels, models.Model):
 _MEMBERSHIP_OF_USER = Prepared(
     lambda user: (
         Membership.objects.select_related(MEMBERSHIP_RELATED)
-        .annotate(role_list=MembershipQuerySet.roles_joined(OuterRef("pk")))
+        .annotate(
+            role_list=MembershipQuerySet.roles_joined(OuterRef("pk")),
+            customer_list_version=MembershipQuerySet.customer_list_version(OuterRef("tenant")),
+        )
         .filter(user=user)
         .order_by()
     ),

@@ -8,6 +8,10 @@ next one.
 A session names the backend that signed its user in. Sessions signed in before this backend
 came name Django's ModelBackend; it stays in AUTHENTICATION_BACKENDS so they keep working (their
 membership costs a query of its own, as before, until they sign in again).
+
+The same query reads the version of the tenant's Customer list (CustomerListVersion), first
+thing in the request: a page kept under that version (tenancy.web.fragments) was rendered from
+rows read after it, so a change committed since has a later version and is never hidden.
 """
 
 from django.contrib.auth import get_user_model
@@ -21,6 +25,7 @@ from tenancy.prepared import Prepared
 
 # The annotation that carries the roles; its presence says the user came from get_user below.
 ROLES = "membership_role_list"
+LIST_VERSION = "membership_customer_list_version"
 
 
 class MemberBackend(ModelBackend):
@@ -43,6 +48,7 @@ class MemberBackend(ModelBackend):
             return None
         if membership := getattr(user, "membership", None):
             membership.role_list = getattr(user, ROLES)
+            membership.customer_list_version = getattr(user, LIST_VERSION)
         return user if self.user_can_authenticate(user) else None
 
 
@@ -50,7 +56,14 @@ def _user_with_membership(pk):
     return (
         get_user_model()
         ._default_manager.select_related(f"membership__{MEMBERSHIP_RELATED}")
-        .annotate(**{ROLES: Membership.objects.roles_joined(OuterRef("membership"))})
+        .annotate(
+            **{
+                ROLES: Membership.objects.roles_joined(OuterRef("membership")),
+                LIST_VERSION: Membership.objects.customer_list_version(
+                    OuterRef("membership__tenant")
+                ),
+            }
+        )
         .filter(pk=pk)
         .order_by()
     )

@@ -15,6 +15,7 @@ from tenancy.models import (
     AuditAction,
     AuditEvent,
     CustomerListRow,
+    CustomerListVersion,
     Invitation,
     PartnerApp,
     Role,
@@ -139,12 +140,35 @@ class TestCustomers:
     def test_each_page_costs_the_same_queries(self, api, partner_a, django_assert_num_queries):
         customers_of(partner_a, [f"Customer {n:02d}" for n in range(30)])
         api.get(CUSTOMERS, {"size": 5})  # last-used written once a minute: not in the count
-        # The key with its app and principal; the membership; the app's rate (one
-        # statement); the page; the counts.
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        # Asked again before the list changes, the page is the one kept under the list's
+        # version: the key with its app and principal; the membership with the version; the
+        # app's rate (one statement).
+        with django_assert_num_queries(2 + RATE_QUERIES):
             token = api.get(CUSTOMERS, {"size": 5}).json()["links"]["next"]["headers"][0]
+        # The next page, the same URL with a continuation token: its rows and the counts too.
         with django_assert_num_queries(4 + RATE_QUERIES):
-            api.get(CUSTOMERS, {"size": 5}, HTTP_MS_CONTINUATIONTOKEN=token["value"])
+            second = api.get(CUSTOMERS, {"size": 5}, HTTP_MS_CONTINUATIONTOKEN=token["value"])
+        assert second.json()["items"][0]["companyProfile"]["companyName"] == "Customer 05"
+        customers_of(partner_a, ["Customer 00a"])
+        # A change to the list: read again, at the same cost as any page.
+        with django_assert_num_queries(4 + RATE_QUERIES):
+            again = api.get(CUSTOMERS, {"size": 5}).json()
+        assert again["totalCount"] == 31
+        assert again["items"][1]["companyProfile"]["companyName"] == "Customer 00a"
+
+    def test_another_partners_app_at_the_same_version_gets_its_own_list(
+        self, api, app_key_of, partner_a, partner_b, agent_b
+    ):
+        customers_of(partner_a, ["Contoso Pharma"])
+        customers_of(partner_b, ["Tailspin Toys"])
+        CustomerListVersion.objects.filter(partner__in=[partner_a, partner_b]).update(version=7)
+        assert api.get(CUSTOMERS).json()["items"][0]["companyProfile"]["companyName"] == (
+            "Contoso Pharma"
+        )
+        theirs = APIClient()
+        theirs.credentials(HTTP_AUTHORIZATION=f"Bearer {app_key_of(agent_b)}")
+        names = [c["companyProfile"]["companyName"] for c in theirs.get(CUSTOMERS).json()["items"]]
+        assert names == ["Tailspin Toys"]
 
     def test_a_filter_starts_with_a_name_or_domain(self, api, partner_a):
         customers_of(partner_a, ["Contoso Pharma", "Fabrikam", "Contoso Retail"])

@@ -135,6 +135,7 @@ def settings_in_a_process(cwd, settings_module, **environment) -> dict:
             "'ENGINE': settings.DATABASES['default']['ENGINE'],"
             "'MAILER': settings.MAILERS['default']['BACKEND'],"
             "'CACHE': settings.CACHES['default']['BACKEND'],"
+            "'FRAGMENTS': settings.CACHES['fragments']['BACKEND'],"
             "'SESSION_ENGINE': settings.SESSION_ENGINE,"
             "'CONN_MAX_AGE': settings.DATABASES['default']['CONN_MAX_AGE']}))",
         ],
@@ -211,6 +212,17 @@ def test_production_keeps_connections_and_shares_its_cache_in_the_database():
     assert found["CONN_MAX_AGE"] == 60
     assert found["CACHE"] == "django.core.cache.backends.db.DatabaseCache"
     assert found["SESSION_ENGINE"] == "tenancy.web.sessions"
+
+
+def test_kept_page_parts_are_in_each_process_unless_a_cache_url_says_where():
+    # Kept under a version counted in the database, a part in one process's memory is as right
+    # as a shared one (tenancy.web.fragments).
+    found = settings_in_a_process(ROOT, "config.settings.base")
+    assert found["FRAGMENTS"] == "django.core.cache.backends.locmem.LocMemCache"
+    shared = settings_in_a_process(
+        ROOT, "config.settings.base", FRAGMENT_CACHE_URL="redis://127.0.0.1:6379/2"
+    )
+    assert shared["FRAGMENTS"] == "django.core.cache.backends.redis.RedisCache"
 
 
 def test_on_redis_the_cache_is_djangos_own_and_sessions_stay_in_the_database():

@@ -1,0 +1,91 @@
+"""Parts of pages (and API answers) kept once made, under the version of the data they show.
+
+A part is kept under a key that says everything it was rendered from besides that data: the
+tenant, the data's version, the signed-in member's roles, the language, the time zone, the
+URL prefix and the whole request path with its query. The version is a counter written in the
+same transaction as each change to the data (CustomerListVersion) and read before the data is
+(with the signed-in user, tenancy.web.auth_backend): a part rendered after a change commits is
+kept under a new key, and one rendered before it is never asked for again. What a part shows of
+the time (an admin relationship still in force until a day) makes the renderer say until when
+the part holds; past that moment it is rendered again.
+
+The copies live in the "fragments" cache. Because the key says all of the above, a copy in one
+process's memory (the default, Django's LocMemCache) is as right as a shared one: a change made
+by another web server or the task worker is seen through the version, which is in the database.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import caches
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
+from markupsafe import Markup
+
+from tenancy.web.http import MemberRequest
+
+# Longest a copy is kept when nothing in it ends sooner (a copy not asked for is culled first).
+KEEP_SECONDS = 600
+
+Renderer = Callable[[], tuple[Any, datetime | None]]
+
+
+def fragment_key(request: MemberRequest, part: str, version: int, also: Sequence[str] = ()) -> str:
+    """The cache key of `part` of this request's page at `version` of its tenant's data; `also`:
+    what else the part depends on (a request header, say)."""
+    membership = request.membership
+    said = "\n".join(
+        [
+            part,
+            str(membership.tenant_id),
+            str(version),
+            ",".join(sorted(membership.roles)),
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+            get_script_prefix(),
+            request.get_full_path(),
+            *also,
+        ]
+    )
+    return f"fragment:{part}:{hashlib.sha256(said.encode()).hexdigest()}"
+
+
+def kept_value(
+    request: MemberRequest,
+    part: str,
+    version: int | None,
+    render: Renderer,
+    also: Sequence[str] = (),
+):
+    """`part` as kept for this request, else made now and kept. `render` returns it (anything
+    the cache can store) and the moment it stops being true, or None. With no version (the
+    data's was not read first), it is made each time and never kept."""
+    if version is None:
+        return render()[0]
+    cache = caches["fragments"]
+    key = fragment_key(request, part, version, also)
+    now = timezone.now()
+    copy = cache.get(key)
+    if copy is not None:
+        value, until = copy
+        if until is None or now < until:
+            return value
+    value, until = render()
+    seconds = KEEP_SECONDS if until is None else min(KEEP_SECONDS, (until - now).total_seconds())
+    if seconds > 0:
+        cache.set(key, (value, until), seconds)
+    return value
+
+
+def kept(request: MemberRequest, part: str, version: int | None, render: Renderer) -> Markup:
+    """`part` of the page, HTML: `render` returns a template's output (escaped as it was
+    rendered, autoescaping on), shown as it is."""
+    html = kept_value(request, part, version, lambda: _as_text(render()))
+    return Markup(html)  # noqa: S704 (a template's output)
+
+
+def _as_text(rendered: tuple) -> tuple[str, datetime | None]:
+    html, until = rendered
+    return str(html), until
