@@ -12,9 +12,17 @@ def membership(request):
     return {
         "membership": member,
         "tenant": member.tenant if member else None,
-        "can": _can(member.roles) if member else {},
+        "can": can_of(member.roles if member else None),
         "portal": portal_for_namespace(match.namespaces[0] if match and match.namespaces else None),
     }
+
+
+def can_of(roles: frozenset | None) -> MappingProxyType:
+    """What a holder of `roles` may do (`can.add_customer`...); nothing without a membership."""
+    return _can(roles) if roles is not None else _NOTHING
+
+
+_NOTHING = MappingProxyType({})
 
 
 @functools.lru_cache(maxsize=256)

@@ -30,6 +30,7 @@ from django.template.backends import jinja2 as django_jinja2
 from django.template.backends.utils import csrf_input, csrf_token_lazy
 from django.templatetags.static import static
 from django.test.signals import template_rendered
+from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.html import json_script
@@ -38,6 +39,7 @@ from django.utils.translation import trans_real
 from markupsafe import Markup
 
 from tenancy import audit_text, reversing, text
+from tenancy.web.context_processors import can_of
 
 
 @jinja2.pass_context
@@ -45,11 +47,50 @@ def url(context, name: str, *args, **kwargs) -> str:
     """`{{ url("partner_center:customer", tenant.pk) }}`: Django's `{% url %}`, in the current
     application as it reverses (the admin center's pages are mounted twice: in the Office Admin
     portal, its links stay in the Office Admin portal)."""
-    request = context.get("request")
+    return reversing.reverse(name, args, kwargs, _current_app(context.get("request")))
+
+
+def _current_app(request) -> str | None:
     current_app = getattr(request, "current_app", None)
     if current_app is None:
         current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
-    return reversing.reverse(name, args, kwargs, current_app)
+    return current_app
+
+
+# remembered_include's parts: {(template, inputs, language, URL prefix, application): HTML}.
+_REMEMBERED_PARTS: dict[tuple, Markup] = {}
+REMEMBERED_PARTS_MAX = 4096
+
+
+@jinja2.pass_context
+def remembered_include(context, name: str, **inputs) -> Markup:
+    """`{{ remembered_include("partner_center/includes/nav.html", roles=..., current=...) }}`:
+    the template rendered from `inputs` alone (hashable values: the template sees nothing else
+    of the page), once a process for each set of them, language, URL prefix and application —
+    for a part every page shows that depends on little (the navigation)."""
+    current_app = _current_app(context.get("request"))
+    key = (
+        name,
+        tuple(sorted(inputs.items())),
+        translation.get_language(),
+        get_script_prefix(),
+        current_app,
+    )
+    part = _REMEMBERED_PARTS.get(key)
+    if part is None:
+        if len(_REMEMBERED_PARTS) >= REMEMBERED_PARTS_MAX:
+            _REMEMBERED_PARTS.clear()
+        template = context.environment.get_template(name)
+        rendered = template.render(
+            inputs
+            | {
+                TRANSLATOR: context.get(TRANSLATOR),
+                # All url() reads of the request: which application's links.
+                "request": SimpleNamespace(current_app=current_app),
+            }
+        )
+        part = _REMEMBERED_PARTS[key] = Markup(rendered)  # noqa: S704 (escaped as rendered)
+    return part
 
 
 def querystring(request, **changes) -> str:
@@ -94,6 +135,8 @@ FILTERS = {
 
 GLOBALS = {
     "url": url,
+    "remembered_include": remembered_include,
+    "can_of": can_of,
     "static": static,
     "querystring": querystring,
     "webauthn_configuration": webauthn_configuration,
