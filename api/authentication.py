@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework_api_key.permissions import KeyParser
 
-from tenancy.models import Membership, PartnerApp
+from tenancy.models import PartnerApp
 
 
 class BearerKeyParser(KeyParser):
@@ -31,8 +31,7 @@ class AppKeyAuthentication(authentication.BaseAuthentication):
             ) from None
         if app.has_expired or not app.principal.is_active:
             raise exceptions.AuthenticationFailed(_("That key is not valid: its app was revoked."))
-        membership = Membership.objects.of_user(app.principal)
-        request._request.membership = membership
+        request._request.membership = app.acting_membership
         request._request.partner_app = app
         # At most one write a minute per app for "last used".
         now = timezone.now()

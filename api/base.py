@@ -246,11 +246,16 @@ def unknown(field: str, message: str) -> serializers.ValidationError:
     return serializers.ValidationError({field: ErrorDetail(message, code="unknown")})
 
 
+# Made once: a serializer's fields are made anew for each request (DRF copies them), and each
+# lazy_sentence is a class of its own.
+SIZE_PROBLEM = lazy_sentence(gettext_noop("Use a size from 1 to %(max)s."), max=MAX_SIZE)
+
+
 class SizeField(serializers.IntegerField):
     """A page's `size`: 1 to MAX_SIZE, written in ASCII digits (`²` or `1.0` is no size)."""
 
     def __init__(self, **kwargs):
-        problem = lazy_sentence(gettext_noop("Use a size from 1 to %(max)s."), max=MAX_SIZE)
+        problem = SIZE_PROBLEM
         kwargs.setdefault("required", False)
         kwargs.setdefault("default", DEFAULT_SIZE)
         super().__init__(

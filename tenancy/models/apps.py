@@ -8,11 +8,13 @@ password); revoking the app deactivates it.
 """
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.db.models import OuterRef
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from tenancy.choices import Role
-from tenancy.models.tenants import Tenant
+from tenancy.models.tenants import MEMBERSHIP_RELATED, Membership, Tenant
 from tenancy.prepared import Prepared
 
 # The roles an app may hold. Global admin lets it remove reseller relationships through the API;
@@ -27,11 +29,21 @@ class PartnerAppManager(BaseAPIKeyManager):
 
     def get_from_key(self, key: str) -> "PartnerApp":
         """The library's own check (the usable app of the key's prefix, whose hash the key
-        matches), its query compiled once: every request an app makes runs it."""
+        matches), its query compiled once: every request an app makes runs it. The app comes
+        with the membership its principal acts through (`acting_membership`: tenant, market,
+        roles and the Customer list's version, as a signed-in user's), in the same query."""
         prefix, _, _ = key.partition(".")
         app = _USABLE_APP.first(prefix=prefix)
         if app is None or not app.is_valid(key):
             raise self.model.DoesNotExist("Key is not valid.")
+        try:
+            membership = app.principal.membership
+        except ObjectDoesNotExist:
+            membership = None
+        else:
+            membership.role_list = app.membership_role_list
+            membership.customer_list_version = app.membership_customer_list_version
+        app.acting_membership = membership
         return app
 
 
@@ -48,6 +60,9 @@ class PartnerApp(AbstractAPIKey):
 
     objects = PartnerAppManager()
 
+    # The membership the principal acts through, read with the app (get_from_key).
+    acting_membership: "Membership | None" = None
+
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "Partner Center app"
         ordering = ["-created"]
@@ -55,6 +70,16 @@ class PartnerApp(AbstractAPIKey):
 
 
 _USABLE_APP = Prepared(
-    lambda prefix: PartnerApp.objects.get_usable_keys().filter(prefix=prefix),
+    lambda prefix: (
+        PartnerApp.objects.get_usable_keys()
+        .select_related(f"principal__membership__{MEMBERSHIP_RELATED}")
+        .annotate(
+            membership_role_list=Membership.objects.roles_joined(OuterRef("principal__membership")),
+            membership_customer_list_version=Membership.objects.customer_list_version(
+                OuterRef("principal__membership__tenant")
+            ),
+        )
+        .filter(prefix=prefix)
+    ),
     prefix=PartnerApp._meta.get_field("prefix"),
 )

@@ -101,9 +101,9 @@ class TestCustomerAccess:
             AccessAssignment.objects.create(relationship=northwind, group=group, roles=[READER])
         url = CUSTOMER.format(customer_id=customer.pk)
         api.get(url)  # last-used written once a minute: not in the count
-        # The key with its app and principal; the membership; the app's rate; the customer;
+        # The key with its app, principal and membership; the app's rate; the customer;
         # the paths.
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             assert api.get(url).json()["totalCount"] == agents
 
 
@@ -138,9 +138,9 @@ class TestUserAccess:
             )
         url = USER.format(membership_id=sales_agent.membership.pk)
         api.get(url)
-        # The key with its app and principal; the membership; the app's rate; the user; the
+        # The key with its app, principal and membership; the app's rate; the user; the
         # paths.
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             assert api.get(url).json()["totalCount"] == size
 
 

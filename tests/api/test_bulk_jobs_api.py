@@ -363,14 +363,14 @@ class TestResults:
         job = start(api, template, filter={})
         run_items(BulkJob.objects.get(pk=job["id"]))
         assert BulkJobItem.objects.filter(state=BulkItemState.DONE).count() == count
-        # The key with its app and principal; the membership; the app's rate (one
+        # The key with its app, principal and membership; the app's rate (one
         # statement); the job; the page of items with their customers and requests.
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             page = api.get(at(RESULTS, job["id"]), {"size": 500}).json()
         assert len(page["items"]) == count
         assert all("relationshipLink" in r for r in page["items"])
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             first = api.get(at(RESULTS, job["id"]), {"size": 2}).json()
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             token = first["links"]["next"]["headers"][0]["value"]
             api.get(at(RESULTS, job["id"]), {"size": 2}, HTTP_MS_CONTINUATIONTOKEN=token)

@@ -6,7 +6,7 @@ from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
-from tenancy.models import Membership, Role
+from tenancy.models import Membership, PartnerApp, Role
 from tenancy.web.auth_backend import MemberBackend
 from tests.factories import member
 
@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def database_away(monkeypatch):
-    """The next read of a membership finds no database (a page reads it with the user)."""
+    """The next read of a membership finds no database (a page reads it with the user, the API
+    with the app's key)."""
 
     def refuse(*args, **kwargs):
         raise OperationalError("connection to server at 127.0.0.1, port 5432 failed")
@@ -23,6 +24,8 @@ def database_away(monkeypatch):
     def away():
         monkeypatch.setattr(type(Membership.objects), "of_user", refuse)
         monkeypatch.setattr(MemberBackend, "get_user", refuse)
+        # An app's key is read with its membership.
+        monkeypatch.setattr(type(PartnerApp.objects), "get_from_key", refuse)
 
     return away
 
@@ -50,7 +53,7 @@ def test_any_other_failure_is_still_a_500(api, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a defect")
 
-    monkeypatch.setattr(type(Membership.objects), "of_user", broken)
+    monkeypatch.setattr(type(PartnerApp.objects), "get_from_key", broken)
     api.raise_request_exception = False
     answer = api.get("/v1/customers")
     assert answer.status_code == 500

@@ -108,15 +108,15 @@ class TestList:
     ):
         requests_of(partner_a, [f"Request {n:02d}" for n in range(7)])
         api.get(REQUESTS, {"size": 3})  # last-used written once a minute: not in the count
-        # The key with its app and principal; the membership; the app's rate (one statement);
+        # The key with its app, principal and membership; the app's rate (one statement);
         # the page.
-        with django_assert_num_queries(3 + RATE_QUERIES):
+        with django_assert_num_queries(2 + RATE_QUERIES):
             first = api.get(REQUESTS, {"size": 3, "status": "pending"})
         assert labels(first) == ["Request 06", "Request 05", "Request 04"]
         link = first.json()["links"]["next"]
         assert link["uri"] == f"{REQUESTS}?size=3&status=pending&seekOperation=Next"
         token = link["headers"][0]["value"]
-        with django_assert_num_queries(3 + RATE_QUERIES):
+        with django_assert_num_queries(2 + RATE_QUERIES):
             second = api.get(
                 REQUESTS, {"size": 3, "status": "pending"}, HTTP_MS_CONTINUATIONTOKEN=token
             )

@@ -155,14 +155,14 @@ class TestRead:
             {"mappings": [{"securityGroupId": str(group.pk), "accessDetails": roles(READER)}]},
             format="json",
         )
-        # The key with its app and principal; the membership; the app's rate (one
+        # The key with its app, principal and membership; the app's rate (one
         # statement); the page of templates with their latest versions; their mappings with the
         # groups.
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             assert len(api.get(LIST).json()["items"]) == 1
         for n in range(5):
             make_template(partner_a, admin_agent, name=f"More {n}")
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             assert len(api.get(LIST).json()["items"]) == 6
 
     def test_one_template_and_another_partners_is_a_404(

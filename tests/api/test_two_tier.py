@@ -341,14 +341,14 @@ class TestRelationshipTypes:
         indirect_link(reseller, customer, provider)
         url = relationships_of(customer)
         provider_api.get(url)  # last-used written once a minute: not in the count
-        # The key with its app and principal; the membership; the app's rate (one
+        # The key with its app, principal and membership; the app's rate (one
         # statement); the customer; the relationships.
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             assert len(provider_api.get(url).json()["items"]) == 2
         for _ in range(2):
             more = IndirectResellerFactory()
             ResellerRelationshipFactory(partner=more, customer=customer, indirect_provider=provider)
-        with django_assert_num_queries(4 + RATE_QUERIES):
+        with django_assert_num_queries(3 + RATE_QUERIES):
             assert len(provider_api.get(url).json()["items"]) == 4
 
     def test_another_partners_customer_is_still_a_404(
