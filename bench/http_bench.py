@@ -21,8 +21,11 @@ What it does, in order:
 2. Serves the project and a bare Django site (bench/bare: a template with {% csrf_token %},
    security, common and CSRF middleware, no database) with the same config/gunicorn.conf.py,
    2 workers each, on free ports of 127.0.0.1; the API's rate (API_RATE) high enough that the
-   load is never throttled. And the project a second time, profiled (bench.profiled_wsgi: a
-   sampler in each worker, bench.profiling), for the CPU's split only (--no-profile: not).
+   load is never throttled. The project a second time, keeping nothing (FRAGMENT_CACHE_URL
+   dummycache://), for the first views: what the Customer list's page 1 and a search, and the
+   API's page 1, cost when nothing was kept for them (tenancy.web.fragments). And a third time,
+   profiled (bench.profiled_wsgi: a sampler in each worker, bench.profiling), for the CPU's split
+   only (--no-profile: not).
 3. For each page: a warm-up, then bare, page, bare, page (wrk, 16 connections, 2 threads); the
    medians of the page runs, the ratio to the bare runs beside them, p50 and p99, the workers'
    CPU per request (from /proc), and the SQL queries of one request (test client, same database).
@@ -44,23 +47,17 @@ What it does, in order:
 """
 
 import argparse
-import html
-import json
 import os
-import re
 import sys
 import threading
 import time
 import traceback
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 from bench import bulk, loadgen, profiling
+from bench.pages import plan_pages, resolve_api_deep, resolve_deep
 from bench.report import (
-    API_PAGE_SIZE,
-    API_PAGES,
     API_RATE,
-    LIST_PAGES,
     Export,
     Page,
     Run,
@@ -82,189 +79,10 @@ from bench.servers import (
 from bench.targets import targets
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-API_DEEP_ROWS = 80_000  # the API's deep page starts this far in (page 2,001 of 40)
-API_WALK_SIZE = 500  # the API's largest page: the walk to the deep page goes by these
 REPORT = Path(__file__).resolve().parent / "last-run.md"
 
 
 # --- Pages and figures -------------------------------------------------------------------
-
-
-def plan_pages(data, port: int) -> list[Page]:
-    from django.conf import settings
-    from django.urls import reverse
-
-    cookie_name = settings.SESSION_COOKIE_NAME
-    pages: list[Page] = []
-
-    def add(label, customers, group, size, cookie, name, *args, query="", headers=None):
-        headers = headers or {}
-        try:
-            path = reverse(name, args=args) + query
-            pages.append(Page(label, customers, path, cookie, group, size, headers))
-        except Exception as error:
-            pages.append(
-                Page(label, customers, None, cookie, group, size, headers, error=repr(error))
-            )
-
-    add("healthz", "—", "healthz", None, None, "healthz")
-    for size in ("small", "large"):
-        bench = data.partners[size]
-        cookie = f"{cookie_name}={bench.session}"
-        for group, label, query in LIST_PAGES:
-            add(
-                label,
-                f"{bench.customers:,}",
-                group,
-                size,
-                cookie,
-                "partner_center:customer-list",
-                query=query or "",
-            )
-    large = data.partners["large"]
-    cookie = f"{cookie_name}={large.session}"
-    customers = f"{large.customers:,}"
-    add(
-        "Relationship requests",
-        customers,
-        "requests",
-        "large",
-        cookie,
-        "partner_center:request-list",
-    )
-    if large.sample_customer is not None:
-        add(
-            "Customer page",
-            customers,
-            "customer",
-            "large",
-            cookie,
-            "partner_center:customer-detail",
-            large.sample_customer.pk,
-        )
-    add(
-        "Admin relationships",
-        customers,
-        "admin-relationships",
-        "large",
-        cookie,
-        "partner_center:admin-relationship-list",
-    )
-    if data.bulk_job_id:
-        add(
-            "Bulk request job page",
-            customers,
-            "bulk-job",
-            "large",
-            cookie,
-            "partner_center:admin-relationship-bulk-job",
-            data.bulk_job_id,
-        )
-    else:
-        pages.append(
-            Page(
-                "Bulk request job page",
-                customers,
-                None,
-                cookie,
-                "bulk-job",
-                "large",
-                error="no bulk request job (see the data's warnings)",
-            )
-        )
-    for group, label, query in API_PAGES:
-        if data.api_key:
-            app = {"Authorization": f"Bearer {data.api_key}"}
-            add(label, customers, group, "large", None, "api:customers", query=query, headers=app)
-        else:
-            pages.append(Page(label, customers, None, None, group, "large", error="no app key"))
-    add(
-        "Admin center request page",
-        "—",
-        "admin-request",
-        None,
-        f"{cookie_name}={data.customer_admin_session}",
-        "admin_center:partner-invitation",
-        data.invitation_id,
-    )
-    return pages
-
-
-_ANCHOR = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.DOTALL | re.IGNORECASE)
-_HREF = re.compile(r'\bhref="([^"]*)"')
-
-
-def next_href(body: bytes) -> str | None:
-    """The href of the page's "Next" link, if it has one."""
-    for attributes, text in _ANCHOR.findall(body.decode("utf-8", "replace")):
-        words = re.sub(r"<[^>]+>", "", text).strip()
-        if words.startswith("Next") or re.search(r'\brel="[^"]*\bnext\b', attributes):
-            href = _HREF.search(attributes)
-            if href:
-                return html.unescape(href.group(1))
-    return None
-
-
-def resolve_deep(page: Page, project: Server) -> None:
-    """Cursor paging: follow Next up to 40 times from page 1. Numbered: ?page=2000."""
-    first = page.path
-    status, body = loadgen.get(project.port, first, page.cookie)
-    if status != 200:
-        raise RuntimeError(f"page 1 answered HTTP {status}")
-    href = next_href(body)
-    if href and "cursor=" in href:
-        path, hops = first, 0
-        while href and hops < 40:
-            path = urljoin(path, href)
-            hops += 1
-            status, body = loadgen.get(project.port, path, page.cookie)
-            if status != 200:
-                raise RuntimeError(f"Next #{hops} answered HTTP {status}")
-            href = next_href(body)
-        page.path = path
-        page.label = f"Customer list, deep (Next {X}{hops}, cursor)"
-    else:
-        page.path = f"{first}?page=2000"
-        page.label = "Customer list, deep (?page=2000)"
-
-
-def resolve_api_deep(page: Page, project: Server) -> None:
-    """The API's page API_DEEP_ROWS rows in (four fifths of the way on a smaller list), reached
-    as a client does: each page's `links.next` gives the next URI and the continuation token to
-    send back in its header. By pages of 500 (the largest), then of 40; the token is the sort key
-    of the last row seen, whatever the size, so the last one is what a client paging by 40 holds
-    there."""
-    from api.base import CONTINUATION_HEADER
-
-    def step(path: str, token: str | None, size: int) -> tuple[dict, str, str]:
-        headers = page.headers | ({CONTINUATION_HEADER: token} if token else {})
-        status, body = loadgen.get(project.port, path, page.cookie, headers=headers)
-        if status != 200:
-            raise RuntimeError(f"{path} ({seen:,} rows in) answered HTTP {status}")
-        answer = json.loads(body)
-        link = answer["links"].get("next")
-        if len(answer["items"]) != size or not link:
-            raise RuntimeError(f"{path} ({seen:,} rows in): {len(answer['items'])} rows, no next")
-        return answer, link["uri"], link["headers"][0]["value"]
-
-    seen = 0
-    first, follow, _ = step(page.path, None, API_PAGE_SIZE)  # the total, and page 2's URI
-    last = min(API_DEEP_ROWS, first["totalCount"] * 4 // 5)
-    last -= last % API_PAGE_SIZE
-    path, token = f"{urlsplit(page.path).path}?size={API_WALK_SIZE}", None
-    while seen + API_WALK_SIZE <= last:
-        _, path, token = step(path, token, API_WALK_SIZE)
-        seen += API_WALK_SIZE
-    path = follow if token else page.path
-    while seen < last:
-        _, path, token = step(path, token, API_PAGE_SIZE)
-        seen += API_PAGE_SIZE
-    if token:
-        page.path = follow
-        page.headers = page.headers | {CONTINUATION_HEADER: token}
-    page.label = page.label.replace(
-        "deep page", f"deep (page {seen // API_PAGE_SIZE + 1:,}, links.next)"
-    )
 
 
 def count_queries(page: Page, port: int) -> int:
@@ -506,8 +324,9 @@ def build_data(args):
 
 
 def measure_pages(
-    pages: list[Page], project: Server, bare: Server, profiled: Server | None, args
+    pages: list[Page], servers: dict[str, Server], bare: Server, profiled: Server | None, args
 ) -> None:
+    project = servers["project"]
     loadgen.run_load(  # warm the bare site once
         args.client,
         bare.port,
@@ -527,8 +346,9 @@ def measure_pages(
                 resolve_deep(page, project)
             elif page.group == "api-deep":
                 resolve_api_deep(page, project)
-            page.queries = count_queries(page, project.port)
-            measure(page, project, bare, args)
+            server = servers[page.server]
+            page.queries = count_queries(page, server.port)
+            measure(page, server, bare, args)
             log(
                 f"  {page.label} ({page.customers}): {page.rps:,.1f} req/s, "
                 f"{page.ratio:.2f}{X} bare, {page.queries} queries"
@@ -540,8 +360,8 @@ def measure_pages(
             if os.environ.get("BENCH_TRACEBACK"):
                 traceback.print_exc()
             continue
-        if profiled is None:
-            continue
+        if profiled is None or page.server != "project":
+            continue  # the profiled copy keeps what it renders: no split of a first view
         try:
             profile_page(page, profiled, args)
         except Exception as error:
@@ -589,6 +409,14 @@ def main(argv=None) -> int:
             site.env | {"DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
             site.folder,
         )
+        # The project again, keeping nothing: each request is a first view.
+        first = Server(
+            "first",
+            "config.wsgi:application",
+            "/healthz",
+            site.env | {"FRAGMENT_CACHE_URL": "dummycache://"},
+            site.folder,
+        )
         profiled = None
         if not args.no_profile:
             # The project again, a sampler in each worker: only the split's runs go to it.
@@ -600,17 +428,18 @@ def main(argv=None) -> int:
                 | {profiling.ENV: str(profiling.DEFAULT_INTERVAL), "GUNICORN_MAX_REQUESTS": "0"},
                 site.folder,
             )
-        with serving(project, bare, *([profiled] if profiled else [])):
+        with serving(project, bare, first, *([profiled] if profiled else [])):
             log(
                 f"gunicorn: project on 127.0.0.1:{project.port}, bare Django page on "
                 f"127.0.0.1:{bare.port}"
+                + f", the project keeping nothing (first views) on 127.0.0.1:{first.port}"
                 + (f", profiled project on 127.0.0.1:{profiled.port}" if profiled else "")
                 + f", {WORKERS} workers each; load: {args.client}, "
                 f"{args.connections} connections, {args.seconds:g} s runs, {args.rounds} rounds; "
                 f"API_RATE={API_RATE}"
             )
             pages = plan_pages(data, project.port)
-            measure_pages(pages, project, bare, profiled, args)
+            measure_pages(pages, {"project": project, "first": first}, bare, profiled, args)
             export = measure_large_export(data, project)
             log(f"  {export_line(export, args.customers_large)}")
 

@@ -26,6 +26,12 @@ LIST_PAGES = [
     ("filter-ended", "Customer list, filter: ended", "?relationship=ended"),
     ("deep", "Customer list, deep page", None),
 ]
+# The same pages with nothing kept (tenancy.web.fragments): what a first view of a page costs,
+# served by a copy of the project whose fragment cache keeps nothing. (group, label, query)
+FIRST_VIEW_PAGES = [
+    ("list-first", "Customer list, page 1, first view (nothing kept)", ""),
+    ("search-first", "Customer list, search 'coffee', first view (nothing kept)", "?q=coffee"),
+]
 # The Partner Center API's customer list as an app reads it (its key): (group, label, query);
 # the deep page is found from page 1 once the server runs.
 API_PAGE_SIZE = 40
@@ -33,6 +39,11 @@ API_PAGES = [
     ("api", f"API /v1/customers?size={API_PAGE_SIZE}, page 1", f"?size={API_PAGE_SIZE}"),
     ("api-deep", f"API /v1/customers?size={API_PAGE_SIZE}, deep page", f"?size={API_PAGE_SIZE}"),
 ]
+API_FIRST_VIEW = (
+    "api-first",
+    f"API /v1/customers?size={API_PAGE_SIZE}, page 1, first view (nothing kept)",
+    f"?size={API_PAGE_SIZE}",
+)
 
 
 @dataclass
@@ -55,6 +66,8 @@ class Page:
     bare: list[Run] = field(default_factory=list)
     error: str | None = None
     failed: int = 0
+    # Which server answers it: the project, or its copy that keeps nothing ("first").
+    server: str = "project"
     # The CPU's split (bench.profiling): the shares of a separate, sampled run on the profiled
     # server, its samples, and its own CPU per request (with the sampler on).
     shares: dict[str, float] | None = None

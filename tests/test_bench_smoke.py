@@ -67,6 +67,9 @@ def test_the_http_benchmark_runs_at_a_tiny_size_and_prints_its_table(tmp_path):
     assert re.search(
         rf"{api}deep \(page 5, links\.next\) +200 .* \d+\.\d\d{TIMES} ", output, re.M
     ), output
+    # What a first view costs: the same page on the copy of the project that keeps nothing.
+    first = r"^Customer list, page 1, first view \(nothing kept\) +200 "
+    assert re.search(rf"{first}.* \d+\.\d\d{TIMES} ", output, re.M), output
     assert "CSV export" in output
     assert "| page | customers | req/s | ratio to bare |" in report.read_text()
 
