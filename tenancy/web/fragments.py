@@ -12,9 +12,12 @@ the part holds; past that moment it is rendered again.
 The copies live in the "fragments" cache. Because the key says all of the above, a copy in one
 process's memory (the default, Django's LocMemCache) is as right as a shared one: a change made
 by another web server or the task worker is seen through the version, which is in the database.
+A shared cache that does not answer (Redis restarting) costs the copies, never the page: it is
+rendered as if nothing were kept.
 """
 
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,8 +26,15 @@ from django.core.cache import caches
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from markupsafe import Markup
+from redis import ConnectionError as RedisConnectionError
+from redis import TimeoutError as RedisTimeoutError
 
 from tenancy.web.http import MemberRequest
+
+logger = logging.getLogger(__name__)
+
+# What a shared cache that is away raises (Django's RedisCache passes redis-py's errors on).
+CACHE_AWAY = (RedisConnectionError, RedisTimeoutError)
 
 # Longest a copy is kept when nothing in it ends sooner (a copy not asked for is culled first).
 KEEP_SECONDS = 600
@@ -67,7 +77,11 @@ def kept_value(
     cache = caches["fragments"]
     key = fragment_key(request, part, version, also)
     now = timezone.now()
-    copy = cache.get(key)
+    try:
+        copy = cache.get(key)
+    except CACHE_AWAY as error:
+        logger.warning("The fragment cache did not answer (%s): rendering without it", error)
+        return render()[0]
     if copy is not None:
         value, until = copy
         if until is None or now < until:
@@ -75,7 +89,10 @@ def kept_value(
     value, until = render()
     seconds = KEEP_SECONDS if until is None else min(KEEP_SECONDS, (until - now).total_seconds())
     if seconds > 0:
-        cache.set(key, (value, until), seconds)
+        try:
+            cache.set(key, (value, until), seconds)
+        except CACHE_AWAY as error:
+            logger.warning("The fragment cache did not answer (%s): not kept", error)
     return value
 
 

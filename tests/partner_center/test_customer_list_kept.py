@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+import redis
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
@@ -225,3 +226,20 @@ def test_without_a_version_read_first_nothing_is_kept(rf, sales_agent):
     fragments.kept(request, "customer-list", 3, render)
     fragments.kept(request, "customer-list", 3, render)
     assert len(rendered) == 3
+
+
+def test_a_shared_cache_that_is_away_costs_the_copies_not_the_page(
+    client_for, sales_agent, book, monkeypatch, caplog
+):
+    class Away:
+        def get(self, *args, **kwargs):
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+        set = get
+
+    monkeypatch.setattr(fragments, "caches", {"fragments": Away()})
+    for _ in range(2):
+        page = client_for(sales_agent).get(LIST)
+        assert page.status_code == 200
+        assert "Fourth Coffee" in page.content.decode()
+    assert "The fragment cache did not answer" in caplog.text
