@@ -13,15 +13,20 @@ The copies live in the "fragments" cache. Because the key says all of the above,
 process's memory (the default, Django's LocMemCache) is as right as a shared one: a change made
 by another web server or the task worker is seen through the version, which is in the database.
 A shared cache that does not answer (Redis restarting) costs the copies, never the page: it is
-rendered as if nothing were kept.
+rendered as if nothing were kept. A shared cache outlives a deploy, so the key also says which
+code made the copy (`release()`): a new release never shows an old one's HTML.
 """
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
@@ -35,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 # What a shared cache that is away raises (Django's RedisCache passes redis-py's errors on).
 CACHE_AWAY = (RedisConnectionError, RedisTimeoutError)
+
+# The packages whose code renders what is kept (with jinja2/, the templates).
+PROJECT_PACKAGES = ("tenancy", "partner_center", "admin_center", "api", "config")
 
 # Longest a copy is kept when nothing in it ends sooner (a copy not asked for is culled first).
 KEEP_SECONDS = 600
@@ -56,10 +64,27 @@ def fragment_key(request: MemberRequest, part: str, version: int, also: Sequence
             timezone.get_current_timezone_name(),
             get_script_prefix(),
             request.get_full_path(),
+            release(),
             *also,
         ]
     )
     return f"fragment:{part}:{hashlib.sha256(said.encode()).hexdigest()}"
+
+
+@functools.cache
+def release() -> str:
+    """Which code this process runs: a digest of the path, size and modification time of each
+    file of the project's packages and templates (read once a process)."""
+    roots = [Path(settings.BASE_DIR) / "jinja2"] + [
+        Path(import_module(name).__file__).parent for name in PROJECT_PACKAGES
+    ]
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".html", ".txt"}:
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def kept_value(

@@ -211,6 +211,15 @@ def test_the_key_says_each_thing_the_part_was_rendered_from(sales_agent, admin_a
     )
 
 
+def test_a_new_release_never_shows_an_old_ones_copy(sales_agent, monkeypatch):
+    request = RequestFactory().get(LIST)
+    request.membership = Membership.objects.of_user(sales_agent)
+    before = fragments.fragment_key(request, "customer-list", 1)
+    # A file of the project changed (a deploy): the release, and so every key, is another.
+    monkeypatch.setattr(fragments, "release", lambda: "another release")
+    assert fragments.fragment_key(request, "customer-list", 1) != before
+
+
 def test_without_a_version_read_first_nothing_is_kept(rf, sales_agent):
     request = rf.get(LIST)
     request.membership = Membership.objects.of_user(sales_agent)
