@@ -46,11 +46,12 @@ def store(request, settings, reference_data):
         if not _redis_answers():
             pytest.skip("no Redis on 127.0.0.1:6379")
         settings.CACHES = {
+            **settings.CACHES,
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": "redis://127.0.0.1:6379/0",
                 "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-            }
+            },
         }
         yield "redis"
         client = caches["default"]._cache.get_client(write=True)
@@ -59,10 +60,11 @@ def store(request, settings, reference_data):
             client.delete(key)
         return
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "django_cache",
-        }
+        },
     }
     yield "database"
     if connection.vendor == "postgresql":
@@ -326,11 +328,12 @@ def test_wrong_codes_from_ten_sessions_at_once_are_each_counted(
 def redis_away(settings):
     """The cache is Redis, at an address where nothing answers."""
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
-        }
+        },
     }
 
 
