@@ -382,3 +382,12 @@ def test_unknown_browsers_share_a_budget_of_checks_that_known_ones_skip(
     assert "Sign-in is busy" in busy.content.decode()
     # The owner's browser is not held to it.
     assert guess(sales_agent.username, PASSWORD, OWNER_HOME, client.cookies).status_code == 302
+
+
+@pytest.mark.django_db
+def test_one_database_count_in_prune_one_in_deletes_the_expired_ones(monkeypatch):
+    Counter.objects.create(key="over", value=3, expires=time.time() - 1)
+    Counter.objects.create(key="running", value=1, expires=time.time() + 60)
+    monkeypatch.setattr(counters, "PRUNE_ONE_IN", 1)  # this count draws it
+    counters._hit_database("another", per=60)
+    assert set(Counter.objects.values_list("key", flat=True)) == {"running", "another"}
