@@ -56,7 +56,7 @@ def _customer_rows(request: PartnerRequest) -> tuple:
     if form.is_valid():
         sort = form.cleaned_data["sort"] or sort
     rows = selectors.customer_list_rows(request.partner, search, side=form.side)
-    return form, rows, CUSTOMER_ORDERS[sort], search.searching
+    return form, rows, CUSTOMER_ORDERS[sort], search
 
 
 @require_GET
@@ -83,7 +83,7 @@ def customer_list(request: PartnerRequest):
 def _content(request: PartnerRequest, side: str):
     """The page below its header (search form, count, bulk bar, table, pages), and the moment
     it stops being true: when the first admin relationship it shows, or counts, ends."""
-    form, rows, order, searching = _customer_rows(request)
+    form, rows, order, search = _customer_rows(request)
     ends = []
     page = keyset_page(
         # The list shows no country (its export does): no join for one.
@@ -97,13 +97,13 @@ def _content(request: PartnerRequest, side: str):
         names = _indirect_resellers(request.partner, [row.customer_id for row in page.object_list])
         for row in page.object_list:
             row.indirect_resellers = names.get(row.customer_id, [])
-    if searching and request.GET.get("relationship") == selectors.WITH_ADMIN:
+    if search.relationship == selectors.WITH_ADMIN:
         # Which rows match depends on the time: the count holds until one of them lapses (past
         # the limit, a row that lapses leaves more than the limit).
         found = rows[: SEARCH_COUNT_LIMIT + 1].aggregate(n=Count("pk"), end=Min("admin_until"))
         total = found["n"]
         ends.append(found["end"])
-    elif searching:
+    elif search.searching:
         total = rows[: SEARCH_COUNT_LIMIT + 1].count()
     else:  # exact, from the counters kept with the rows: nothing is counted here
         state = form.cleaned_data.get("relationship") if form.is_valid() else ""
@@ -115,12 +115,12 @@ def _content(request: PartnerRequest, side: str):
             "page": page,
             "total": min(total, SEARCH_COUNT_LIMIT),
             "more": total > SEARCH_COUNT_LIMIT,
-            "searching": searching,
+            "searching": search.searching,
             "side": side,
             # Each state's label translated once a page, not once a row.
             "state_labels": {state: str(label) for state, label in CustomerState.choices},
             # What "Select all that match" carries to a bulk request: the search, not ids.
-            "search_json": form.search().to_json(),
+            "search_json": search.to_json(),
             "template_id": _template_id(request),
             # One reversal for the page, not one per row: "/partner-center/customers/".
             "detail_base": reverse("partner_center:customer-detail", args=[NO_ID]).removesuffix(
@@ -180,7 +180,7 @@ def _indirect_batch(provider: Tenant, batch):
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_export(request: PartnerRequest):
-    _form, rows, order, _searching = _customer_rows(request)
+    _form, rows, order, _search = _customer_rows(request)
     columns = rows.order_by(*order).values_list(
         "customer_name",
         "customer_domain",

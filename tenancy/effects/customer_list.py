@@ -132,30 +132,40 @@ def customer_list_refresh(*, partner: Tenant, customer: Tenant) -> None:
 def _count(partner: Tenant, state: str | None, delta: int) -> None:
     if state is None:
         return
-    counters = CustomerListCount.objects.filter(partner=partner, state=state)
-    if counters.update(count=F("count") + delta):
-        return
-    try:
-        with transaction.atomic():
-            CustomerListCount.objects.create(partner=partner, state=state, count=max(delta, 0))
-    except IntegrityError:
-        # Another transaction made the counter first: count on it.
-        counters.update(count=F("count") + delta)
+    _add(
+        CustomerListCount.objects.filter(partner=partner, state=state),
+        "count",
+        delta,
+        partner=partner,
+        state=state,
+        count=max(delta, 0),
+    )
 
 
 def _changed(partner_ids) -> None:
     """One more version of each partner's list. Last in its transaction's change of the list, and
     in the partners' order: the row it locks is held only while the transaction commits."""
     for partner_id in sorted(set(partner_ids), key=str):
-        versions = CustomerListVersion.objects.filter(partner_id=partner_id)
-        if versions.update(version=F("version") + 1):
-            continue
-        try:
-            with transaction.atomic():
-                CustomerListVersion.objects.create(partner_id=partner_id, version=1)
-        except IntegrityError:
-            # Another transaction counted the first version: count on it.
-            versions.update(version=F("version") + 1)
+        _add(
+            CustomerListVersion.objects.filter(partner_id=partner_id),
+            "version",
+            1,
+            partner_id=partner_id,
+            version=1,
+        )
+
+
+def _add(row, field: str, delta: int, **first) -> None:
+    """Add `delta` to `field` of the one row `row` selects; made with `first` when there is none
+    yet."""
+    if row.update(**{field: F(field) + delta}):
+        return
+    try:
+        with transaction.atomic():
+            row.model.objects.create(**first)
+    except IntegrityError:
+        # Another transaction made the row first: add to it.
+        row.update(**{field: F(field) + delta})
 
 
 def customer_list_rebuild(*, partner: Tenant | None = None, batch: int = 2000) -> int:

@@ -10,7 +10,6 @@ password); revoking the app deactivates it.
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import OuterRef
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from tenancy.choices import Role
@@ -41,8 +40,7 @@ class PartnerAppManager(BaseAPIKeyManager):
         except ObjectDoesNotExist:
             membership = None
         else:
-            membership.role_list = app.membership_role_list
-            membership.customer_list_version = app.membership_customer_list_version
+            membership.take_carried(app)
         app.acting_membership = membership
         return app
 
@@ -73,12 +71,7 @@ _USABLE_APP = Prepared(
     lambda prefix: (
         PartnerApp.objects.get_usable_keys()
         .select_related(f"principal__membership__{MEMBERSHIP_RELATED}")
-        .annotate(
-            membership_role_list=Membership.objects.roles_joined(OuterRef("principal__membership")),
-            membership_customer_list_version=Membership.objects.customer_list_version(
-                OuterRef("principal__membership__tenant")
-            ),
-        )
+        .annotate(**Membership.objects.carried_by("principal__membership"))
         .filter(prefix=prefix)
     ),
     prefix=PartnerApp._meta.get_field("prefix"),

@@ -181,6 +181,11 @@ class Tenant(ChoiceLabels, models.Model):
 
 # What every page shows of a membership besides its roles: its tenant, their country and market.
 MEMBERSHIP_RELATED = "tenant__country__market"
+# What a query of another model that reaches a membership (the signed-in user, an app) reads of
+# it beside the rows: its roles, and its tenant's Customer list version (MembershipQuerySet.
+# carried_by, then Membership.take_carried).
+CARRIED_ROLES = "membership_role_list"
+CARRIED_LIST_VERSION = "membership_customer_list_version"
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -205,6 +210,17 @@ class MembershipQuerySet(models.QuerySet):
             Subquery(CustomerListVersion.objects.filter(partner=tenant).values("version")),
             0,
         )
+
+    @staticmethod
+    def carried_by(path: str) -> dict:
+        """The annotations that read the roles and the Customer list version of the membership a
+        query reaches by `path` ("membership" from a user), in that query."""
+        return {
+            CARRIED_ROLES: MembershipQuerySet.roles_joined(OuterRef(path)),
+            CARRIED_LIST_VERSION: MembershipQuerySet.customer_list_version(
+                OuterRef(f"{path}__tenant")
+            ),
+        }
 
     def of_user(self, user) -> "Membership | None":
         """The user's membership with its tenant, market and roles: what every page needs.
@@ -239,6 +255,11 @@ class Membership(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.tenant.name}"
+
+    def take_carried(self, row) -> None:
+        """Take the roles and the list version read with `row` (MembershipQuerySet.carried_by)."""
+        self.role_list = getattr(row, CARRIED_ROLES)
+        self.customer_list_version = getattr(row, CARRIED_LIST_VERSION)
 
     @cached_property
     def roles(self) -> frozenset[Role]:

@@ -17,15 +17,10 @@ rows read after it, so a change committed since has a later version and is never
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef
 
 from tenancy.models import Membership
-from tenancy.models.tenants import MEMBERSHIP_RELATED
+from tenancy.models.tenants import CARRIED_ROLES, MEMBERSHIP_RELATED
 from tenancy.prepared import Prepared
-
-# The annotation that carries the roles; its presence says the user came from get_user below.
-ROLES = "membership_role_list"
-LIST_VERSION = "membership_customer_list_version"
 
 
 class MemberBackend(ModelBackend):
@@ -47,8 +42,7 @@ class MemberBackend(ModelBackend):
         if user is None:
             return None
         if membership := getattr(user, "membership", None):
-            membership.role_list = getattr(user, ROLES)
-            membership.customer_list_version = getattr(user, LIST_VERSION)
+            membership.take_carried(user)
         return user if self.user_can_authenticate(user) else None
 
 
@@ -56,14 +50,7 @@ def _user_with_membership(pk):
     return (
         get_user_model()
         ._default_manager.select_related(f"membership__{MEMBERSHIP_RELATED}")
-        .annotate(
-            **{
-                ROLES: Membership.objects.roles_joined(OuterRef("membership")),
-                LIST_VERSION: Membership.objects.customer_list_version(
-                    OuterRef("membership__tenant")
-                ),
-            }
-        )
+        .annotate(**Membership.objects.carried_by("membership"))
         .filter(pk=pk)
         .order_by()
     )
@@ -76,6 +63,7 @@ _USER_WITH_MEMBERSHIP = Prepared(_user_with_membership, pk=get_user_model()._met
 def membership_of(user) -> Membership | None:
     """The signed-in user's membership with its tenant, market and roles: the one MemberBackend
     loaded with the user (no query), else read now (a session signed in with ModelBackend)."""
-    if not hasattr(user, ROLES):
+    # The annotation that carries the roles says the user came from get_user above.
+    if not hasattr(user, CARRIED_ROLES):
         return Membership.objects.of_user(user)
     return getattr(user, "membership", None)
