@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -34,10 +35,10 @@ from tenancy.models import (
     AdminRelationshipStatus,
     SecurityGroup,
     TemplateVersion,
-    Tenant,
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.web import fragments
 from tenancy.web.http import PartnerRequest
 
 IN_FORCE = (AdminRelationshipStatus.ACTIVE, AdminRelationshipStatus.EXPIRING)
@@ -65,22 +66,11 @@ def _now_has(group: SecurityGroup, relationship: AdminRelationship, role_names: 
     return message % names
 
 
-_CUSTOMER_BUT_NAME = [
-    f"customer__{field.name}"
-    for field in Tenant._meta.concrete_fields
-    if field.name not in ("id", "name")
-]
-
-
 @require_GET
 @partner_view(Action.VIEW_ADMIN_RELATIONSHIPS)
 def admin_relationship_list(request: PartnerRequest):
     form = AdminRelationshipFilterForm(request.GET or None)
-    relationships = (
-        AdminRelationship.objects.filter(partner=request.partner)
-        .select_related("customer")
-        .defer(*_CUSTOMER_BUT_NAME)  # a row shows its customer's name, nothing else of it
-    )
+    relationships = AdminRelationship.objects.filter(partner=request.partner)
     now = timezone.now()
     searching = False
     if form.is_bound:
@@ -94,17 +84,62 @@ def admin_relationship_list(request: PartnerRequest):
                 Q(name__icontains=q) | Q(customer__name__icontains=q)
             )
     page = keyset_page(
-        relationships,
+        relationships.values_list(*ADMIN_RELATIONSHIP_ROW, named=True),
         order=["-created_at", "-id"],
         cursor=request.GET.get("cursor"),
         size=PAGE_SIZE,
     )
-    rows = [(relationship, relationship.display_status(now)) for relationship in page]
     return render(
         request,
         "partner_center/admin_relationships/list.html",
-        {"form": form, "page": page, "rows": rows, "searching": searching, "now": now},
+        {
+            "content": fragments.kept(
+                request,
+                "admin-relationships",
+                fragments.stamp(page),
+                lambda: _admin_relationship_rows(request, form, page, searching, now),
+            )
+        },
     )
+
+
+# What a row of Admin relationships shows, and what its status and end are read from: read as
+# values each time; the part below the page's header is kept under their stamp and rendered
+# from them (tenancy.web.fragments).
+ADMIN_RELATIONSHIP_ROW = (
+    "id",
+    "name",
+    "customer",
+    "customer__name",
+    "status",
+    "roles",
+    "ends_at",
+    "auto_extend",
+    "closed_at",
+    "duration_days",
+    "finalized_at",
+    "created_at",
+)
+
+
+def _admin_relationship_rows(request: PartnerRequest, form, page, searching: bool, now):
+    """The page below its header, and until when it holds: the first moment a relationship it
+    shows (or the one read past it) changes status, end or days left by itself."""
+    relationships = fragments.from_values(AdminRelationship, page.object_list)
+    beyond = fragments.from_values(AdminRelationship, [page.beyond] if page.beyond else [])
+    html = render_to_string(
+        "partner_center/admin_relationships/list_content.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(each, each.display_status(now)) for each in relationships],
+            "searching": searching,
+            "now": now,
+        },
+        request,
+    )
+    moments = (each.status_until(now) for each in [*relationships, *beyond])
+    return html, min(filter(None, moments), default=None)
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,9 +3,12 @@ reminders or withdraw in bulk). A request for "all that match" carries the Custo
 never a list of ids; the preview and the start cost a fixed number of queries, whatever their size;
 the job's page reads its counters and one page of its results."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +29,7 @@ from tenancy.models import BulkItemState, BulkJob, BulkJobItem
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
 from tenancy.services.bulk_selection import item_reason
+from tenancy.web import fragments
 from tenancy.web.http import PartnerRequest
 
 RESULTS_PAGE_SIZE = 50
@@ -159,50 +163,64 @@ def job_detail(request: PartnerRequest, job_id):
     (an index range of its items): a fixed number of queries, whatever its size."""
     job = selectors.bulk_job_of(request.partner, job_id)
     form = ResultFilterForm(request.GET or None)
-    items = (
-        BulkJobItem.objects.filter(job=job)
-        .select_related("customer", "relationship")
-        .only(
-            "id",
-            "key",
-            "line",
-            "state",
-            "reason",
-            "processed_at",
-            "customer__id",
-            "customer__name",
-            "customer__domain",
-            "relationship__id",
-            "relationship__name",
-            "relationship__token_salt",
-            "relationship__token_hash",
-        )
-    )
+    items = BulkJobItem.objects.filter(job=job)
     state = form.cleaned_data.get("state") if form.is_valid() else ""
     if state:
         items = items.filter(state=state)
     page = keyset_page(
-        items, order=["id"], cursor=request.GET.get("cursor"), size=RESULTS_PAGE_SIZE
+        items.values_list(*RESULT_ROW, named=True),
+        order=["id"],
+        cursor=request.GET.get("cursor"),
+        size=RESULTS_PAGE_SIZE,
     )
-    for item in page:
-        item.reason_text = item_reason(item.reason)
-        if item.relationship is not None:
-            item.relationship.partner = job.partner  # its link's cloud, without a query
     return render(
         request,
         "partner_center/bulk/job.html",
         {
             "job": job,
             "progress": _progress(job),
-            "page": page,
-            "form": form,
-            "state": state,
-            "states": BulkItemState,
+            "results": fragments.kept(
+                request,
+                "bulk-job-results",
+                fragments.stamp(page, job.pk, job.kind, job.partner.cloud),
+                lambda: (_results(request, job, form, page), None),
+            ),
         },
     )
 
 
-@never_cache
+# What a row of a job's results shows (its request's link is made from the token's salt and
+# hash): read as values each time; the results are kept under their stamp and rendered from
+# them (tenancy.web.fragments).
+RESULT_ROW = (
+    "id",
+    "line",
+    "state",
+    "reason",
+    "customer",
+    "customer__name",
+    "customer__domain",
+    "relationship",
+    "relationship__name",
+    "relationship__token_salt",
+    "relationship__token_hash",
+)
+
+
+def _results(request: PartnerRequest, job, form, page) -> str:
+    """The job's Results: the filter, one page of its items (made from the values), the pages."""
+    items = fragments.from_values(BulkJobItem, page.object_list)
+    for item in items:
+        item.reason_text = item_reason(item.reason)
+        if item.relationship is not None:
+            item.relationship.partner = job.partner  # its link's cloud, without a query
+    return render_to_string(
+        "partner_center/bulk/job_results.html",
+        {"job": job, "page": replace(page, object_list=items), "form": form},
+        request,
+    )
+
+
 @require_GET
 @partner_view(Action.VIEW_ADMIN_RELATIONSHIPS)
 def job_progress(request: PartnerRequest, job_id):

@@ -6,6 +6,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,6 +24,7 @@ from tenancy.models import (
 )
 from tenancy.paging import keyset_page
 from tenancy.rules import Action
+from tenancy.web import fragments
 from tenancy.web.http import PartnerRequest
 
 
@@ -56,41 +58,67 @@ def new_relationship(request: PartnerRequest):
     )
 
 
+# What a row of Relationship requests shows, and its status: a third of the columns, and no
+# tenant's or user's other fields. Read as values each time; the page's part below its header
+# is kept under their stamp and rendered from them (tenancy.web.fragments).
+REQUEST_ROW = (
+    "id",
+    "label",
+    "include_admin",
+    "created_at",
+    "expires_at",
+    "status",
+    "opened_at",
+    "answered_at",
+    "created_by",
+    "created_by__username",
+    "answered_by",
+    "answered_by__username",
+    "answered_tenant",
+    "answered_tenant__name",
+    "indirect_provider",
+    "indirect_provider__name",
+)
+
+
 @require_GET
 @partner_view(Action.VIEW_REQUESTS)
 def request_list(request: PartnerRequest):
     form = RequestFilterForm(request.GET or None)
-    invitations = (
-        Invitation.objects.filter(partner=request.partner)
-        .select_related("created_by", "answered_by", "answered_tenant", "indirect_provider")
-        # What a row shows, and its status: a third of the columns, and no tenant's or user's
-        # other fields (the page's query costs about as much to build as to read).
-        .only(
-            "label",
-            "include_admin",
-            "created_at",
-            "expires_at",
-            "status",
-            "opened_at",
-            "answered_at",
-            "created_by__username",
-            "answered_by__username",
-            "answered_tenant__name",
-            "indirect_provider__name",
-        )
-    )
+    invitations = Invitation.objects.filter(partner=request.partner)
     now = timezone.now()
     if form.is_valid() and (status := form.cleaned_data["status"]):
         invitations = invitations.with_status(InvitationStatus(status), now)
     page = keyset_page(
-        invitations, order=["-created_at", "-id"], cursor=request.GET.get("cursor"), size=PAGE_SIZE
+        invitations.values_list(*REQUEST_ROW, named=True),
+        order=["-created_at", "-id"],
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
     )
-    rows = [(invitation, invitation.display_status(now)) for invitation in page.object_list]
+    version = fragments.stamp(page, settings.INVITATION_VALID_DAYS)
     return render(
         request,
         "partner_center/request_list.html",
-        {"form": form, "page": page, "rows": rows, "valid_days": settings.INVITATION_VALID_DAYS},
+        {
+            "content": fragments.kept(
+                request, "requests", version, lambda: _request_rows(request, form, page, now)
+            )
+        },
     )
+
+
+def _request_rows(request: PartnerRequest, form, page, now):
+    """The page below its header, and until when it holds: the first expiry of a pending
+    request it shows, or of the one read past it."""
+    invitations = fragments.from_values(Invitation, page.object_list)
+    rows = [(invitation, invitation.display_status(now)) for invitation in invitations]
+    shown = [*invitations, *fragments.from_values(Invitation, [page.beyond] if page.beyond else [])]
+    html = render_to_string(
+        "partner_center/request_list_content.html",
+        {"form": form, "page": page, "rows": rows, "valid_days": settings.INVITATION_VALID_DAYS},
+        request,
+    )
+    return html, min(filter(None, (row.status_until(now) for row in shown)), default=None)
 
 
 @never_cache

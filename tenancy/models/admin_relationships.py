@@ -269,6 +269,26 @@ class AdminRelationship(LinkToken, ChoiceLabels, models.Model):
             return AdminRelationshipStatus.EXPIRING
         return AdminRelationshipStatus.ACTIVE
 
+    def status_until(self, now=None):
+        """Until when what `display_status`, `current_end` and `days_left` show holds by itself:
+        a pending request's lapse; in force, the end (or the extension past it), the start of
+        its expiring days and the next drop of its days left. None when only a change to the
+        relationship changes them; `now` itself when they change at once."""
+        now = now or timezone.now()
+        if self.status == AdminRelationshipStatus.APPROVAL_PENDING:
+            lapse = self.request_expires_at()
+            return lapse if lapse is not None and now < lapse else None
+        if self.status != AdminRelationshipStatus.ACTIVE or self.ends_at is None:
+            return None
+        end = self.current_end(now)
+        if end <= now:
+            return None
+        # The days left drop by one just after this moment (now itself when exactly on it).
+        moments = [end, end - timedelta(days=(end - now).days)]
+        if not self.auto_extend and now < end - timedelta(days=EXPIRING_DAYS):
+            moments.append(end - timedelta(days=EXPIRING_DAYS))
+        return min(moments)
+
     def is_in_force(self, now=None) -> bool:
         return self.display_status(now) in (
             AdminRelationshipStatus.ACTIVE,

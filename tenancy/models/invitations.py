@@ -150,6 +150,14 @@ class Invitation(LinkToken, ChoiceLabels, models.Model):
             return InvitationStatus.OPENED
         return InvitationStatus.PENDING
 
+    def status_until(self, now=None):
+        """Until when `display_status` holds by itself: a pending request's expiry; None when
+        only a change to the request changes it."""
+        now = now or timezone.now()
+        if self.status == InvitationStatus.PENDING and now < self.expires_at:
+            return self.expires_at
+        return None
+
     def is_expired(self, now=None) -> bool:
         return (now or timezone.now()) >= self.expires_at
 

@@ -9,6 +9,13 @@ kept under a new key, and one rendered before it is never asked for again. What 
 the time (an admin relationship still in force until a day) makes the renderer say until when
 the part holds; past that moment it is rendered again.
 
+Where no version counts the changes to what a part shows (Relationship requests, Admin
+relationships, a bulk job's page), the part is kept under a stamp instead: a digest of the rows
+it is rendered from, read as values by the one query the page runs each time (`stamp`). The
+part is then rendered from those same values (`from_values` makes model instances of them,
+with what was not read deferred), so it can show nothing the stamp did not cover: a change to
+any of it, by whatever writer, is a new stamp and a new key.
+
 The copies live in the "fragments" cache. Because the key says all of the above, a copy in one
 process's memory (the default, Django's LocMemCache) is as right as a shared one: a change made
 by another web server or the task worker is seen through the version, which is in the database.
@@ -28,6 +35,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models import DEFERRED
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from markupsafe import Markup
@@ -48,9 +57,55 @@ PROJECT_PACKAGES = ("tenancy", "partner_center", "admin_center", "api", "config"
 KEEP_SECONDS = 600
 
 Renderer = Callable[[], tuple[Any, datetime | None]]
+Version = int | str | None
 
 
-def fragment_key(request: MemberRequest, part: str, version: int, also: Sequence[str] = ()) -> str:
+def stamp(*values) -> str:
+    """A digest of the values a part is rendered from (rows read as values, a page's cursors):
+    the part's version when nothing else counts its changes."""
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+def from_values(model: type[models.Model], rows: Sequence) -> list[models.Model]:
+    """Instances of `model` made from rows read by `values_list(..., named=True)`, as the ORM
+    makes them from a row: a foreign key named alone is its id, `fk__field` a field of the
+    related row (made an instance too, or None with no id). What the rows don't hold is
+    deferred: reading it would ask the database, which a page's query count would show."""
+    if not rows:
+        return []
+    names = rows[0]._fields
+    own = [name for name in names if "__" not in name]
+    related: dict[str, list[str]] = {}
+    for name in names:
+        head, _, rest = name.partition("__")
+        if rest:
+            related.setdefault(head, []).append(rest)
+    attnames = {name: model._meta.get_field(name).attname for name in own}
+    made = []
+    for row in rows:
+        instance = _instance(model, {attnames[name]: getattr(row, name) for name in own})
+        for head, fields in related.items():
+            key = getattr(row, head)
+            other = None
+            if key is not None:
+                target = model._meta.get_field(head).related_model
+                values = {name: getattr(row, f"{head}__{name}") for name in fields}
+                other = _instance(target, {target._meta.pk.attname: key} | values)
+            setattr(instance, head, other)
+        made.append(instance)
+    return made
+
+
+def _instance(model: type[models.Model], values: dict) -> models.Model:
+    fields = model._meta.concrete_fields
+    return model.from_db(
+        DEFAULT_DB_ALIAS, None, [values.get(field.attname, DEFERRED) for field in fields]
+    )
+
+
+def fragment_key(
+    request: MemberRequest, part: str, version: int | str, also: Sequence[str] = ()
+) -> str:
     """The cache key of `part` of this request's page at `version` of its tenant's data; `also`:
     what else the part depends on (a request header, say)."""
     membership = request.membership
@@ -71,10 +126,23 @@ def fragment_key(request: MemberRequest, part: str, version: int, also: Sequence
     return f"fragment:{part}:{hashlib.sha256(said.encode()).hexdigest()}"
 
 
+# The settings a kept part can show: the portals' addresses (links), the keys that make a
+# request's link (a retired key takes the link away), how long a request is valid.
+SHOWN_SETTINGS = (
+    "PARTNER_CENTER_URL",
+    "ADMIN_CENTER_URL",
+    "OFFICE_ADMIN_URL",
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "INVITATION_VALID_DAYS",
+)
+
+
 @functools.cache
 def release() -> str:
-    """Which code this process runs: a digest of the path, size and modification time of each
-    file of the project's packages and templates (read once a process)."""
+    """Which code and configuration this process runs: a digest of the path, size and
+    modification time of each file of the project's packages and templates, and of the
+    settings a part can show (read once a process)."""
     roots = [Path(settings.BASE_DIR) / "jinja2"] + [
         Path(import_module(name).__file__).parent for name in PROJECT_PACKAGES
     ]
@@ -84,13 +152,14 @@ def release() -> str:
             if path.is_file() and path.suffix in {".py", ".html", ".txt"}:
                 stat = path.stat()
                 digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    digest.update(repr([getattr(settings, name) for name in SHOWN_SETTINGS]).encode())
     return digest.hexdigest()[:16]
 
 
 def kept_value(
     request: MemberRequest,
     part: str,
-    version: int | None,
+    version: Version,
     render: Renderer,
     also: Sequence[str] = (),
 ):
@@ -121,7 +190,7 @@ def kept_value(
     return value
 
 
-def kept(request: MemberRequest, part: str, version: int | None, render: Renderer) -> Markup:
+def kept(request: MemberRequest, part: str, version: Version, render: Renderer) -> Markup:
     """`part` of the page, HTML: `render` returns a template's output (escaped as it was
     rendered, autoescaping on), shown as it is."""
     html = kept_value(request, part, version, lambda: _as_text(render()))

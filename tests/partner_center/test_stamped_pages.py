@@ -1,0 +1,247 @@
+"""Relationship requests, Admin relationships and a bulk job's results, kept under the stamp of
+the rows they show (tenancy.web.fragments.stamp): asked again, nothing is rendered and no query
+is added; a change made by any writer, even one no service makes, shows on the next request;
+what changes by itself (an expiry, an end, the days left) shows when it does; and a kept part
+is never shown to another partner, another set of roles or in another language."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tenancy import services
+from tenancy.entra_roles import HELPDESK_ADMINISTRATOR
+from tenancy.models import AdminRelationship, BulkJobItem, Invitation, Role, Tenant
+from tenancy.web import fragments
+from tests.factories import (
+    AdminRelationshipFactory,
+    CustomerFactory,
+    InvitationFactory,
+    make_customers,
+    member,
+)
+from tests.partner_center.conftest import SIGNED_IN_QUERIES, url
+
+pytestmark = pytest.mark.django_db
+
+REQUESTS = url("request-list")
+ADMIN = url("admin-relationship-list")
+READER = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+
+
+def rendered(response) -> set[str]:
+    return {template.name for template in response.templates}
+
+
+@pytest.fixture
+def job(partner_a, admin_agent, django_capture_on_commit_callbacks):
+    template = services.template_create(
+        partner=partner_a,
+        created_by=admin_agent,
+        content=services.TemplateContent(
+            name="Helpdesk tier", roles=[READER, HELPDESK_ADMINISTRATOR], duration_days=365
+        ),
+    )
+    customers = make_customers(partner_a, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.bulk_request_start(
+            membership=admin_agent.membership,
+            selection=services.Selection(
+                pasted="\n".join(["nobody.example.com", *(c.domain for c in customers)])
+            ),
+            version=template.latest,
+        )
+
+
+@pytest.fixture
+def pages(partner_a, sales_agent, job):
+    answered = CustomerFactory(name="Fabrikam")
+    InvitationFactory(partner=partner_a, created_by=sales_agent, label="Pending one")
+    InvitationFactory(
+        partner=partner_a,
+        created_by=sales_agent,
+        label="Accepted one",
+        status="accepted",
+        answered_at=timezone.now(),
+        answered_tenant=answered,
+        answered_by=member(answered, Role.CUSTOMER_GLOBAL_ADMIN),
+    )
+    AdminRelationshipFactory(partner=partner_a, customer=answered, name="Fabrikam helpdesk")
+    # The part each page keeps, by its template.
+    return {
+        REQUESTS: "partner_center/request_list_content.html",
+        ADMIN: "partner_center/admin_relationships/list_content.html",
+        url("admin-relationship-bulk-job", job.pk): "partner_center/bulk/job_results.html",
+    }
+
+
+def test_asked_again_a_page_renders_nothing_kept_and_reads_only_its_rows(
+    client_for, admin_agent, pages
+):
+    client = client_for(admin_agent)
+    for path, part in pages.items():
+        with CaptureQueriesContext(connection) as first_queries:
+            first = client.get(path)
+        assert part in rendered(first)
+        with CaptureQueriesContext(connection) as again_queries:
+            again = client.get(path)
+        assert part not in rendered(again), path
+        assert len(again_queries) == len(first_queries), path
+        # The same part, but for the CSRF token each response masks anew.
+        assert first.content.split(b"</nav>")[-1].count(b"<tr") == again.content.split(b"</nav>")[
+            -1
+        ].count(b"<tr")
+
+
+def test_the_first_view_costs_no_query_more_than_before(
+    client_for, sales_agent, pages, django_assert_num_queries
+):
+    # One query of the rows (read as values), the part rendered from them: no other.
+    client = client_for(sales_agent)
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 1):
+        client.get(REQUESTS)
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 1):
+        client.get(ADMIN)
+
+
+def test_a_change_no_service_makes_shows_on_the_next_request(
+    client_for, admin_agent, partner_a, pages, job
+):
+    client = client_for(admin_agent)
+    results = url("admin-relationship-bulk-job", job.pk)
+    for path in pages:
+        client.get(path)
+    # Written straight to the tables: no version, no audit line, no service knows of it.
+    Invitation.objects.filter(label="Pending one").update(label="Renamed request")
+    Tenant.objects.filter(name="Fabrikam").update(name="Fabrikam Renamed")
+    AdminRelationship.objects.filter(name="Fabrikam helpdesk").update(name="Tier two")
+    BulkJobItem.objects.filter(job=job, state="skipped").update(state="failed")
+    requests = client.get(REQUESTS).content.decode()
+    assert "Renamed request" in requests and "Fabrikam Renamed" in requests
+    admin = client.get(ADMIN).content.decode()
+    assert "Tier two" in admin and "Fabrikam Renamed" in admin
+    assert "result-skipped" not in client.get(results).content.decode()
+
+
+def test_a_pending_request_shows_expired_once_it_expires(client_for, sales_agent, partner_a):
+    InvitationFactory(
+        partner=partner_a,
+        created_by=sales_agent,
+        label="Soon gone",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    client = client_for(sales_agent)
+    assert "badge pending" in client.get(REQUESTS).content.decode()
+    later = timezone.now() + timedelta(hours=2)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        page = client.get(REQUESTS).content.decode()
+    assert "badge expired" in page and "badge pending" not in page
+
+
+def test_the_days_left_drop_when_a_day_passes(client_for, sales_agent, partner_a):
+    now = timezone.now()
+    AdminRelationshipFactory(
+        partner=partner_a, ends_at=now + timedelta(days=60, hours=1), duration_days=90
+    )
+    client = client_for(sales_agent)
+    assert "60 days left" in client.get(ADMIN).content.decode()
+    with mock.patch("django.utils.timezone.now", return_value=now + timedelta(hours=2)):
+        assert "59 days left" in client.get(ADMIN).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("ends_in", "auto_extend", "until_in"),
+    [
+        # The days left drop first (in an hour), then the expiring days, then the end.
+        (timedelta(days=60, hours=1), False, timedelta(hours=1)),
+        (timedelta(days=30, minutes=5), False, timedelta(minutes=5)),
+        (timedelta(hours=3), False, timedelta(hours=3)),
+        # Exactly on a whole day: the days left drop at once.
+        (timedelta(days=12), True, timedelta(0)),
+    ],
+)
+def test_a_relationship_says_until_when_what_it_shows_holds(
+    partner_a, ends_in, auto_extend, until_in
+):
+    now = timezone.now()
+    relationship = AdminRelationshipFactory(
+        partner=partner_a, ends_at=now + ends_in, auto_extend=auto_extend
+    )
+    until = relationship.status_until(now)
+    assert until == now + until_in
+    # Just before it, what it shows is what it showed; just after, something else.
+    shown = (relationship.display_status(now), relationship.days_left(now))
+    if until_in:
+        before = until - timedelta(microseconds=1)
+        assert (relationship.display_status(before), relationship.days_left(before)) == shown
+    after = until + timedelta(microseconds=1)
+    assert (relationship.display_status(after), relationship.days_left(after)) != shown
+
+
+def test_a_pending_request_holds_until_it_lapses_and_an_ended_one_for_good(partner_a):
+    now = timezone.now()
+    pending = AdminRelationshipFactory(partner=partner_a, pending=True)
+    assert pending.status_until(now) == pending.request_expires_at()
+    ended = AdminRelationshipFactory(partner=partner_a, ends_at=now - timedelta(days=1))
+    assert ended.status_until(now) is None
+
+
+def test_each_set_of_roles_and_each_language_has_its_own_part(
+    client_for, sales_agent, admin_agent, pages
+):
+    button = "Request admin relationship"
+    assert button not in client_for(sales_agent).get(ADMIN).content.decode()
+    assert button in client_for(admin_agent).get(ADMIN).content.decode()
+    assert button not in client_for(sales_agent).get(ADMIN).content.decode()
+    client = client_for(sales_agent)
+    assert "Created by" in client.get(REQUESTS).content.decode()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    french = client.get(REQUESTS).content.decode()
+    assert "Created by" not in french and 'lang="fr"' in french
+
+
+def test_another_partner_with_the_same_empty_page_gets_its_own(client_for, admin_agent, agent_b):
+    # Two empty lists have the same stamp; the key says whose they are.
+    client_for(admin_agent).get(REQUESTS)
+    key_a = fragments.fragment_key
+    seen = []
+
+    def spy(request, part, version, also=()):
+        seen.append(key_a(request, part, version, also))
+        return seen[-1]
+
+    with mock.patch.object(fragments, "fragment_key", spy):
+        client_for(admin_agent).get(REQUESTS)
+        client_for(agent_b).get(REQUESTS)
+    assert len(set(seen)) == 2
+
+
+def test_names_like_markup_stay_escaped_when_kept(client_for, sales_agent, partner_a):
+    InvitationFactory(partner=partner_a, created_by=sales_agent, label="<script>alert(1)</script>")
+    AdminRelationshipFactory(partner=partner_a, customer=CustomerFactory(name="<script>x</script>"))
+    client = client_for(sales_agent)
+    for _ in range(2):
+        for path in (REQUESTS, ADMIN):
+            page = client.get(path).content.decode()
+            assert "<script>alert(1)</script>" not in page and "<script>x</script>" not in page
+            assert "&lt;script&gt;" in page
+
+
+def test_a_field_the_rows_did_not_read_is_asked_of_the_database(
+    partner_a, sales_agent, django_assert_num_queries
+):
+    InvitationFactory(partner=partner_a, created_by=sales_agent, label="One")
+    rows = Invitation.objects.values_list(
+        "id", "label", "created_by", "created_by__username", named=True
+    )
+    with django_assert_num_queries(1):
+        (invitation,) = fragments.from_values(Invitation, list(rows))
+    with django_assert_num_queries(0):
+        assert invitation.label == "One"
+        assert invitation.created_by.username == sales_agent.username
+    recipient = Invitation.objects.get().recipient_email
+    with django_assert_num_queries(1):
+        assert invitation.recipient_email == recipient
