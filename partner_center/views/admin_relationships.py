@@ -89,17 +89,12 @@ def admin_relationship_list(request: PartnerRequest):
         cursor=request.GET.get("cursor"),
         size=PAGE_SIZE,
     )
-    return render(
+    return fragments.kept_page(
         request,
         "partner_center/admin_relationships/list.html",
-        {
-            "content": fragments.kept(
-                request,
-                "admin-relationships",
-                fragments.stamp(page),
-                lambda: _admin_relationship_rows(request, form, page, searching, now),
-            )
-        },
+        "admin-relationships",
+        fragments.stamp(page),
+        lambda: _admin_relationship_rows(request, form, page, searching, now),
     )
 
 

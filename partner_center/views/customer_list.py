@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Min
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -66,17 +66,12 @@ def customer_list(request: PartnerRequest):
     # The page below its header comes from the list's read model and the query alone, except
     # the other tier's names of a two-tier partner: those are rendered each time.
     keep = side == ""
-    return render(
+    return fragments.kept_page(
         request,
         "partner_center/customer_list.html",
-        {
-            "content": fragments.kept(
-                request,
-                "customer-list",
-                request.membership.customer_list_version if keep else None,
-                lambda: _content(request, side),
-            ),
-        },
+        "customer-list",
+        request.membership.customer_list_version if keep else None,
+        lambda: _content(request, side),
     )
 
 

@@ -96,14 +96,12 @@ def request_list(request: PartnerRequest):
         size=PAGE_SIZE,
     )
     version = fragments.stamp(page, settings.INVITATION_VALID_DAYS)
-    return render(
+    return fragments.kept_page(
         request,
         "partner_center/request_list.html",
-        {
-            "content": fragments.kept(
-                request, "requests", version, lambda: _request_rows(request, form, page, now)
-            )
-        },
+        "requests",
+        version,
+        lambda: _request_rows(request, form, page, now),
     )
 
 

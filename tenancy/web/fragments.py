@@ -37,6 +37,10 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import DEFERRED
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render as django_render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from markupsafe import Markup
@@ -166,8 +170,13 @@ def kept_value(
     """`part` as kept for this request, else made now and kept. `render` returns it (anything
     the cache can store) and the moment it stops being true, or None. With no version (the
     data's was not read first), it is made each time and never kept."""
+    return _kept(request, part, version, render, also)[0]
+
+
+def _kept(request: MemberRequest, part: str, version: Version, render: Renderer, also=()):
+    """(the part, until when it holds), as kept or made now."""
     if version is None:
-        return render()[0]
+        return render()
     cache = caches["fragments"]
     key = fragment_key(request, part, version, also)
     now = timezone.now()
@@ -175,11 +184,11 @@ def kept_value(
         copy = cache.get(key)
     except CACHE_AWAY as error:
         logger.warning("The fragment cache did not answer (%s): rendering without it", error)
-        return render()[0]
+        return render()
     if copy is not None:
         value, until = copy
         if until is None or now < until:
-            return value
+            return value, until
     value, until = render()
     seconds = KEEP_SECONDS if until is None else min(KEEP_SECONDS, (until - now).total_seconds())
     if seconds > 0:
@@ -187,7 +196,7 @@ def kept_value(
             cache.set(key, (value, until), seconds)
         except CACHE_AWAY as error:
             logger.warning("The fragment cache did not answer (%s): not kept", error)
-    return value
+    return value, until
 
 
 def kept(request: MemberRequest, part: str, version: Version, render: Renderer) -> Markup:
@@ -200,3 +209,54 @@ def kept(request: MemberRequest, part: str, version: Version, render: Renderer) 
 def _as_text(rendered: tuple) -> tuple[str, datetime | None]:
     html, until = rendered
     return str(html), until
+
+
+def kept_page(
+    request: MemberRequest, template_name: str, part: str, version: Version, render: Renderer
+) -> HttpResponse:
+    """A page whose content is `part` (`render`: the template's output and until when it holds)
+    in the portal's layout, the whole page kept for the signed-in member. The layout shows the
+    member (their name, their organization's, their navigation) and two forms (the language,
+    signing out): it is kept with a hole where each form's CSRF token goes, filled with this
+    request's token. A page with messages to show is rendered around the kept part, never kept
+    (the messages are shown once)."""
+    if version is None or len(request._messages):
+        content = kept(request, part, version, render)
+        return django_render(request, template_name, {"content": content})
+
+    def whole() -> tuple[str, datetime | None]:
+        content, until = _kept(request, part, version, lambda: _as_text(render()))
+        html = render_to_string(
+            template_name,
+            {
+                "content": Markup(content),  # noqa: S704 (a template's output)
+                "csrf_input": Markup(  # noqa: S704 (no outside text)
+                    f'<input type="hidden" name="csrfmiddlewaretoken" value="{_csrf_hole()}">'
+                ),
+                "csrf_token": _csrf_hole(),
+            },
+            request,
+        )
+        return html, until
+
+    membership = request.membership
+    page = _kept(
+        request,
+        f"{part}:page",
+        version,
+        whole,
+        also=(
+            str(membership.pk),
+            request.user.get_username(),
+            membership.tenant.name,
+            membership.tenant.csp_role,
+        ),
+    )[0]
+    return HttpResponse(page.replace(_csrf_hole(), get_token(request)))
+
+
+@functools.cache
+def _csrf_hole() -> str:
+    """What stands for the CSRF token in a kept page: made from the secret key, so no text a
+    page shows can be taken for it (the same in every process, as a shared cache needs)."""
+    return hashlib.sha256(f"csrf-hole:{settings.SECRET_KEY}".encode()).hexdigest()

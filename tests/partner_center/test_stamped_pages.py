@@ -4,12 +4,15 @@ is added; a change made by any writer, even one no service makes, shows on the n
 what changes by itself (an expiry, an end, the days left) shows when it does; and a kept part
 is never shown to another partner, another set of roles or in another language."""
 
+import re
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse as url_of
 from django.utils import timezone
 
 from tenancy import services
@@ -205,18 +208,17 @@ def test_each_set_of_roles_and_each_language_has_its_own_part(
 
 def test_another_partner_with_the_same_empty_page_gets_its_own(client_for, admin_agent, agent_b):
     # Two empty lists have the same stamp; the key says whose they are.
-    client_for(admin_agent).get(REQUESTS)
-    key_a = fragments.fragment_key
-    seen = []
-
-    def spy(request, part, version, also=()):
-        seen.append(key_a(request, part, version, also))
-        return seen[-1]
-
-    with mock.patch.object(fragments, "fragment_key", spy):
-        client_for(admin_agent).get(REQUESTS)
-        client_for(agent_b).get(REQUESTS)
-    assert len(set(seen)) == 2
+    key = fragments.fragment_key
+    seen = {admin_agent: set(), agent_b: set()}
+    for user in (admin_agent, agent_b):
+        with mock.patch.object(
+            fragments,
+            "fragment_key",
+            lambda *args, user=user: seen[user].add(key(*args)) or key(*args),
+        ):
+            client_for(user).get(REQUESTS)
+    assert seen[admin_agent] and seen[agent_b]
+    assert not seen[admin_agent] & seen[agent_b]
 
 
 def test_names_like_markup_stay_escaped_when_kept(client_for, sales_agent, partner_a):
@@ -245,3 +247,59 @@ def test_a_field_the_rows_did_not_read_is_asked_of_the_database(
     recipient = Invitation.objects.get().recipient_email
     with django_assert_num_queries(1):
         assert invitation.recipient_email == recipient
+
+
+# --- The whole page kept for its member (fragments.kept_page) ------------------------------------
+
+KEPT_PAGES = [url("customer-list"), REQUESTS, ADMIN]
+
+
+@pytest.mark.parametrize("path", KEPT_PAGES)
+def test_asked_again_the_whole_page_is_kept_and_its_csrf_token_still_works(
+    path, admin_agent, pages
+):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_agent)
+    first = client.get(path)
+    again = client.get(path)
+    assert first.templates and not again.templates  # neither the layout nor the part rendered
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', again.content.decode())[1]
+    assert fragments._csrf_hole() not in again.content.decode()
+    # Each response masks the token anew; the kept page's still signs a form.
+    assert token not in first.content.decode()
+    changed = client.post(url_of("set-language"), {"language": "de", "csrfmiddlewaretoken": token})
+    assert changed.status_code == 302
+    assert 'lang="de"' in client.get(path).content.decode()
+
+
+def test_a_page_with_a_message_shows_it_once_and_is_not_kept(
+    client_for, sales_agent, partner_a, pages
+):
+    client = client_for(sales_agent)
+    client.get(REQUESTS)
+    invitation = Invitation.objects.get(label="Pending one")
+    done = client.post(url("request-revoke", invitation.pk), follow=True)
+    said = "The request was revoked."
+    assert said in done.content.decode()
+    assert said not in client.get(REQUESTS).content.decode()
+
+
+def test_each_member_sees_their_own_name_on_a_page_kept_for_the_same_roles(
+    client_for, partner_a, sales_agent, pages
+):
+    other = member(partner_a, Role.SALES_AGENT, username="second@contosopartners.onmicrosoft.com")
+
+    def who(user) -> str:  # the header's "who is signed in"
+        page = client_for(user).get(REQUESTS).content.decode()
+        return re.search(r'<span class="who">(.*?)</span>\s*<a', page, re.S)[1]
+
+    for _ in range(2):
+        assert sales_agent.username in who(sales_agent) and other.username not in who(sales_agent)
+        assert other.username in who(other) and sales_agent.username not in who(other)
+
+
+def test_a_renamed_organization_shows_its_new_name_at_once(client_for, sales_agent, partner_a):
+    client = client_for(sales_agent)
+    assert partner_a.name in client.get(REQUESTS).content.decode()
+    Tenant.objects.filter(pk=partner_a.pk).update(name="Contoso Renamed")
+    assert "Contoso Renamed" in client.get(REQUESTS).content.decode()
