@@ -21,8 +21,14 @@ from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
-from django.db.models.query import ModelIterable, QuerySet
+from django.db.models.query import (
+    ModelIterable,
+    NamedValuesListIterable,
+    QuerySet,
+    ValuesListIterable,
+)
 
+_ITERABLES = (ModelIterable, ValuesListIterable, NamedValuesListIterable)
 _SAMPLE_MOMENT = datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC)
 
 
@@ -69,8 +75,8 @@ class Prepared:
     """`Prepared(lambda pk: User.objects.filter(pk=pk), pk=User._meta.pk)`, then
     `.all(pk=3)`: the queryset's rows for those values, its SQL compiled once a connection.
 
-    Only querysets of model instances (no values(), no prefetch_related): what the hot paths
-    read."""
+    Querysets of model instances, or of rows as `values_list()` makes them (plain or named
+    tuples), with no prefetch_related: what the hot paths read."""
 
     def __init__(self, queryset_for: Callable[..., QuerySet], using: str = "default", **fields):
         self.queryset_for = queryset_for
@@ -82,8 +88,8 @@ class Prepared:
     def _compile(self, connection):
         samples = {name: _sample(field) for name, field in self.fields.items()}
         queryset = self.queryset_for(**samples)
-        if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
-            raise ImproperlyConfigured("Prepared: a queryset of model instances only")
+        if queryset._iterable_class not in _ITERABLES or queryset._prefetch_related_lookups:
+            raise ImproperlyConfigured("Prepared: model instances or values_list() rows only")
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         slots = []
@@ -116,6 +122,8 @@ class Prepared:
         run = QuerySet.__new__(type(queryset))
         run.__dict__.update(queryset.__dict__, _result_cache=None)
         run.query = _CompiledQuery(queryset.query, bound)
+        # (Setting a query of values makes a queryset's rows dictionaries: as they were.)
+        run._iterable_class = queryset._iterable_class
         return list(run)
 
     def first(self, **values):

@@ -3,6 +3,7 @@ reminders or withdraw in bulk). A request for "all that match" carries the Custo
 never a list of ids; the preview and the start cost a fixed number of queries, whatever their size;
 the job's page reads its counters and one page of its results."""
 
+import functools
 from dataclasses import replace
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from partner_center.views.access_trace import if_approved
 from tenancy import selectors, services, text
 from tenancy.models import BulkItemState, BulkJob, BulkJobItem
 from tenancy.paging import keyset_page
+from tenancy.prepared import Prepared
 from tenancy.rules import Action
 from tenancy.services.bulk_selection import item_reason
 from tenancy.web import fragments
@@ -164,28 +166,42 @@ def job_detail(request: PartnerRequest, job_id):
     job = selectors.bulk_job_of(request.partner, job_id)
     form = ResultFilterForm(request.GET or None)
     items = BulkJobItem.objects.filter(job=job)
+    first = functools.partial(_FIRST_RESULTS.all, job=job.pk)
     state = form.cleaned_data.get("state") if form.is_valid() else ""
     if state:
         items = items.filter(state=state)
+        first = None
     page = keyset_page(
-        items.values_list(*RESULT_ROW, named=True),
+        items,
+        named=RESULT_ROW,
         order=["id"],
         cursor=request.GET.get("cursor"),
         size=RESULTS_PAGE_SIZE,
+        first=first,
     )
-    return render(
+    # A running job's page changes as the worker goes: it is rendered each time. Once the job
+    # is over, the page is kept under the stamp of the job's row and of the results it shows.
+    version = None if job.is_running else fragments.stamp(page, _job_shown(job))
+    return fragments.kept_page(
         request,
         "partner_center/bulk/job.html",
-        {
-            "job": job,
-            "progress": _progress(job),
-            "results": fragments.kept(
-                request,
-                "bulk-job-results",
-                fragments.stamp(page, job.pk, job.kind, job.partner.cloud),
-                lambda: (_results(request, job, form, page), None),
-            ),
-        },
+        "bulk-job",
+        version,
+        lambda: (_content(request, job, form, page), None),
+        context={"job": job},
+    )
+
+
+def _job_shown(job: BulkJob) -> tuple:
+    """What the page shows of the job: its row, its partner's cloud (its links), its template's
+    name and version, who started it and who cancelled it."""
+    version = job.template_version
+    return (
+        [getattr(job, field.attname) for field in BulkJob._meta.concrete_fields],
+        job.partner.cloud,
+        (version.template.name, version.number) if version else None,
+        job.created_by.get_username(),
+        job.cancelled_by.get_username() if job.cancelled_by_id else None,
     )
 
 
@@ -207,16 +223,33 @@ RESULT_ROW = (
 )
 
 
-def _results(request: PartnerRequest, job, form, page) -> str:
-    """The job's Results: the filter, one page of its items (made from the values), the pages."""
+# The first page of a job's results, what its page shows first: its query compiled once.
+_FIRST_RESULTS = Prepared(
+    lambda job: (
+        BulkJobItem.objects.filter(job=job)
+        .values_list(*RESULT_ROW, named=True)
+        .order_by("id")[: RESULTS_PAGE_SIZE + 1]
+    ),
+    job=BulkJobItem._meta.get_field("job"),
+)
+
+
+def _content(request: PartnerRequest, job: BulkJob, form, page) -> str:
+    """The page below its header: the job, its progress, one page of its results (made from
+    the values read)."""
     items = fragments.from_values(BulkJobItem, page.object_list)
     for item in items:
         item.reason_text = item_reason(item.reason)
         if item.relationship is not None:
             item.relationship.partner = job.partner  # its link's cloud, without a query
     return render_to_string(
-        "partner_center/bulk/job_results.html",
-        {"job": job, "page": replace(page, object_list=items), "form": form},
+        "partner_center/bulk/job_content.html",
+        {
+            "job": job,
+            "progress": _progress(job),
+            "page": replace(page, object_list=items),
+            "form": form,
+        },
         request,
     )
 

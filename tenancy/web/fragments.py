@@ -16,6 +16,10 @@ part is then rendered from those same values (`from_values` makes model instance
 with what was not read deferred), so it can show nothing the stamp did not cover: a change to
 any of it, by whatever writer, is a new stamp and a new key.
 
+A list page can be kept whole for the signed-in member (`kept_page`): the layout around the kept
+part says who they are, so its key says the member, their name and their organization's too;
+each form's CSRF token is a hole in the kept page that every response fills with its own.
+
 The copies live in the "fragments" cache. Because the key says all of the above, a copy in one
 process's memory (the default, Django's LocMemCache) is as right as a shared one: a change made
 by another web server or the task worker is seen through the version, which is in the database.
@@ -212,23 +216,31 @@ def _as_text(rendered: tuple) -> tuple[str, datetime | None]:
 
 
 def kept_page(
-    request: MemberRequest, template_name: str, part: str, version: Version, render: Renderer
+    request: MemberRequest,
+    template_name: str,
+    part: str,
+    version: Version,
+    render: Renderer,
+    context: dict | None = None,
 ) -> HttpResponse:
     """A page whose content is `part` (`render`: the template's output and until when it holds)
     in the portal's layout, the whole page kept for the signed-in member. The layout shows the
     member (their name, their organization's, their navigation) and two forms (the language,
     signing out): it is kept with a hole where each form's CSRF token goes, filled with this
     request's token. A page with messages to show is rendered around the kept part, never kept
-    (the messages are shown once)."""
+    (the messages are shown once). `context`: what else the page's template shows around the
+    part (its title), which the version covers too."""
+    context = context or {}
     if version is None or len(request._messages):
         content = kept(request, part, version, render)
-        return django_render(request, template_name, {"content": content})
+        return django_render(request, template_name, {**context, "content": content})
 
     def whole() -> tuple[str, datetime | None]:
         content, until = _kept(request, part, version, lambda: _as_text(render()))
         html = render_to_string(
             template_name,
             {
+                **context,
                 "content": Markup(content),  # noqa: S704 (a template's output)
                 "csrf_input": Markup(  # noqa: S704 (no outside text)
                     f'<input type="hidden" name="csrfmiddlewaretoken" value="{_csrf_hole()}">'

@@ -4,6 +4,8 @@ is added; a change made by any writer, even one no service makes, shows on the n
 what changes by itself (an expiry, an end, the days left) shows when it does; and a kept part
 is never shown to another partner, another set of roles or in another language."""
 
+import functools
+import importlib
 import re
 from datetime import timedelta
 from unittest import mock
@@ -15,9 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse as url_of
 from django.utils import timezone
 
+from partner_center.access import PAGE_SIZE
 from tenancy import services
 from tenancy.entra_roles import HELPDESK_ADMINISTRATOR
-from tenancy.models import AdminRelationship, BulkJobItem, Invitation, Role, Tenant
+from tenancy.models import AdminRelationship, BulkJob, BulkJobItem, Invitation, Role, Tenant
+from tenancy.paging import keyset_page
 from tenancy.web import fragments
 from tests.factories import (
     AdminRelationshipFactory,
@@ -77,7 +81,7 @@ def pages(partner_a, sales_agent, job):
     return {
         REQUESTS: "partner_center/request_list_content.html",
         ADMIN: "partner_center/admin_relationships/list_content.html",
-        url("admin-relationship-bulk-job", job.pk): "partner_center/bulk/job_results.html",
+        url("admin-relationship-bulk-job", job.pk): "partner_center/bulk/job_content.html",
     }
 
 
@@ -251,25 +255,26 @@ def test_a_field_the_rows_did_not_read_is_asked_of_the_database(
 
 # --- The whole page kept for its member (fragments.kept_page) ------------------------------------
 
-KEPT_PAGES = [url("customer-list"), REQUESTS, ADMIN]
 
-
-@pytest.mark.parametrize("path", KEPT_PAGES)
-def test_asked_again_the_whole_page_is_kept_and_its_csrf_token_still_works(
-    path, admin_agent, pages
-):
+def test_asked_again_the_whole_page_is_kept_and_its_csrf_token_still_works(admin_agent, pages):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_agent)
-    first = client.get(path)
-    again = client.get(path)
-    assert first.templates and not again.templates  # neither the layout nor the part rendered
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', again.content.decode())[1]
-    assert fragments._csrf_hole() not in again.content.decode()
-    # Each response masks the token anew; the kept page's still signs a form.
-    assert token not in first.content.decode()
-    changed = client.post(url_of("set-language"), {"language": "de", "csrfmiddlewaretoken": token})
-    assert changed.status_code == 302
-    assert 'lang="de"' in client.get(path).content.decode()
+    for path in [url("customer-list"), *pages]:
+        first = client.get(path)
+        again = client.get(path)
+        # Neither the layout nor the part rendered again.
+        assert first.templates and not again.templates, path
+        html = again.content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        assert fragments._csrf_hole() not in html
+        # Each response masks the token anew; the kept page's still signs a form.
+        assert token not in first.content.decode()
+        changed = client.post(
+            url_of("set-language"), {"language": "de", "csrfmiddlewaretoken": token}
+        )
+        assert changed.status_code == 302
+        assert 'lang="de"' in client.get(path).content.decode()
+        client.post(url_of("set-language"), {"language": "en", "csrfmiddlewaretoken": token})
 
 
 def test_a_page_with_a_message_shows_it_once_and_is_not_kept(
@@ -303,3 +308,90 @@ def test_a_renamed_organization_shows_its_new_name_at_once(client_for, sales_age
     assert partner_a.name in client.get(REQUESTS).content.decode()
     Tenant.objects.filter(pk=partner_a.pk).update(name="Contoso Renamed")
     assert "Contoso Renamed" in client.get(REQUESTS).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("module", "prepared", "model", "row", "order"),
+    [
+        (
+            "partner_center.views.relationship_requests",
+            "_FIRST_REQUESTS",
+            Invitation,
+            "REQUEST_ROW",
+            "REQUEST_ORDER",
+        ),
+        (
+            "partner_center.views.admin_relationships",
+            "_FIRST_RELATIONSHIPS",
+            AdminRelationship,
+            "ADMIN_RELATIONSHIP_ROW",
+            "ADMIN_RELATIONSHIP_ORDER",
+        ),
+    ],
+)
+def test_the_first_page_compiled_once_is_the_querysets_first_page(
+    partner_a, partner_b, sales_agent, module, prepared, model, row, order
+):
+    # More than a page, some made at the same moment (the id breaks the tie), and another
+    # partner's rows, which neither shows.
+    same = timezone.now()
+    for n in range(30):
+        at = {"created_at": same} if n % 3 == 0 else {}
+        if model is Invitation:
+            InvitationFactory(partner=partner_a, created_by=sales_agent, label=f"r{n}", **at)
+            InvitationFactory(partner=partner_b, label=f"b{n}")
+        else:
+            AdminRelationshipFactory(partner=partner_a, **at)
+            AdminRelationshipFactory(partner=partner_b)
+    views = importlib.import_module(module)
+    rows = model.objects.filter(partner=partner_a).values_list(*getattr(views, row), named=True)
+    compiled = getattr(views, prepared)
+    for cursor in (None, "not a cursor"):
+        made = keyset_page(rows, order=getattr(views, order), cursor=cursor, size=PAGE_SIZE)
+        read = keyset_page(
+            rows,
+            order=getattr(views, order),
+            cursor=cursor,
+            size=PAGE_SIZE,
+            first=functools.partial(compiled.all, partner=partner_a.pk),
+        )
+        assert read == made and len(read.object_list) == PAGE_SIZE and read.beyond
+
+
+def test_a_running_jobs_page_is_rendered_each_time_and_kept_once_it_is_over(
+    client_for, admin_agent, job
+):
+    client = client_for(admin_agent)
+    page = url("admin-relationship-bulk-job", job.pk)
+    BulkJob.objects.filter(pk=job.pk).update(status="running", finished_at=None, succeeded=1)
+    assert client.get(page).templates
+    BulkJob.objects.filter(pk=job.pk).update(succeeded=2)
+    running = client.get(page)
+    assert running.templates and 'data-field="succeeded">2<' in running.content.decode()
+    # The worker finishes it: the next view shows so, and the one after is the kept page.
+    BulkJob.objects.filter(pk=job.pk).update(status="done", finished_at=timezone.now())
+    done = client.get(page)
+    assert done.templates and "Finished" in done.content.decode()
+    assert not client.get(page).templates
+
+
+def test_a_jobs_first_page_of_results_compiled_once_is_the_querysets(job):
+    from partner_center.views import bulk_jobs
+
+    items = BulkJobItem.objects.filter(job=job)
+    made = keyset_page(
+        items,
+        named=bulk_jobs.RESULT_ROW,
+        order=["id"],
+        cursor=None,
+        size=bulk_jobs.RESULTS_PAGE_SIZE,
+    )
+    read = keyset_page(
+        items,
+        named=bulk_jobs.RESULT_ROW,
+        order=["id"],
+        cursor=None,
+        size=bulk_jobs.RESULTS_PAGE_SIZE,
+        first=functools.partial(bulk_jobs._FIRST_RESULTS.all, job=job.pk),
+    )
+    assert read == made and len(read.object_list) == job.total
