@@ -31,6 +31,8 @@ code made the copy (`release()`): a new release never shows an old one's HTML.
 import functools
 import hashlib
 import logging
+import pickle
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib import import_module
@@ -51,6 +53,7 @@ from markupsafe import Markup
 from redis import ConnectionError as RedisConnectionError
 from redis import TimeoutError as RedisTimeoutError
 
+from tenancy.paging import KeysetPage
 from tenancy.web.http import MemberRequest
 
 logger = logging.getLogger(__name__)
@@ -69,9 +72,26 @@ Version = int | str | None
 
 
 def stamp(*values) -> str:
-    """A digest of the values a part is rendered from (rows read as values, a page's cursors):
-    the part's version when nothing else counts its changes."""
-    return hashlib.sha256(repr(values).encode()).hexdigest()
+    """A digest of the values a part is rendered from (rows read as values, a page of them,
+    its cursors): the part's version when nothing else counts its changes. Pickled, which
+    tells apart any two values that differ (two equal ones may differ in their pickles, which
+    costs a copy, never a wrong one)."""
+    return hashlib.sha256(pickle.dumps(_plain(values), protocol=5)).hexdigest()
+
+
+def _plain(values) -> list:
+    """`values` (tuples, lists, pages of rows) as lists that pickle writes in C alone: a UUID
+    as its bytes (its own pickling runs in Python, and rows hold several)."""
+    if isinstance(values, KeysetPage):
+        values = [values.object_list, values.next_cursor, values.previous_cursor, values.beyond]
+    return [
+        value.bytes
+        if type(value) is uuid.UUID
+        else _plain(value)
+        if isinstance(value, tuple | list | KeysetPage)
+        else value
+        for value in values
+    ]
 
 
 def from_values(model: type[models.Model], rows: Sequence) -> list[models.Model]:

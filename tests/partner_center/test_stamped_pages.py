@@ -7,6 +7,8 @@ is never shown to another partner, another set of roles or in another language."
 import functools
 import importlib
 import re
+import uuid
+from dataclasses import replace
 from datetime import timedelta
 from unittest import mock
 
@@ -395,3 +397,20 @@ def test_a_jobs_first_page_of_results_compiled_once_is_the_querysets(job):
         first=functools.partial(bulk_jobs._FIRST_RESULTS.all, job=job.pk),
     )
     assert read == made and len(read.object_list) == job.total
+
+
+def test_a_stamp_tells_apart_rows_that_differ_in_any_value(partner_a, sales_agent):
+    InvitationFactory(partner=partner_a, created_by=sales_agent, label="One")
+    rows = Invitation.objects.values_list("id", "label", "created_at", "created_by", named=True)
+    page = keyset_page(rows, order=["-created_at", "-id"], cursor=None, size=25)
+    again = keyset_page(rows, order=["-created_at", "-id"], cursor=None, size=25)
+    assert fragments.stamp(page) == fragments.stamp(again)
+    (row,) = page.object_list
+    for changed in (
+        row._replace(label="One "),
+        row._replace(created_at=row.created_at + timedelta(microseconds=1)),
+        row._replace(created_by=row.created_by + 1),
+        row._replace(id=uuid.uuid4()),
+    ):
+        assert fragments.stamp(replace(page, object_list=[changed])) != fragments.stamp(page)
+    assert fragments.stamp(page, 90) != fragments.stamp(page, 91)
