@@ -72,25 +72,23 @@ Version = int | str | None
 
 
 def stamp(*values) -> str:
-    """A digest of the values a part is rendered from (rows read as values, a page of them,
-    its cursors): the part's version when nothing else counts its changes. Pickled, which
-    tells apart any two values that differ (two equal ones may differ in their pickles, which
-    costs a copy, never a wrong one)."""
-    return hashlib.sha256(pickle.dumps(_plain(values), protocol=5)).hexdigest()
+    """A digest of the values a part is rendered from (a page of rows read as values, with its
+    cursors, and anything else it shows): the part's version when nothing else counts its
+    changes. Pickled, which tells apart any two values that differ (two equal ones may differ in
+    their pickles, which costs a copy, never a wrong one)."""
+    plain = [_rows(value) if isinstance(value, KeysetPage) else value for value in values]
+    return hashlib.sha256(pickle.dumps(plain, protocol=5)).hexdigest()
 
 
-def _plain(values) -> list:
-    """`values` (tuples, lists, pages of rows) as lists that pickle writes in C alone: a UUID
-    as its bytes (its own pickling runs in Python, and rows hold several)."""
-    if isinstance(values, KeysetPage):
-        values = [values.object_list, values.next_cursor, values.previous_cursor, values.beyond]
+def _rows(page: KeysetPage) -> list:
+    """A page of rows as lists that pickle writes in C alone: a UUID as its bytes (its own
+    pickling runs in Python, and a row holds several)."""
+    rows = [*page.object_list, *([] if page.beyond is None else [page.beyond])]
     return [
-        value.bytes
-        if type(value) is uuid.UUID
-        else _plain(value)
-        if isinstance(value, tuple | list | KeysetPage)
-        else value
-        for value in values
+        page.next_cursor,
+        page.previous_cursor,
+        page.beyond is not None,
+        [[value.bytes if type(value) is uuid.UUID else value for value in row] for row in rows],
     ]
 
 

@@ -414,3 +414,5 @@ def test_a_stamp_tells_apart_rows_that_differ_in_any_value(partner_a, sales_agen
     ):
         assert fragments.stamp(replace(page, object_list=[changed])) != fragments.stamp(page)
     assert fragments.stamp(page, 90) != fragments.stamp(page, 91)
+    # A row read past the page's end (its Next) is part of it too.
+    assert fragments.stamp(replace(page, beyond=row)) != fragments.stamp(page)
