@@ -254,6 +254,7 @@ def _content(request: PartnerRequest, job: BulkJob, form, page) -> str:
     )
 
 
+@never_cache
 @require_GET
 @partner_view(Action.VIEW_ADMIN_RELATIONSHIPS)
 def job_progress(request: PartnerRequest, job_id):

@@ -291,3 +291,10 @@ def test_the_job_page_costs_a_fixed_number_of_queries(
         agent.get(url("admin-relationship-bulk-progress", job.pk))
     with django_assert_num_queries(SIGNED_IN_QUERIES + 1):
         agent.get(url("admin-relationship-bulk-jobs"))
+
+
+def test_the_job_page_and_its_progress_are_never_cached_by_the_browser(agent, job):
+    # A running job's page and the progress it polls change as the worker goes.
+    for name in ("admin-relationship-bulk-job", "admin-relationship-bulk-progress"):
+        response = agent.get(url(name, job.pk))
+        assert "no-store" in response["Cache-Control"], name
