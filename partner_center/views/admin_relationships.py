@@ -139,7 +139,6 @@ def _admin_relationship_rows(request: PartnerRequest, form, page, searching: boo
     """The page below its header, and until when it holds: the first moment a relationship it
     shows (or the one read past it) changes status, end or days left by itself."""
     relationships = fragments.from_values(AdminRelationship, page.object_list)
-    beyond = fragments.from_values(AdminRelationship, [page.beyond] if page.beyond else [])
     html = render_to_string(
         "partner_center/admin_relationships/list_content.html",
         {
@@ -151,8 +150,7 @@ def _admin_relationship_rows(request: PartnerRequest, form, page, searching: boo
         },
         request,
     )
-    moments = (each.status_until(now) for each in [*relationships, *beyond])
-    return html, min(filter(None, moments), default=None)
+    return html, fragments.until_of(AdminRelationship, page, now)
 
 
 @require_http_methods(["GET", "POST"])

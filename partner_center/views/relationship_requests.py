@@ -128,13 +128,12 @@ def _request_rows(request: PartnerRequest, form, page, now):
     request it shows, or of the one read past it."""
     invitations = fragments.from_values(Invitation, page.object_list)
     rows = [(invitation, invitation.display_status(now)) for invitation in invitations]
-    shown = [*invitations, *fragments.from_values(Invitation, [page.beyond] if page.beyond else [])]
     html = render_to_string(
         "partner_center/request_list_content.html",
         {"form": form, "page": page, "rows": rows, "valid_days": settings.INVITATION_VALID_DAYS},
         request,
     )
-    return html, min(filter(None, (row.status_until(now) for row in shown)), default=None)
+    return html, fragments.until_of(Invitation, page, now)
 
 
 @never_cache

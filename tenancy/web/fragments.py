@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import DEFERRED
@@ -120,6 +121,14 @@ def from_values(model: type[models.Model], rows: Sequence) -> list[models.Model]
             setattr(instance, head, other)
         made.append(instance)
     return made
+
+
+def until_of(model: type[models.Model], page: KeysetPage, now: datetime) -> datetime | None:
+    """Until when a page of `model`'s rows (and the one read past it, its Next) shows what it
+    shows: the first of their `status_until` moments; None when only a change ends it."""
+    rows = [*page.object_list, *([] if page.beyond is None else [page.beyond])]
+    moments = (each.status_until(now) for each in from_values(model, rows))
+    return min(filter(None, moments), default=None)
 
 
 def _instance(model: type[models.Model], values: dict) -> models.Model:
@@ -249,7 +258,7 @@ def kept_page(
     (the messages are shown once). `context`: what else the page's template shows around the
     part (its title), which the version covers too."""
     context = context or {}
-    if version is None or len(request._messages):
+    if version is None or len(messages.get_messages(request)):
         content = kept(request, part, version, render)
         return django_render(request, template_name, {**context, "content": content})
 
