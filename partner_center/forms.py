@@ -363,14 +363,21 @@ class PurchaseForm(PortalForm):
         label=gettext_lazy("Quantity"), min_value=1, max_value=services.MAX_QUANTITY, initial=1
     )
 
-    def __init__(self, *args, resellers=None, **kwargs):
+    def __init__(self, *args, resellers=None, offers=None, **kwargs):
         """`resellers`: the indirect resellers that serve the customer through this partner (an
-        indirect provider); none, and the form doesn't ask."""
+        indirect provider); none, and the form doesn't ask. `offers`: the catalog, by name, when
+        the page has read it already (its choices, not read again)."""
         super().__init__(*args, **kwargs)
         if not resellers:
             del self.fields["indirect_reseller"]
         else:
             self.fields["indirect_reseller"].queryset = resellers
+        if offers is not None:
+            field = self.fields["offer"]
+            field.choices = [
+                ("", field.empty_label),
+                *((offer.pk, field.label_from_instance(offer)) for offer in offers),
+            ]
 
 
 class SubscriptionChangeForm(PortalForm):

@@ -3,7 +3,9 @@ subscription, and removing the reseller relationship."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,16 +24,30 @@ from tenancy.models import (
 from tenancy.rules import Action
 from tenancy.selectors import access_trace
 from tenancy.selectors.access_trace import may_see_others_access
+from tenancy.selectors.customer_page import (
+    agreements_in,
+    customer_in,
+    has_customer,
+    offers_in,
+    page_lines,
+)
+from tenancy.web import fragments
 from tenancy.web.http import PartnerRequest
 
 
-def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> dict:
+def _customer_context(
+    request: PartnerRequest, customer, purchase_form=None, offers=None, agreements=None
+) -> dict:
+    """`offers`, `agreements`: the catalog and the customer's acceptances, when the page has
+    read them (customer_page.page_lines)."""
     partner = request.partner
     # Who has access: every agent's roles here and through what (one query), this agent's too.
     access = list(access_trace.access_paths(partner=partner, customer=customer))
     # What the partner (and this agent) has with the customer: what the page shows, and what
     # the purchase and subscription decisions read.
-    standing = services.customer_standing(request.membership, customer, access=access)
+    standing = services.customer_standing(
+        request.membership, customer, access=access, agreements=agreements
+    )
     # What this partner sold the customer: bought by it, or (for an indirect reseller) by its
     # indirect provider on its behalf.
     subscriptions = list(
@@ -45,7 +61,7 @@ def _customer_context(request: PartnerRequest, customer, purchase_form=None) -> 
     # An indirect provider: the indirect resellers that serve the customer through it.
     indirect_resellers = _resellers_of(partner, customer)
     if purchase_form is None:
-        purchase_form = PurchaseForm(resellers=indirect_resellers)
+        purchase_form = PurchaseForm(resellers=indirect_resellers, offers=offers)
     return {
         "customer": customer,
         "side": rules.partnership_side(partner),
@@ -81,9 +97,26 @@ def _resellers_of(partner: Tenant, customer: Tenant):
 @require_GET
 @partner_view(Action.VIEW_CUSTOMERS)
 def customer_detail(request: PartnerRequest, customer_id):
-    customer = selectors.customer_of(request.partner, customer_id)
-    return render(
-        request, "partner_center/customer_detail.html", _customer_context(request, customer)
+    """Kept whole for the agent under the stamp of every row it can show (page_lines: the
+    customer among them, or a 404), and rendered from the snapshot they were read in."""
+    partner = request.partner
+
+    def read():
+        lines = page_lines(partner.pk, customer_id)
+        if not has_customer(lines):
+            raise Http404("No such customer.")
+        return fragments.stamp(lines, settings.CUSTOMER_AGREEMENT_VERSION), lines
+
+    def page(lines):
+        context = _customer_context(
+            request, customer_in(lines), offers=offers_in(lines), agreements=agreements_in(lines)
+        )
+        now = timezone.now()
+        moments = (each.status_until(now) for each in context["admin_relationships"])
+        return context, min(filter(None, moments), default=None)
+
+    return fragments.kept_snapshot_page(
+        request, "partner_center/customer_detail.html", "customer", read, page
     )
 
 

@@ -216,12 +216,17 @@ def app_of(partner: Tenant, prefix) -> PartnerApp:
 # --- A customer's objects -----------------------------------------------------------------------
 
 
-def latest_agreement(customer: Tenant) -> AgreementAcceptance | None:
+def latest_agreement(customer: Tenant, read=None) -> AgreementAcceptance | None:
     """The customer's latest acceptance of the Microsoft Customer Agreement: only that it exists,
-    its version and date (who signed is the customer's and its own partner's business)."""
+    its version and date (who signed is the customer's and its own partner's business). `read`:
+    all of the customer's acceptances, when the caller has read them (the customer page): the
+    latest of those, in the same order."""
+    if read is not None:
+        return max(read, key=lambda each: (each.recorded_at, each.pk), default=None)
     return (
         AgreementAcceptance.objects.filter(customer=customer)
         .only("version", "accepted_on", "recorded_at")
+        .order_by("-recorded_at", "-pk")
         .first()
     )
 

@@ -57,11 +57,15 @@ class Standing:
 
 
 def customer_standing(
-    membership: Membership, customer: Tenant, access: list[AccessPath] | None = None
+    membership: Membership,
+    customer: Tenant,
+    access: list[AccessPath] | None = None,
+    agreements: list[AgreementAcceptance] | None = None,
 ) -> Standing:
     """`access`: every agent's access paths in `customer` (access_trace.access_paths), when
     the caller has read them (the customer page shows them): the agent's roles are its own
-    among them, not read again."""
+    among them, not read again. `agreements`: the customer's acceptances, when the caller has
+    read them all."""
     partner = membership.tenant
     admins = list(
         AdminRelationship.objects.filter(partner=partner, customer=customer).order_by("-created_at")
@@ -72,7 +76,7 @@ def customer_standing(
         .order_by("-created_at")
         .first(),
         admin_relationships=admins,
-        agreement=selectors.latest_agreement(customer),
+        agreement=selectors.latest_agreement(customer, read=agreements),
         agent_roles=frozenset(),
     )
     if standing.has_admin:

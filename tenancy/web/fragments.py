@@ -34,7 +34,8 @@ import logging
 import pickle
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import DEFERRED
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -51,6 +52,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from markupsafe import Markup
+from psycopg import IsolationLevel
 from redis import ConnectionError as RedisConnectionError
 from redis import TimeoutError as RedisTimeoutError
 
@@ -264,20 +266,66 @@ def kept_page(
 
     def whole() -> tuple[str, datetime | None]:
         content, until = _kept(request, part, version, lambda: _as_text(render()))
-        html = render_to_string(
-            template_name,
-            {
-                **context,
-                "content": Markup(content),  # noqa: S704 (a template's output)
-                "csrf_input": Markup(  # noqa: S704 (no outside text)
-                    f'<input type="hidden" name="csrfmiddlewaretoken" value="{_csrf_hole()}">'
-                ),
-                "csrf_token": _csrf_hole(),
-            },
-            request,
-        )
-        return html, until
+        content = Markup(content)  # noqa: S704 (a template's output)
+        return _with_holes(request, template_name, {**context, "content": content}), until
 
+    return _kept_whole(request, part, version, whole)
+
+
+def kept_snapshot_page(
+    request: MemberRequest,
+    template_name: str,
+    part: str,
+    read: Callable[[], tuple[str, Any]],
+    render: Callable[[Any], tuple[dict, datetime | None]],
+) -> HttpResponse:
+    """A page kept whole for the signed-in member under the stamp of what it shows, where
+    rendering it takes more queries than the one that reads the stamp. `read` returns the stamp
+    and what it read; `render` takes the latter and returns the template's context and until
+    when it holds.
+
+    On a miss, the stamp is read again, and the page rendered, in one snapshot of the database
+    (`snapshot`): what the page shows is what that stamp covers, whatever another writer commits
+    meanwhile. It is kept only if that stamp is the one asked for (else the next request, which
+    reads the new one, renders it again). A page with messages to show is rendered, never
+    kept."""
+    version, state = read()
+    if len(messages.get_messages(request)):
+        context, _until = render(state)
+        return django_render(request, template_name, context)
+
+    def whole() -> tuple[str, datetime | None]:
+        with snapshot():
+            again, state = read()
+            context, until = render(state)
+            html = _with_holes(request, template_name, context)
+        return html, (until if again == version else _GONE)
+
+    return _kept_whole(request, part, version, whole)
+
+
+# Until when a page holds that is never kept: it was over before it was made.
+_GONE = datetime.min.replace(tzinfo=UTC)
+
+
+def _with_holes(request: MemberRequest, template_name: str, context: dict) -> str:
+    """The page rendered with a hole where each form's CSRF token goes."""
+    return render_to_string(
+        template_name,
+        {
+            **context,
+            "csrf_input": Markup(  # noqa: S704 (no outside text)
+                f'<input type="hidden" name="csrfmiddlewaretoken" value="{_csrf_hole()}">'
+            ),
+            "csrf_token": _csrf_hole(),
+        },
+        request,
+    )
+
+
+def _kept_whole(request: MemberRequest, part: str, version: Version, whole: Renderer):
+    """The whole page as kept for this member (else `whole()` makes it), its holes filled with
+    this response's CSRF token."""
     membership = request.membership
     page = _kept(
         request,
@@ -292,6 +340,29 @@ def kept_page(
         ),
     )[0]
     return HttpResponse(page.replace(_csrf_hole(), get_token(request)))
+
+
+@contextmanager
+def snapshot(using: str = DEFAULT_DB_ALIAS):
+    """What is read inside is read from one snapshot of the database. PostgreSQL's default
+    (read committed) gives each statement its own, so the transaction is made repeatable read:
+    told to the driver, which says so in its BEGIN (no statement of its own). SQLite's
+    transaction reads one state of the file already. Inside another transaction (a test's),
+    that one's: no savepoint, nothing is written."""
+    connection = connections[using]
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        with transaction.atomic(using=using, savepoint=False):
+            yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    before = driver.isolation_level
+    driver.isolation_level = IsolationLevel.REPEATABLE_READ
+    try:
+        with transaction.atomic(using=using, savepoint=False):
+            yield
+    finally:
+        driver.isolation_level = before
 
 
 @functools.cache

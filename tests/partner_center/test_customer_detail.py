@@ -15,10 +15,11 @@ from tests.partner_center.conftest import SIGNED_IN_QUERIES, offer, url
 
 pytestmark = pytest.mark.django_db
 
-# The customer, the reseller and admin relationships, the agreement, the subscriptions with
-# their offers, the offers of the purchase form, and Who has access (every agent's access paths
-# here, one query: partner_center/views/access_trace.py).
-PAGE_QUERIES = SIGNED_IN_QUERIES + 7
+# Every row the page can show, read as lines (the customer and the offers of the purchase form
+# are made from them: tenancy.selectors.customer_page), then the reseller and admin
+# relationships, the agreement, the subscriptions with their offers, and Who has access (every
+# agent's access paths here, one query: partner_center/views/access_trace.py).
+PAGE_QUERIES = SIGNED_IN_QUERIES + 6
 # With an admin relationship in force the agent's own Entra roles there are its own among Who
 # has access's paths: no query of their own.
 PAGE_WITH_ADMIN_QUERIES = PAGE_QUERIES
