@@ -15,6 +15,7 @@ which says how the database driver is given it (a UUID as text on SQLite, a mome
 
 import copy
 import datetime
+import functools
 import uuid
 import weakref
 from collections.abc import Callable
@@ -118,6 +119,8 @@ class Prepared:
         bound = copy.copy(compiler)
         bound.as_sql = lambda *args, **kwargs: (sql, tuple(params))
         bound.get_converters = lambda expressions: converters
+        if connection.vendor == "postgresql":
+            bound.connection = _Planning(connection)
         # A shallow copy of the queryset (copy.copy would run it: QuerySet's pickling does).
         run = QuerySet.__new__(type(queryset))
         run.__dict__.update(queryset.__dict__, _result_cache=None)
@@ -130,3 +133,48 @@ class Prepared:
         """The one row for these values, or None."""
         rows = self.all(**values)
         return rows[0] if rows else None
+
+
+class _Planning:
+    """A PostgreSQL connection whose cursors have the server prepare each statement (psycopg's
+    `prepare=True`): planned once a connection, not on each run. (Django leaves psycopg's own
+    preparing off, for poolers that hand a session's statements to another one; these
+    connections are the web server's own, kept for CONN_MAX_AGE.)"""
+
+    def __init__(self, connection):
+        self._connection = connection
+
+    def cursor(self):
+        connection = self._connection
+        connection.ensure_connection()
+        connection.validate_thread_sharing()
+        driver = connection.connection
+        if driver.prepare_threshold is None:
+            # psycopg prepares nothing, even when asked, with no threshold (Django's default).
+            # One no count reaches: only what is asked for is prepared, and Django's cursors,
+            # which bind on the client, never prepare anything.
+            driver.prepare_threshold = _NO_COUNT_REACHES
+        raw = _planned_cursor_class()(driver)
+        if connection.queries_logged:
+            return connection.make_debug_cursor(raw)
+        return connection.make_cursor(raw)
+
+    chunked_cursor = cursor
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+_NO_COUNT_REACHES = 2**62
+
+
+@functools.cache
+def _planned_cursor_class():
+    """Django's cursor that binds values on the server, each statement prepared."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PlannedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PlannedCursor

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
@@ -101,3 +102,28 @@ def test_an_expired_session_is_not_read():
     reread = SessionStore(store.session_key)
     assert reread.load() == {}
     assert reread.session_key is None  # as Django's: a new session, not the expired one
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_on_postgresql_the_server_plans_it_once_and_nothing_else():
+    """Each run after the first uses the statement PostgreSQL prepared (and, after a few runs,
+    its generic plan): nothing is planned again. Django's own queries are not prepared."""
+    partner = PartnerFactory(name="First")
+    member(partner, Role.SALES_AGENT, username="ann@first.example")
+
+    def statements() -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
+            )
+            return dict(cursor.fetchall())
+
+    before = statements()
+    for _ in range(8):
+        rows = MEMBERSHIPS.all(tenant=partner.pk, name="a")
+        list(Membership.objects.filter(tenant=partner))
+    assert [m.user.username for m in rows] == ["ann@first.example"]
+    added = {sql: runs for sql, runs in statements().items() if sql not in before}
+    assert len(added) == 1
+    ((sql, runs),) = added.items()
+    assert '"tenancy_membership"' in sql and "$1" in sql and runs == 8
