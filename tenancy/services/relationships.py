@@ -9,6 +9,7 @@ from tenancy import rules
 from tenancy.choices import AuditAction
 from tenancy.effects.record import record
 from tenancy.models import ResellerRelationship, Subscription, Tenant
+from tenancy.prepared import Prepared
 from tenancy.rules import Action, Decision
 from tenancy.services.base import ServiceError, acting_member
 
@@ -17,10 +18,26 @@ def active_reseller_relationship(partner: Tenant, customer: Tenant, *, lock: boo
     """The pair's active reseller relationship (with its indirect provider), or None. `lock`:
     its row lock, which a purchase takes too, so a subscription cannot slip in between a check
     and the end."""
-    relationships = ResellerRelationship.objects.active().between(partner, customer)
-    if lock:
-        relationships = relationships.select_for_update(of=("self",))
-    return relationships.select_related("indirect_provider").first()
+    if not lock:
+        return _ACTIVE.first(partner=partner.pk, customer=customer.pk)
+    return _active(partner, customer).select_for_update(of=("self",)).first()
+
+
+def _active(partner, customer):
+    return (
+        ResellerRelationship.objects.active()
+        .between(partner, customer)
+        .select_related("indirect_provider")
+    )
+
+
+# Each view of a reseller request's page asks it (is the partner already the reseller?):
+# compiled once (tenancy.prepared). The latest first, as `.first()` takes it.
+_ACTIVE = Prepared(
+    lambda partner, customer: _active(partner, customer).order_by("-created_at", "pk")[:1],
+    partner=Tenant._meta.pk,
+    customer=Tenant._meta.pk,
+)
 
 
 def reseller_relationship_end_decision(

@@ -29,7 +29,6 @@ from tenancy.models import (
     Invitation,
     Membership,
     Partnership,
-    ResellerRelationship,
     Tenant,
 )
 from tenancy.portals import admin_portal_for
@@ -46,6 +45,7 @@ from tenancy.rules.request_refusals import (
 )
 from tenancy.services.base import ServiceError
 from tenancy.services.partnerships import partnership_decision
+from tenancy.services.relationships import active_reseller_relationship
 
 # Why a request's link can't be shown again (its email neither).
 LINK_UNAVAILABLE = gettext_lazy(
@@ -370,12 +370,7 @@ class ResellerRequests(RequestKind):
         )
 
     def after_role(self, request: Invitation, customer: Tenant) -> Refusal | None:
-        relationship = (
-            ResellerRelationship.objects.active()
-            .between(request.partner, customer)
-            .select_related("indirect_provider")
-            .first()
-        )
+        relationship = active_reseller_relationship(request.partner, customer)
         if relationship is None:
             return None
         adds_admin_roles = (
