@@ -22,6 +22,7 @@ from tenancy.entra_roles import AUTO_EXTEND_DAYS, DEFAULT_DAYS, DEFAULT_ROLES, s
 from tenancy.models import AdminRelationship, Invitation, ResellerRelationship
 from tenancy.rules import Action
 from tenancy.text import day, number, possessive
+from tenancy.web import fragments
 from tenancy.web.http import MemberRequest, client_ip
 
 
@@ -34,6 +35,31 @@ class ResellerRequestPages(RequestPages):
     decline_name = "invitation-decline"
     page_template = "admin_center/invitation.html"
     decline_template = "admin_center/decline.html"
+
+    def shown(self, request: MemberRequest, found: Invitation) -> list:
+        """The request with its partners and who sent it, the customer, the signer's name and
+        email the form starts with, whether the indirect provider is already the reseller, and
+        the agreement's version: the page shows nothing else."""
+        user = request.user
+        return [
+            fragments.row_values(found),
+            fragments.row_values(request.membership.tenant),
+            [user.pk, user.first_name, user.last_name, user.email],
+            self.provider_already(request, found),
+            settings.CUSTOMER_AGREEMENT_VERSION,
+        ]
+
+    def provider_already(self, request: MemberRequest, found: Invitation) -> bool:
+        """A two-tier request to a customer the provider already resells to adds the
+        reseller. Read once a request (its stamp, then its page)."""
+        if not hasattr(found, "_provider_already"):
+            found._provider_already = (
+                found.is_indirect
+                and ResellerRelationship.objects.active()
+                .between(found.indirect_provider, request.membership.tenant)
+                .exists()
+            )
+        return found._provider_already
 
     def context(self, request: MemberRequest, found: Invitation, form=None) -> dict:
         customer = request.membership.tenant
@@ -103,11 +129,7 @@ class ResellerRequestPages(RequestPages):
             ),
             "profile_url": f"{portal_url(request, 'organization-profile')}?next={request.path}",
             "provider": found.indirect_provider,
-            # A two-tier request to a customer the provider already resells to adds the reseller.
-            "provider_already": found.is_indirect
-            and ResellerRelationship.objects.active()
-            .between(found.indirect_provider, customer)
-            .exists(),
+            "provider_already": self.provider_already(request, found),
         }
 
     def accepted(self, request: MemberRequest, found: Invitation):

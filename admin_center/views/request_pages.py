@@ -21,6 +21,7 @@ from admin_center.refusals import refusal_page_of
 from tenancy import services
 from tenancy.rules import request_refusals as request_rules
 from tenancy.services import RequestKind
+from tenancy.web import fragments
 from tenancy.web.http import MemberRequest
 from tenancy.web.throttle import LINK_OPEN_RATE, rate_limited
 
@@ -121,8 +122,14 @@ class RequestPages:
         found, stop = self.answerable(request, pk)
         if stop is not None:
             return stop
-        context = {**self.addresses(request, found), **self.context(request, found)}
-        return render(request, self.page_template, context)
+        shown = self.shown(request, found)
+        return fragments.kept_whole_page(
+            request,
+            self.page_template,
+            f"request:{self.kind.name}",
+            None if shown is None else fragments.stamp(*shown),
+            lambda: ({**self.addresses(request, found), **self.context(request, found)}, None),
+        )
 
     def accept(self, request: MemberRequest, pk):
         found, stop = self.answerable(request, pk)
@@ -155,6 +162,12 @@ class RequestPages:
             "accept_url": portal_url(request, self.accept_name, found.pk),
             "decline_url": portal_url(request, self.decline_name, found.pk),
         }
+
+    def shown(self, request: MemberRequest, found) -> list | None:
+        """Every value the request's page shows, all read already, when it can be kept under
+        their stamp (for the member, their roles and language: fragments.kept_whole_page);
+        None: rendered each time."""
+        return None
 
     def context(self, request: MemberRequest, found) -> dict:
         """What the request's page shows (with the general template: `heading`, `lines` and

@@ -290,18 +290,54 @@ def kept_snapshot_page(
     reads the new one, renders it again). A page with messages to show is rendered, never
     kept."""
     version, state = read()
-    if len(messages.get_messages(request)):
-        context, _until = render(state)
-        return django_render(request, template_name, context)
 
-    def whole() -> tuple[str, datetime | None]:
+    def whole() -> tuple[dict, datetime | None]:
         with snapshot():
-            again, state = read()
-            context, until = render(state)
+            again, state_now = read()
+            context, until = render(state_now)
             html = _with_holes(request, template_name, context)
         return html, (until if again == version else _GONE)
 
+    return _whole_page(request, template_name, part, version, lambda: render(state), whole)
+
+
+def kept_whole_page(
+    request: MemberRequest,
+    template_name: str,
+    part: str,
+    version: Version,
+    render: Callable[[], tuple[dict, datetime | None]],
+) -> HttpResponse:
+    """A page kept whole for the signed-in member under `version`: a stamp of every value it is
+    rendered from, all of them read before it (a test checks that rendering it asks the
+    database nothing more). `render` returns the template's context and until when it holds. A
+    page with messages to show is rendered, never kept; with no version, it is rendered each
+    time."""
+
+    def whole() -> tuple[str, datetime | None]:
+        context, until = render()
+        return _with_holes(request, template_name, context), until
+
+    return _whole_page(request, template_name, part, version, render, whole)
+
+
+def _whole_page(request, template_name, part, version, render, whole) -> HttpResponse:
+    if version is None or len(messages.get_messages(request)):
+        context, _until = render()
+        return django_render(request, template_name, context)
     return _kept_whole(request, part, version, whole)
+
+
+def row_values(instance: models.Model | None) -> list | None:
+    """What a stamp holds of a model instance: its fields' values as read (a deferred one is
+    not read for it), and the same of each related instance read with it (select_related)."""
+    if instance is None:
+        return None
+    values = [type(instance)._meta.label]
+    values += [instance.__dict__.get(field.attname) for field in instance._meta.concrete_fields]
+    related = instance._state.fields_cache
+    values += [(name, row_values(related[name])) for name in sorted(related)]
+    return values
 
 
 # Until when a page holds that is never kept: it was over before it was made.
