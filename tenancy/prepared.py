@@ -11,6 +11,13 @@ as the queryset would have made them.
 What may vary between runs is only the values named as parameters: the shape (filters, joins,
 order) is the queryset's. Each parameter names the model field its value is compared with,
 which says how the database driver is given it (a UUID as text on SQLite, a moment in UTC...).
+
+On PostgreSQL the server plans a statement each time it is sent, unless it was prepared: for
+the customer page's one query (a union of eight reads) planning took about 2 ms against 0.4 ms
+to run it, and the session's and the user's queries pay it on every page too. So these queries
+go through a cursor that binds values on the server and has psycopg prepare the statement
+(`prepare=True`): planned once a connection, then its generic plan. Django's own queries are
+unchanged (they bind on the client, which never prepares).
 """
 
 import copy
