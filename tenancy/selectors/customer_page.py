@@ -3,16 +3,17 @@ page's version (tenancy.web.fragments.kept_snapshot_page).
 
 The page (partner_center) shows the customer's account, the partner's reseller and admin
 relationships with it, the agreement, what the partner sold it, the offers it can buy, and which
-of the partner's agents hold roles there, through what. That comes from eleven tables; `page_lines`
-reads, from each, every row the page could read, each row as one line (its columns as a JSON
-array: the same text for the same values, on either database). A row changed by any writer,
-added or taken away, changes the lines: the page kept under their digest is never shown again.
-The query is compiled once a connection (tenancy.prepared).
+of the partner's agents hold roles there, through what. `page_lines` reads, from each table
+those come from, every row the page could show, each row whole as one line (`WholeRow`: JSON
+text), with the names it shows of related rows. A row changed by any writer, added or taken
+away, changes the lines: the page kept under their digest is never shown again. The query is
+compiled once a connection, and prepared on PostgreSQL's side (tenancy.prepared); its columns'
+names are short so that the statement stays under the 4,096 characters whose parsing psycopg
+keeps.
 
 The page then takes from the lines, rather than reading them again, the customer
 (`customer_in`), its acceptances of the agreement (`agreements_in`) and the catalog's offers, in
-its order (`offers_in`, the purchase form's choices).
-"""
+its order (`offers_in`, the purchase form's choices)."""
 
 import datetime
 import json

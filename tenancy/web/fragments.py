@@ -291,7 +291,7 @@ def kept_snapshot_page(
     kept."""
     version, state = read()
 
-    def whole() -> tuple[dict, datetime | None]:
+    def whole() -> tuple[str, datetime | None]:
         with snapshot():
             again, state_now = read()
             context, until = render(state_now)
@@ -398,7 +398,8 @@ def snapshot(using: str = DEFAULT_DB_ALIAS):
         with transaction.atomic(using=using, savepoint=False):
             yield
     finally:
-        driver.isolation_level = before
+        if not driver.closed:  # (a connection that broke is made anew, as configured)
+            driver.isolation_level = before
 
 
 @functools.cache
