@@ -128,3 +128,16 @@ def test_the_kept_pages_form_still_signs_and_accepts(invitation, customer_admin)
     assert answered.status_code == 302
     assert ResellerRelationship.objects.filter(partner=invitation.partner).exists()
     assert reverse("admin_center:partner-relationships") in answered["Location"]
+
+
+def test_a_partner_named_like_markup_stays_escaped_and_each_language_has_its_own(
+    opened, invitation, customer_admin, partner_a
+):
+    Tenant.objects.filter(pk=partner_a.pk).update(name="<script>alert('x')</script>")
+    client = opened(customer_admin, invitation)
+    for _ in range(2):
+        page = client.get(request_url(invitation)).content.decode()
+        assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+        assert 'lang="en"' in page
+    client.post(reverse("set-language"), {"language": "de"})
+    assert 'lang="de"' in client.get(request_url(invitation)).content.decode()
