@@ -111,9 +111,7 @@ def customer_detail(request: PartnerRequest, customer_id):
         context = _customer_context(
             request, customer_in(lines), offers=offers_in(lines), agreements=agreements_in(lines)
         )
-        now = timezone.now()
-        moments = (each.status_until(now) for each in context["admin_relationships"])
-        return context, min(filter(None, moments), default=None)
+        return context, fragments.first_until(context["admin_relationships"], timezone.now())
 
     return fragments.kept_snapshot_page(
         request, "partner_center/customer_detail.html", "customer", read, page

@@ -129,8 +129,13 @@ def until_of(model: type[models.Model], page: KeysetPage, now: datetime) -> date
     """Until when a page of `model`'s rows (and the one read past it, its Next) shows what it
     shows: the first of their `status_until` moments; None when only a change ends it."""
     rows = [*page.object_list, *([] if page.beyond is None else [page.beyond])]
-    moments = (each.status_until(now) for each in from_values(model, rows))
-    return min(filter(None, moments), default=None)
+    return first_until(from_values(model, rows), now)
+
+
+def first_until(shown, now: datetime) -> datetime | None:
+    """Until when what these objects show holds: the first of their `status_until` moments;
+    None when only a change ends it."""
+    return min(filter(None, (each.status_until(now) for each in shown)), default=None)
 
 
 def _instance(model: type[models.Model], values: dict) -> models.Model:
